@@ -1,0 +1,478 @@
+package org.mailseal.crypto.keys;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.bcpg.PublicKeyAlgorithmTags;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.api.OpenPGPCertificate;
+import org.bouncycastle.openpgp.api.OpenPGPKey;
+import org.bouncycastle.openpgp.api.OpenPGPKeyReader;
+import org.mailseal.crypto.Format;
+
+/**
+ * The key home: a directory holding recipients' public keys and certificates and users' passphrase-protected
+ * private keys. Layout:
+ *
+ * <pre>
+ *   openpgp/FINGERPRINT.pub.asc   OpenPGP certificate (armored)
+ *   openpgp/FINGERPRINT.sec.asc   OpenPGP secret key, always passphrase-protected (armored)
+ *   smime/SHA256.crt.pem          X.509 certificate
+ *   smime/SHA256.p12              PKCS#12 with the private key, passphrase-protected
+ * </pre>
+ *
+ * Files are written atomically with owner-only permissions. The in-memory index is rebuilt when the directory
+ * changes, so keys imported by another process are seen.
+ */
+public final class FileKeyHome implements KeyDirectory {
+    private static final String PGP_DIR = "openpgp";
+    private static final String SMIME_DIR = "smime";
+    private static final Duration GENERATED_CERTIFICATE_VALIDITY = Duration.ofDays(2 * 365);
+
+    private final Path root;
+    private final Clock clock;
+    private volatile Index index;
+
+    private FileKeyHome(Path root, Clock clock) {
+        this.root = root;
+        this.clock = clock;
+    }
+
+    /** Opens (creating if needed, mode 0700) a key home. */
+    public static FileKeyHome open(Path root) throws IOException {
+        return open(root, Clock.systemUTC());
+    }
+
+    public static FileKeyHome open(Path root, Clock clock) throws IOException {
+        for (Path dir : List.of(root, root.resolve(PGP_DIR), root.resolve(SMIME_DIR))) {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
+        }
+        return new FileKeyHome(root, clock);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    // ---------------------------------------------------------------- lookups
+
+    @Override
+    public List<RecipientKey> encryptionKeys(String address) {
+        String wanted = Addresses.normalize(address);
+        Date now = Date.from(clock.instant());
+        List<RecipientKey> keys = new ArrayList<>();
+        for (PgpEntry entry : index().pgp()) {
+            if (PgpKeys.addresses(entry.certificate(), now).contains(wanted)) {
+                RecipientKey.Pgp key = PgpKeys.recipientKey(wanted, entry.certificate(), now);
+                if (key != null) {
+                    keys.add(key);
+                }
+            }
+        }
+        for (SmimeEntry entry : index().smime()) {
+            if (SmimeKeys.addresses(entry.certificate()).contains(wanted)
+                    && SmimeKeys.usableForEncryption(entry.certificate(), now)) {
+                keys.add(new RecipientKey.Smime(wanted, entry.certificate(),
+                        SmimeKeys.supportsAuthEnveloped(entry.certificate())));
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * Unlocks every private key of an address that opens with the passphrase. Fails when the address has no
+     * private key or none opens.
+     */
+    public List<UnlockedKey> unlock(String address, char[] passphrase) throws KeyUnlockException, IOException {
+        String wanted = Addresses.normalize(address);
+        List<UnlockedKey> unlocked = new ArrayList<>();
+        KeyUnlockException lastFailure = null;
+        int candidates = 0;
+        for (PgpEntry entry : index().pgp()) {
+            if (entry.secretFile() != null && PgpKeys.allAddresses(entry.certificate()).contains(wanted)) {
+                candidates++;
+                try {
+                    unlocked.add(PgpKeys.unlock(readSecretKey(entry), passphrase));
+                } catch (KeyUnlockException e) {
+                    lastFailure = e;
+                }
+            }
+        }
+        for (SmimeEntry entry : index().smime()) {
+            if (entry.pkcs12File() != null && SmimeKeys.addresses(entry.certificate()).contains(wanted)) {
+                candidates++;
+                try {
+                    SmimeKeys.KeyAndCertificate key = SmimeKeys.fromPkcs12(read(entry.pkcs12File()), passphrase);
+                    unlocked.add(new UnlockedKey.Smime(key.certificate(), key.privateKey()));
+                } catch (KeyUnlockException e) {
+                    lastFailure = e;
+                }
+            }
+        }
+        if (candidates == 0) {
+            throw new KeyUnlockException("no private key for " + wanted);
+        }
+        if (unlocked.isEmpty()) {
+            throw new KeyUnlockException("wrong passphrase for " + wanted, lastFailure);
+        }
+        return unlocked;
+    }
+
+    private OpenPGPKey readSecretKey(PgpEntry entry) throws KeyUnlockException {
+        try {
+            return new OpenPGPKeyReader().parseKey(read(entry.secretFile()));
+        } catch (IOException e) {
+            throw new KeyUnlockException("unreadable secret key file " + entry.secretFile().getFileName(), e);
+        }
+    }
+
+    public List<KeyInfo> list() {
+        Date now = Date.from(clock.instant());
+        List<KeyInfo> infos = new ArrayList<>();
+        for (PgpEntry entry : index().pgp()) {
+            infos.add(describe(entry, now));
+        }
+        for (SmimeEntry entry : index().smime()) {
+            infos.add(describe(entry, now));
+        }
+        return infos;
+    }
+
+    // ---------------------------------------------------------------- changes
+
+    /** Generates a key pair for an address and stores it, the private key protected by the passphrase. */
+    public KeyInfo generate(String address, Format format, KeyAlgorithm algorithm, char[] passphrase)
+            throws IOException, GeneralSecurityException, PGPException {
+        requirePassphrase(passphrase);
+        Date now = Date.from(clock.instant());
+        if (format == Format.PGP_MIME) {
+            OpenPGPKey key = PgpKeys.generate(address, algorithm, passphrase, now, false);
+            PgpEntry entry = storePgp(key);
+            return describe(entry, now);
+        }
+        if (algorithm != KeyAlgorithm.RSA3072) {
+            throw new IllegalArgumentException("S/MIME keys are RSA 3072 (use --algo rsa3072)");
+        }
+        SmimeKeys.KeyAndCertificate key = SmimeKeys.generate(address, now, GENERATED_CERTIFICATE_VALIDITY);
+        SmimeEntry entry = storeSmime(key.certificate(), SmimeKeys.toPkcs12(key, passphrase));
+        return describe(entry, now);
+    }
+
+    /**
+     * Imports armored or binary OpenPGP (certificates or passphrase-protected secret keys), PEM or DER
+     * certificates, or a PKCS#12 file (which needs its passphrase).
+     */
+    public List<KeyInfo> importKeys(byte[] data, char[] passphrase) throws IOException, GeneralSecurityException {
+        Date now = Date.from(clock.instant());
+        List<KeyInfo> imported = new ArrayList<>();
+        if (looksLikeOpenPgp(data)) {
+            for (OpenPGPCertificate certificate : new OpenPGPKeyReader().parseKeysOrCertificates(data)) {
+                if (certificate instanceof OpenPGPKey key) {
+                    if (!PgpKeys.isProtected(key.getPGPSecretKeyRing())) {
+                        throw new GeneralSecurityException("refusing to store an unprotected OpenPGP secret key "
+                                + KeyFingerprints.hex(key.getFingerprint()) + "; protect it with a passphrase first");
+                    }
+                    imported.add(describe(storePgp(key), now));
+                } else {
+                    imported.add(describe(storePgpCertificate(certificate), now));
+                }
+            }
+            return imported;
+        }
+        String text = new String(data, StandardCharsets.US_ASCII);
+        if (text.contains("-----BEGIN CERTIFICATE-----") || isDerCertificate(data)) {
+            for (X509Certificate certificate : SmimeKeys.parseCertificates(data)) {
+                imported.add(describe(storeSmime(certificate, null), now));
+            }
+            return imported;
+        }
+        if (passphrase == null) {
+            throw new GeneralSecurityException("not an OpenPGP key or certificate; a PKCS#12 file needs its passphrase");
+        }
+        try {
+            SmimeKeys.KeyAndCertificate key = SmimeKeys.fromPkcs12(data, passphrase);
+            imported.add(describe(storeSmime(key.certificate(), data), now));
+            return imported;
+        } catch (KeyUnlockException e) {
+            throw new GeneralSecurityException("not a key mailseal reads, or wrong PKCS#12 passphrase", e);
+        }
+    }
+
+    /** Public keys of an address: armored OpenPGP certificates and PEM certificates. */
+    public String exportPublic(String address, Format onlyFormat) throws IOException {
+        String wanted = Addresses.normalize(address);
+        StringBuilder out = new StringBuilder();
+        if (onlyFormat != Format.SMIME) {
+            for (PgpEntry entry : index().pgp()) {
+                if (PgpKeys.allAddresses(entry.certificate()).contains(wanted)) {
+                    out.append(PgpKeys.armoredCertificate(entry.certificate()));
+                }
+            }
+        }
+        if (onlyFormat != Format.PGP_MIME) {
+            for (SmimeEntry entry : index().smime()) {
+                if (SmimeKeys.addresses(entry.certificate()).contains(wanted)) {
+                    out.append(new String(read(entry.certificateFile()), StandardCharsets.US_ASCII));
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /** The stored, still passphrase-protected private key file of an address: armored OpenPGP or PKCS#12. */
+    public byte[] exportSecret(String address, Format onlyFormat) throws IOException, KeyUnlockException {
+        String wanted = Addresses.normalize(address);
+        List<Path> files = new ArrayList<>();
+        if (onlyFormat != Format.SMIME) {
+            index().pgp().stream()
+                    .filter(e -> e.secretFile() != null && PgpKeys.allAddresses(e.certificate()).contains(wanted))
+                    .forEach(e -> files.add(e.secretFile()));
+        }
+        if (onlyFormat != Format.PGP_MIME) {
+            index().smime().stream()
+                    .filter(e -> e.pkcs12File() != null && SmimeKeys.addresses(e.certificate()).contains(wanted))
+                    .forEach(e -> files.add(e.pkcs12File()));
+        }
+        if (files.isEmpty()) {
+            throw new KeyUnlockException("no private key for " + wanted);
+        }
+        if (files.size() > 1) {
+            throw new KeyUnlockException(wanted + " has " + files.size() + " private keys; choose one with --type");
+        }
+        return read(files.get(0));
+    }
+
+    // ---------------------------------------------------------------- storage
+
+    private PgpEntry storePgp(OpenPGPKey key) throws IOException {
+        String fingerprint = KeyFingerprints.hex(key.getFingerprint());
+        Path secret = root.resolve(PGP_DIR).resolve(fingerprint + ".sec.asc");
+        writeAtomically(secret, PgpKeys.armoredSecretKey(key).getBytes(StandardCharsets.US_ASCII));
+        storePgpCertificate(key.toCertificate());
+        return index().pgp().stream().filter(e -> e.fingerprint().equals(fingerprint)).findFirst().orElseThrow();
+    }
+
+    private PgpEntry storePgpCertificate(OpenPGPCertificate certificate) throws IOException {
+        String fingerprint = KeyFingerprints.hex(certificate.getFingerprint());
+        Path file = root.resolve(PGP_DIR).resolve(fingerprint + ".pub.asc");
+        OpenPGPCertificate merged = certificate;
+        if (Files.exists(file)) {
+            try {
+                merged = OpenPGPCertificate.join(new OpenPGPKeyReader().parseCertificate(read(file)), certificate);
+            } catch (PGPException e) {
+                throw new IOException("cannot merge with stored certificate " + fingerprint, e);
+            }
+        }
+        writeAtomically(file, PgpKeys.armoredCertificate(merged).getBytes(StandardCharsets.US_ASCII));
+        index = null;
+        return index().pgp().stream().filter(e -> e.fingerprint().equals(fingerprint)).findFirst().orElseThrow();
+    }
+
+    private SmimeEntry storeSmime(X509Certificate certificate, byte[] pkcs12) throws IOException {
+        String fingerprint = KeyFingerprints.sha256(certificate);
+        Path dir = root.resolve(SMIME_DIR);
+        try {
+            writeAtomically(dir.resolve(fingerprint + ".crt.pem"), SmimeKeys.pem(certificate).getBytes(StandardCharsets.US_ASCII));
+        } catch (CertificateException e) {
+            throw new IOException("cannot encode certificate", e);
+        }
+        if (pkcs12 != null) {
+            writeAtomically(dir.resolve(fingerprint + ".p12"), pkcs12);
+        }
+        index = null;
+        return index().smime().stream().filter(e -> e.fingerprint().equals(fingerprint)).findFirst().orElseThrow();
+    }
+
+    private static void writeAtomically(Path target, byte[] content) throws IOException {
+        Path temp = Files.createTempFile(target.getParent(), ".import-", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.write(temp, content);
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static byte[] read(Path file) throws IOException {
+        return Files.readAllBytes(file);
+    }
+
+    private static boolean looksLikeOpenPgp(byte[] data) {
+        String head = new String(data, 0, Math.min(data.length, 64), StandardCharsets.US_ASCII).stripLeading();
+        if (head.startsWith("-----BEGIN PGP")) {
+            return true;
+        }
+        // Binary: an OpenPGP packet header has the high bit set; tags 5, 6 (keys) are what we accept.
+        if (data.length == 0 || (data[0] & 0x80) == 0) {
+            return false;
+        }
+        int tag = (data[0] & 0x40) != 0 ? data[0] & 0x3f : (data[0] & 0x3f) >> 2;
+        return tag == 5 || tag == 6;
+    }
+
+    private static boolean isDerCertificate(byte[] data) {
+        try {
+            SmimeKeys.parseCertificate(data);
+            return true;
+        } catch (CertificateException e) {
+            return false;
+        }
+    }
+
+    private static void requirePassphrase(char[] passphrase) {
+        if (passphrase == null || passphrase.length == 0) {
+            throw new IllegalArgumentException("a non-empty passphrase is required to protect the private key");
+        }
+    }
+
+    // ---------------------------------------------------------------- index
+
+    private record PgpEntry(String fingerprint, OpenPGPCertificate certificate, Path secretFile) {}
+
+    private record SmimeEntry(String fingerprint, X509Certificate certificate, Path certificateFile, Path pkcs12File) {}
+
+    private record Index(List<FileTime> stamp, List<PgpEntry> pgp, List<SmimeEntry> smime) {}
+
+    private Index index() {
+        try {
+            List<FileTime> stamp = List.of(
+                    Files.getLastModifiedTime(root.resolve(PGP_DIR)), Files.getLastModifiedTime(root.resolve(SMIME_DIR)));
+            Index current = index;
+            if (current != null && current.stamp().equals(stamp)) {
+                return current;
+            }
+            current = new Index(stamp, scanPgp(), scanSmime());
+            index = current;
+            return current;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read key home " + root, e);
+        }
+    }
+
+    private List<PgpEntry> scanPgp() throws IOException {
+        List<PgpEntry> entries = new ArrayList<>();
+        Path dir = root.resolve(PGP_DIR);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.pub.asc")) {
+            for (Path file : sorted(files)) {
+                String fingerprint = file.getFileName().toString().replace(".pub.asc", "");
+                OpenPGPCertificate certificate;
+                try {
+                    certificate = new OpenPGPKeyReader().parseCertificate(read(file));
+                } catch (IOException | RuntimeException e) {
+                    continue; // an unreadable file must not take the other keys down
+                }
+                Path secret = dir.resolve(fingerprint + ".sec.asc");
+                entries.add(new PgpEntry(fingerprint, certificate, Files.exists(secret) ? secret : null));
+            }
+        }
+        return entries;
+    }
+
+    private List<SmimeEntry> scanSmime() throws IOException {
+        List<SmimeEntry> entries = new ArrayList<>();
+        Path dir = root.resolve(SMIME_DIR);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.crt.pem")) {
+            for (Path file : sorted(files)) {
+                String fingerprint = file.getFileName().toString().replace(".crt.pem", "");
+                X509Certificate certificate;
+                try {
+                    certificate = SmimeKeys.parseCertificate(read(file));
+                } catch (CertificateException e) {
+                    continue;
+                }
+                Path pkcs12 = dir.resolve(fingerprint + ".p12");
+                entries.add(new SmimeEntry(fingerprint, certificate, file, Files.exists(pkcs12) ? pkcs12 : null));
+            }
+        }
+        return entries;
+    }
+
+    private static List<Path> sorted(DirectoryStream<Path> files) {
+        List<Path> list = new ArrayList<>();
+        files.forEach(list::add);
+        list.sort(null);
+        return list;
+    }
+
+    // ---------------------------------------------------------------- descriptions
+
+    private static KeyInfo describe(PgpEntry entry, Date now) {
+        OpenPGPCertificate certificate = entry.certificate();
+        PGPPublicKey primary = certificate.getPrimaryKey().getPGPPublicKey();
+        Date expires = certificate.getExpirationTime(now);
+        String status;
+        if (certificate.getRevocation(now) != null) {
+            status = "revoked";
+        } else if (expires != null && !expires.after(now)) {
+            status = "expired";
+        } else if (certificate.getEncryptionKeys(now).isEmpty()) {
+            status = "no-encryption-key";
+        } else {
+            status = "valid";
+        }
+        return new KeyInfo(Format.PGP_MIME, entry.fingerprint(), List.copyOf(PgpKeys.allAddresses(certificate)),
+                algorithmName(primary), primary.getCreationTime(), expires, status, entry.secretFile() != null);
+    }
+
+    private static KeyInfo describe(SmimeEntry entry, Date now) {
+        X509Certificate certificate = entry.certificate();
+        String status;
+        if (now.before(certificate.getNotBefore())) {
+            status = "not-yet-valid";
+        } else if (now.after(certificate.getNotAfter())) {
+            status = "expired";
+        } else if (!SmimeKeys.usableForEncryption(certificate, now)) {
+            status = "no-encryption-key";
+        } else {
+            status = "valid";
+        }
+        String algorithm = certificate.getPublicKey().getAlgorithm();
+        if (certificate.getPublicKey() instanceof java.security.interfaces.RSAKey rsa) {
+            algorithm = "rsa" + rsa.getModulus().bitLength();
+        }
+        return new KeyInfo(Format.SMIME, entry.fingerprint(), List.copyOf(SmimeKeys.addresses(certificate)),
+                algorithm, certificate.getNotBefore(), certificate.getNotAfter(), status, entry.pkcs12File() != null);
+    }
+
+    private static String algorithmName(PGPPublicKey key) {
+        return switch (key.getAlgorithm()) {
+            case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT, PublicKeyAlgorithmTags.RSA_SIGN ->
+                    "rsa" + key.getBitStrength();
+            case PublicKeyAlgorithmTags.EDDSA_LEGACY, PublicKeyAlgorithmTags.Ed25519 -> "ed25519";
+            case PublicKeyAlgorithmTags.Ed448 -> "ed448";
+            case PublicKeyAlgorithmTags.ECDSA -> "ecdsa";
+            default -> "algorithm-" + key.getAlgorithm();
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "FileKeyHome[" + root + "]";
+    }
+
+
+}
