@@ -1,0 +1,143 @@
+package org.mailseal.crypto.smime;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Base64;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.ASN1Set;
+import org.bouncycastle.asn1.DERSet;
+import org.bouncycastle.asn1.cms.AuthEnvelopedData;
+import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
+import org.bouncycastle.asn1.cms.ContentInfo;
+import org.bouncycastle.asn1.cms.EncryptedContentInfo;
+import org.bouncycastle.asn1.cms.EnvelopedData;
+import org.bouncycastle.asn1.cms.KeyTransRecipientInfo;
+import org.bouncycastle.asn1.cms.RecipientInfo;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.KeyTransRecipientId;
+import org.bouncycastle.cms.jcajce.JceKeyTransRecipientId;
+import org.bouncycastle.operator.GenericKey;
+import org.bouncycastle.operator.OperatorException;
+import org.bouncycastle.operator.jcajce.JceAsymmetricKeyUnwrapper;
+import org.mailseal.crypto.BouncyCastleProviders;
+import org.mailseal.crypto.Format;
+import org.mailseal.crypto.RewrapException;
+import org.mailseal.crypto.RewrapResult;
+import org.mailseal.crypto.keys.RecipientKey;
+import org.mailseal.crypto.keys.UnlockedKey;
+import org.mailseal.crypto.mime.HeaderSection;
+
+/**
+ * Re-wraps S/MIME EnvelopedData or AuthEnvelopedData: the content-encryption key is recovered with an old key
+ * and wrapped for the new certificates; the EncryptedContentInfo (and, for AuthEnvelopedData, the
+ * authenticated attributes and MAC) are carried over unchanged.
+ */
+public final class SmimeRewrap {
+    private SmimeRewrap() {}
+
+    public static RewrapResult rewrap(HeaderSection header, byte[] body, Collection<? extends UnlockedKey> oldKeys,
+                                      List<RecipientKey.Smime> recipients, OutputStream out)
+            throws IOException, RewrapException {
+        byte[] der = SmimeReader.decodeTransfer(header, new ByteArrayInputStream(body)).readAllBytes();
+        ContentInfo info;
+        try {
+            info = ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
+        } catch (IllegalArgumentException e) {
+            throw new RewrapException("not a CMS ContentInfo", e);
+        }
+        boolean authenticated = CMSObjectIdentifiers.authEnvelopedData.equals(info.getContentType());
+        if (!authenticated && !CMSObjectIdentifiers.envelopedData.equals(info.getContentType())) {
+            throw new RewrapException("not enveloped data");
+        }
+        ASN1Set recipientInfos;
+        EncryptedContentInfo encryptedContent;
+        if (authenticated) {
+            AuthEnvelopedData data = AuthEnvelopedData.getInstance(info.getContent());
+            recipientInfos = data.getRecipientInfos();
+            encryptedContent = data.getAuthEncryptedContentInfo();
+        } else {
+            EnvelopedData data = EnvelopedData.getInstance(info.getContent());
+            recipientInfos = data.getRecipientInfos();
+            encryptedContent = data.getEncryptedContentInfo();
+        }
+
+        Opened opened = openContentKey(recipientInfos, encryptedContent, oldKeys);
+        ASN1EncodableVector fresh = new ASN1EncodableVector();
+        List<String> fingerprints = new ArrayList<>();
+        try {
+            for (RecipientKey.Smime recipient : recipients) {
+                fresh.add(SmimeWriter.recipientInfo(recipient).generate(opened.contentKey()));
+                fingerprints.add(recipient.fingerprint());
+            }
+        } catch (CMSException | java.security.cert.CertificateEncodingException e) {
+            throw new RewrapException("cannot wrap the content key for the new certificates", e);
+        }
+        ASN1Set newInfos = new DERSet(fresh);
+
+        ASN1Encodable content;
+        if (authenticated) {
+            AuthEnvelopedData data = AuthEnvelopedData.getInstance(info.getContent());
+            content = new AuthEnvelopedData(data.getOriginatorInfo(), newInfos, data.getAuthEncryptedContentInfo(),
+                    data.getAuthAttrs(), data.getMac(), data.getUnauthAttrs());
+        } else {
+            EnvelopedData data = EnvelopedData.getInstance(info.getContent());
+            content = new EnvelopedData(data.getOriginatorInfo(), newInfos, data.getEncryptedContentInfo(),
+                    data.getUnprotectedAttrs());
+        }
+        byte[] rewrapped = new ContentInfo(info.getContentType(), content).getEncoded(ASN1Encoding.BER);
+
+        header.writeTo(out);
+        out.write(Base64.getMimeEncoder().encode(rewrapped));
+        out.write('\r');
+        out.write('\n');
+        return new RewrapResult(Format.SMIME, opened.fingerprint(), fingerprints);
+    }
+
+    private record Opened(GenericKey contentKey, String fingerprint) {}
+
+    private static Opened openContentKey(ASN1Set recipientInfos, EncryptedContentInfo encryptedContent,
+                                         Collection<? extends UnlockedKey> oldKeys) throws RewrapException {
+        for (UnlockedKey unlocked : oldKeys) {
+            if (!(unlocked instanceof UnlockedKey.Smime smime)) {
+                continue;
+            }
+            KeyTransRecipientId wanted = new JceKeyTransRecipientId(smime.certificate());
+            for (ASN1Encodable element : recipientInfos) {
+                RecipientInfo recipientInfo = RecipientInfo.getInstance(element);
+                if (!(recipientInfo.getInfo() instanceof KeyTransRecipientInfo keyTrans) || !matches(keyTrans, wanted)) {
+                    continue;
+                }
+                try {
+                    GenericKey key = new JceAsymmetricKeyUnwrapper(keyTrans.getKeyEncryptionAlgorithm(), smime.privateKey())
+                            .setProvider(BouncyCastleProviders.INSTANCE)
+                            .setMustProduceEncodableUnwrappedKey(true)
+                            .generateUnwrappedKey(encryptedContent.getContentEncryptionAlgorithm(),
+                                    keyTrans.getEncryptedKey().getOctets());
+                    return new Opened(key, smime.fingerprint());
+                } catch (OperatorException e) {
+                    throw new RewrapException("cannot unwrap the content key", e);
+                }
+            }
+        }
+        throw new RewrapException("none of the old keys opens this message");
+    }
+
+    private static boolean matches(KeyTransRecipientInfo info, KeyTransRecipientId wanted) {
+        var rid = info.getRecipientIdentifier();
+        if (rid.isTagged()) {
+            byte[] keyId = org.bouncycastle.asn1.ASN1OctetString.getInstance(
+                    (org.bouncycastle.asn1.ASN1TaggedObject) rid.getId(), false).getOctets();
+            return java.util.Arrays.equals(keyId, wanted.getSubjectKeyIdentifier());
+        }
+        var issuerSerial = org.bouncycastle.asn1.cms.IssuerAndSerialNumber.getInstance(rid.getId());
+        return issuerSerial.getName().equals(wanted.getIssuer())
+                && issuerSerial.getSerialNumber().getValue().equals(wanted.getSerialNumber());
+    }
+}
