@@ -10,7 +10,7 @@ package org.mailseal.crypto;
  * @param maxMimeParts          most MIME entities in one message (default 10,000)
  * @param maxDecompressedBytes  most bytes that decompression may produce (default 64 MiB)
  * @param maxCompressionNesting most compressed packets inside one another (default 1, what GnuPG writes)
- * @param memoryBufferBytes     plaintext kept in memory before spilling to an encrypted temp file (default 8 MiB)
+ * @param memoryBufferBytes     plaintext kept in memory before spilling to an encrypted temp file (default 16 MiB)
  */
 public record CryptoLimits(
         long maxMessageBytes,
@@ -22,7 +22,7 @@ public record CryptoLimits(
         int memoryBufferBytes) {
 
     public static final CryptoLimits DEFAULTS =
-            new CryptoLimits(64L << 20, 256 << 10, 50, 10_000, 64L << 20, 1, 8 << 20);
+            new CryptoLimits(64L << 20, 256 << 10, 50, 10_000, 64L << 20, 1, 16 << 20);
 
     public CryptoLimits {
         requirePositive(maxMessageBytes, "maxMessageBytes");

@@ -3,17 +3,19 @@ package org.mailseal.crypto;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
 import org.mailseal.crypto.io.BoundedInputStream;
+import org.mailseal.crypto.io.Bytes;
 import org.mailseal.crypto.io.CanonicalLineInputStream;
+import org.mailseal.crypto.io.LineEndings;
 import org.mailseal.crypto.io.SpillBuffer;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.ContentType;
 import org.mailseal.crypto.mime.HeaderProtection;
 import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.crypto.mime.MimeParts;
 import org.mailseal.crypto.mime.MimeStructureCheck;
 import org.mailseal.crypto.pgp.PgpMimeReader;
 import org.mailseal.crypto.smime.SmimeReader;
@@ -23,7 +25,8 @@ import org.mailseal.crypto.smime.SmimeReader;
  * {@code application/pkcs7-mime} enveloped message is decrypted; encrypted parts inside other structures are not
  * (EFAIL direct exfiltration). Integrity is required, and no plaintext byte leaves before it was checked: the
  * plaintext is buffered (memory, then an encrypted temp file) and handed out only after the MDC or AEAD tag
- * verified. Thread-safe.
+ * verified. The encrypted message itself is read into memory, bounded by {@link CryptoLimits#maxMessageBytes()}.
+ * Thread-safe.
  */
 public final class MessageDecryptor {
     private final CryptoLimits limits;
@@ -67,30 +70,66 @@ public final class MessageDecryptor {
      */
     public DecryptionResult decrypt(InputStream message, Collection<? extends UnlockedKey> keys)
             throws IOException, NotEncryptedException, DecryptionFailedException {
-        BoundedInputStream bounded = new BoundedInputStream(message, limits.maxMessageBytes(), "message");
-        InputStream canonical = new CanonicalLineInputStream(bounded);
-        HeaderSection outer = HeaderSection.read(canonical, limits.maxHeaderBytes());
-        Format format = encryptedFormat(outer).orElseThrow(
+        byte[] raw = message.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limits.maxMessageBytes() + 1));
+        if (raw.length > limits.maxMessageBytes()) {
+            throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
+        }
+        return decrypt(raw, raw.length, keys);
+    }
+
+    /** Decrypts the first {@code length} bytes of an array (not changed, not kept). */
+    public DecryptionResult decrypt(byte[] message, int length, Collection<? extends UnlockedKey> keys)
+            throws IOException, NotEncryptedException, DecryptionFailedException {
+        if (length > limits.maxMessageBytes()) {
+            throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
+        }
+        // The MIME structure is found on CRLF lines. Messages almost always arrive canonical, so a message whose
+        // first line ends in CRLF is parsed as it is, and the whole-message check of line endings runs only if
+        // decryption then fails.
+        int firstLf = Bytes.indexOf(message, 0, length, (byte) '\n');
+        boolean looksCanonical = firstLf < 0 || (firstLf > 0 && message[firstLf - 1] == '\r');
+        if (!looksCanonical) {
+            byte[] canonical = canonicalCopy(message, length);
+            return decrypt(canonical, canonical.length, keys);
+        }
+        MimeParts mime = new MimeParts(message, length, limits);
+        MimeParts.Entity outer = mime.message();
+        Format format = encryptedFormat(outer.header()).orElseThrow(
                 () -> new NotEncryptedException("top-level type is " + outer.contentType().mimeType()));
-        InputStream body = new SequenceInputStream(new ByteArrayInputStream(outer.bodyPrefix()), canonical);
-        SpillBuffer plaintext = new SpillBuffer(limits.memoryBufferBytes());
+        try {
+            return decrypt(mime, outer, format, keys);
+        } catch (DecryptionFailedException e) {
+            if (LineEndings.isCanonical(message, 0, length)) {
+                throw e;
+            }
+            byte[] canonical = canonicalCopy(message, length);
+            MimeParts canonicalMime = new MimeParts(canonical, canonical.length, limits);
+            return decrypt(canonicalMime, canonicalMime.message(), format, keys);
+        }
+    }
+
+    private static byte[] canonicalCopy(byte[] message, int length) throws IOException {
+        return new CanonicalLineInputStream(new ByteArrayInputStream(message, 0, length)).readAllBytes();
+    }
+
+    private DecryptionResult decrypt(MimeParts mime, MimeParts.Entity outer, Format format,
+                                     Collection<? extends UnlockedKey> keys)
+            throws IOException, DecryptionFailedException {
+        SpillBuffer plaintext = SpillBuffer.withExpectedSize(limits.memoryBufferBytes(), mime.length());
         boolean success = false;
         try {
             Opened opened;
             try {
                 opened = switch (format) {
-                    case PGP_MIME -> PgpMimeReader.decrypt(outer, body, keys, limits, plaintext);
-                    case SMIME -> SmimeReader.decrypt(outer, body, keys, limits, options, plaintext);
+                    case PGP_MIME -> PgpMimeReader.decrypt(mime, outer, keys, limits, plaintext);
+                    case SMIME -> SmimeReader.decrypt(mime, outer, keys, limits, options, plaintext);
                 };
             } catch (DecryptionFailedException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
-                if (bounded.count() > limits.maxMessageBytes()) {
-                    throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
-                }
                 throw new DecryptionFailedException(e);
             }
-            PlaintextMessage restored = restoreHeaders(outer, plaintext);
+            PlaintextMessage restored = restoreHeaders(outer.header(), plaintext);
             success = true;
             return new DecryptionResult(format, opened.keyFingerprint(), opened.integrity(), restored);
         } finally {
@@ -110,14 +149,18 @@ public final class MessageDecryptor {
             inner = HeaderSection.read(in, limits.maxHeaderBytes());
             bodyOffset = in.count() - inner.bodyPrefix().length;
         }
-        byte[] header = HeaderProtection.restore(outer, inner).toByteArray();
-        PlaintextMessage message = new PlaintextMessage(header, plaintext, bodyOffset);
         ContentType type = inner.contentType();
         if (type.isMultipart() || type.type().equals("message")) {
-            try (InputStream in = message.openStream()) {
-                MimeStructureCheck.check(in, limits);
+            byte[] memory = plaintext.memoryContent();
+            if (memory != null) {
+                new MimeParts(memory, (int) plaintext.size(), limits).checkStructure();
+            } else {
+                try (InputStream in = plaintext.openStream()) {
+                    MimeStructureCheck.check(in, limits);
+                }
             }
         }
-        return message;
+        byte[] header = HeaderProtection.restore(outer, inner).toByteArray();
+        return new PlaintextMessage(header, plaintext, bodyOffset);
     }
 }

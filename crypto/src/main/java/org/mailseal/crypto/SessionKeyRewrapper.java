@@ -5,11 +5,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Collection;
 import java.util.List;
-import org.mailseal.crypto.io.BoundedInputStream;
+import java.io.ByteArrayInputStream;
+import org.mailseal.crypto.io.LineEndings;
 import org.mailseal.crypto.io.CanonicalLineInputStream;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
-import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.crypto.mime.MimeParts;
 import org.mailseal.crypto.pgp.PgpRewrap;
 import org.mailseal.crypto.smime.SmimeRewrap;
 
@@ -36,23 +37,24 @@ public final class SessionKeyRewrapper {
         if (newRecipients.isEmpty()) {
             throw new IllegalArgumentException("no new recipients");
         }
-        InputStream canonical = new CanonicalLineInputStream(
-                new BoundedInputStream(message, limits.maxMessageBytes(), "message"));
-        HeaderSection header = HeaderSection.read(canonical, limits.maxHeaderBytes());
-        Format format = MessageDecryptor.encryptedFormat(header).orElseThrow(
-                () -> new NotEncryptedException("top-level type is " + header.contentType().mimeType()));
+        byte[] raw = message.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limits.maxMessageBytes() + 1));
+        if (raw.length > limits.maxMessageBytes()) {
+            throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
+        }
+        if (!LineEndings.isCanonical(raw, 0, raw.length)) {
+            raw = new CanonicalLineInputStream(new ByteArrayInputStream(raw)).readAllBytes();
+        }
+        MimeParts mime = new MimeParts(raw, raw.length, limits);
+        MimeParts.Entity outer = mime.message();
+        Format format = MessageDecryptor.encryptedFormat(outer.header()).orElseThrow(
+                () -> new NotEncryptedException("top-level type is " + outer.contentType().mimeType()));
         if (newRecipients.stream().anyMatch(r -> r.format() != format)) {
             throw new RewrapException("new keys must be of the message's format, " + format);
         }
-        byte[] prefix = header.bodyPrefix();
-        byte[] rest = canonical.readAllBytes();
-        byte[] body = new byte[prefix.length + rest.length];
-        System.arraycopy(prefix, 0, body, 0, prefix.length);
-        System.arraycopy(rest, 0, body, prefix.length, rest.length);
         return switch (format) {
-            case PGP_MIME -> PgpRewrap.rewrap(header, body, oldKeys,
-                    newRecipients.stream().map(RecipientKey.Pgp.class::cast).toList(), limits, out);
-            case SMIME -> SmimeRewrap.rewrap(header, body, oldKeys,
+            case PGP_MIME -> PgpRewrap.rewrap(mime, outer, oldKeys,
+                    newRecipients.stream().map(RecipientKey.Pgp.class::cast).toList(), out);
+            case SMIME -> SmimeRewrap.rewrap(mime, outer, oldKeys,
                     newRecipients.stream().map(RecipientKey.Smime.class::cast).toList(), out);
         };
     }

@@ -7,13 +7,17 @@ import java.io.InputStream;
 /**
  * Converts any line ending (CRLF, bare LF, bare CR) to CRLF, the canonical form of a MIME entity (RFC 2049 §4).
  * Files on Unix usually end lines with LF; what gets encrypted must be canonical so that every reader agrees.
+ * Runs that are already canonical are copied in bulk.
  */
 public final class CanonicalLineInputStream extends FilterInputStream {
-    private final byte[] chunk = new byte[16384];
+    private final byte[] chunk = new byte[1 << 16];
     private int chunkPos;
     private int chunkLen;
+    /** How many bytes from chunkPos on are known to be canonical. */
+    private int cleanRun;
     private boolean pendingLf;
     private boolean lastWasCr;
+    private boolean eof;
 
     public CanonicalLineInputStream(InputStream in) {
         super(in);
@@ -39,44 +43,62 @@ public final class CanonicalLineInputStream extends FilterInputStream {
                 continue;
             }
             if (chunkPos == chunkLen) {
-                if (written > 0 && in.available() <= 0) {
+                if (eof || (written > 0 && in.available() <= 0)) {
                     break;
                 }
-                chunkLen = in.read(chunk, 0, chunk.length);
-                chunkPos = 0;
-                if (chunkLen <= 0) {
-                    chunkLen = 0;
+                if (!fill()) {
                     if (lastWasCr) {
-                        // A bare CR at the very end: it already went out; finish it as CRLF.
                         lastWasCr = false;
-                        pendingLf = true;
+                        pendingLf = true; // a bare CR at the very end
                         continue;
                     }
                     break;
                 }
             }
+            if (cleanRun > 0 && !lastWasCr) {
+                int n = Math.min(cleanRun, len - written);
+                System.arraycopy(chunk, chunkPos, b, off + written, n);
+                chunkPos += n;
+                cleanRun -= n;
+                written += n;
+                continue;
+            }
             byte c = chunk[chunkPos++];
+            cleanRun = 0;
             if (c == '\n') {
-                if (lastWasCr) {
-                    lastWasCr = false;
-                    b[off + written++] = '\n';
-                } else {
+                if (!lastWasCr) {
                     b[off + written++] = '\r';
                     pendingLf = true;
-                }
-            } else {
-                if (lastWasCr) {
-                    // The CR before this byte was bare: finish it as CRLF, then emit this byte.
-                    lastWasCr = false;
+                } else {
                     b[off + written++] = '\n';
-                    chunkPos--;
-                    continue;
+                    lastWasCr = false;
                 }
+            } else if (lastWasCr) {
+                chunkPos--; // the CR before was bare: finish it as CRLF, then look at this byte again
+                b[off + written++] = '\n';
+                lastWasCr = false;
+            } else {
                 b[off + written++] = c;
                 lastWasCr = c == '\r';
             }
+            if (!lastWasCr && !pendingLf) {
+                cleanRun = LineEndings.canonicalPrefix(chunk, chunkPos, chunkLen - chunkPos);
+            }
         }
         return written == 0 ? -1 : written;
+    }
+
+    private boolean fill() throws IOException {
+        int n = in.read(chunk, 0, chunk.length);
+        if (n <= 0) {
+            eof = true;
+            chunkPos = chunkLen = 0;
+            return false;
+        }
+        chunkPos = 0;
+        chunkLen = n;
+        cleanRun = lastWasCr ? 0 : LineEndings.canonicalPrefix(chunk, 0, n);
+        return true;
     }
 
     @Override

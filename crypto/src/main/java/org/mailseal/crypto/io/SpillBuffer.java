@@ -27,7 +27,7 @@ public final class SpillBuffer extends OutputStream {
 
     private final int memoryLimit;
     private final Path spillDirectory;
-    private byte[] memory = new byte[1024];
+    private byte[] memory;
     private long size;
     private Path file;
     private OutputStream fileOut;
@@ -41,11 +41,21 @@ public final class SpillBuffer extends OutputStream {
     }
 
     public SpillBuffer(int memoryLimit, Path spillDirectory) {
+        this(memoryLimit, spillDirectory, 1024);
+    }
+
+    /** @param expectedSize a hint for the first allocation, so that large content is not copied while it grows */
+    public SpillBuffer(int memoryLimit, Path spillDirectory, long expectedSize) {
         if (memoryLimit <= 0) {
             throw new IllegalArgumentException("memoryLimit must be > 0, was " + memoryLimit);
         }
         this.memoryLimit = memoryLimit;
         this.spillDirectory = spillDirectory;
+        this.memory = new byte[(int) Math.max(16, Math.min(memoryLimit, expectedSize))];
+    }
+
+    public static SpillBuffer withExpectedSize(int memoryLimit, long expectedSize) {
+        return new SpillBuffer(memoryLimit, Path.of(System.getProperty("java.io.tmpdir")), expectedSize);
     }
 
     @Override
@@ -134,6 +144,15 @@ public final class SpillBuffer extends OutputStream {
             return new ByteArrayInputStream(memory, 0, (int) size);
         }
         return new CipherInputStream(Files.newInputStream(file), cipher(Cipher.DECRYPT_MODE));
+    }
+
+    /**
+     * The in-memory content (the first {@link #size()} bytes of the returned array), or null when it spilled to
+     * the file. Not a copy: callers read it and must not change it.
+     */
+    public byte[] memoryContent() throws IOException {
+        seal();
+        return file == null ? memory : null;
     }
 
     /** Everything, as one array; only for content known to be small. */

@@ -16,7 +16,6 @@ import org.bouncycastle.openpgp.PGPPrivateKey;
 import org.bouncycastle.openpgp.PGPPublicKeyEncryptedData;
 import org.bouncycastle.openpgp.PGPSessionKey;
 import org.bouncycastle.openpgp.PGPSignatureList;
-import org.bouncycastle.openpgp.PGPUtil;
 import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
 import org.bouncycastle.openpgp.operator.SessionKeyDataDecryptorFactory;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyDataDecryptorFactory;
@@ -34,7 +33,7 @@ import org.mailseal.crypto.io.SpillBuffer;
 import org.mailseal.crypto.keys.UnlockedKey;
 
 /**
- * Opens an OpenPGP message (armored or binary): finds a session-key packet for one of our keys, decrypts the
+ * Opens a binary OpenPGP message: finds a session-key packet for one of our keys, decrypts the
  * integrity-protected data packet into a buffer, and only then checks the MDC. SED packets (no integrity) are
  * refused. The session key is recovered with Bouncy Castle's lightweight API (no JCA provider needed for X25519);
  * the bulk data is decrypted with the JDK's AES (SEIPD v1) or Bouncy Castle's OCB (SEIPD v2, GnuPG's OCB packet).
@@ -45,11 +44,11 @@ public final class PgpDecryption {
     /** A session key recovered from a PKESK, with the packet it belongs to and the key that opened it. */
     public record SessionKeyMatch(PGPPublicKeyEncryptedData packet, PGPSessionKey sessionKey, UnlockedKey.Pgp key) {}
 
-    public static MessageDecryptor.Opened decrypt(InputStream armoredOrBinary, Collection<? extends UnlockedKey> keys,
+    public static MessageDecryptor.Opened decrypt(InputStream binary, Collection<? extends UnlockedKey> keys,
                                                   CryptoLimits limits, SpillBuffer plaintext)
             throws IOException, DecryptionFailedException {
         try {
-            PGPEncryptedDataList list = encryptedDataList(PGPUtil.getDecoderStream(armoredOrBinary));
+            PGPEncryptedDataList list = encryptedDataList(binary);
             SessionKeyMatch match = findSessionKey(list, keys);
             PGPPublicKeyEncryptedData packet = match.packet();
             if (!packet.isIntegrityProtected()) {

@@ -1,74 +1,68 @@
 package org.mailseal.crypto.pgp;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.util.Base64;
 import java.util.Collection;
-import org.apache.james.mime4j.MimeException;
-import org.apache.james.mime4j.stream.EntityState;
-import org.apache.james.mime4j.stream.MimeConfig;
-import org.apache.james.mime4j.stream.MimeTokenStream;
+import java.util.List;
+import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
 import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.DecryptionFailedException;
-import org.mailseal.crypto.LimitExceededException;
 import org.mailseal.crypto.MessageDecryptor;
 import org.mailseal.crypto.io.SpillBuffer;
 import org.mailseal.crypto.keys.UnlockedKey;
-import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.crypto.mime.MimeParts;
 
 /** Reads PGP/MIME (RFC 3156 §4): finds the encrypted part of a top-level {@code multipart/encrypted} and opens it. */
 public final class PgpMimeReader {
     private PgpMimeReader() {}
 
-    public static MessageDecryptor.Opened decrypt(HeaderSection outer, InputStream body,
+    public static MessageDecryptor.Opened decrypt(MimeParts mime, MimeParts.Entity outer,
                                                   Collection<? extends UnlockedKey> keys, CryptoLimits limits,
                                                   SpillBuffer plaintext) throws IOException, DecryptionFailedException {
-        try (InputStream armored = encryptedPart(outer, body, limits)) {
-            return PgpDecryption.decrypt(armored, keys, limits, plaintext);
-        }
+        byte[] binary = encryptedPayload(mime, outer);
+        return PgpDecryption.decrypt(new ByteArrayInputStream(binary), keys, limits, plaintext);
     }
 
     /**
-     * The decoded body of the {@code application/octet-stream} part that follows the
-     * {@code application/pgp-encrypted} control part. Only the two direct children are looked at.
+     * The binary OpenPGP message in the {@code application/octet-stream} part that follows the
+     * {@code application/pgp-encrypted} control part. Only the direct children of the top level are looked at.
      */
-    static InputStream encryptedPart(HeaderSection outer, InputStream body, CryptoLimits limits) throws IOException {
-        MimeConfig config = new MimeConfig.Builder()
-                .setMaxHeaderLen(limits.maxHeaderBytes())
-                .setMaxLineLen(-1)
-                .setMaxContentLen(limits.maxMessageBytes())
-                .build();
-        MimeTokenStream tokens = new MimeTokenStream(config);
-        tokens.parseHeadless(body, outer.value("Content-Type").orElseThrow());
-        int depth = 0;
-        int parts = 0;
-        boolean sawControl = false;
-        try {
-            for (EntityState state = tokens.getState(); state != EntityState.T_END_OF_STREAM; state = tokens.next()) {
-                switch (state) {
-                    case T_START_MULTIPART -> depth++;
-                    case T_END_MULTIPART -> depth--;
-                    case T_START_BODYPART -> {
-                        if (++parts > limits.maxMimeParts()) {
-                            throw new LimitExceededException("more than " + limits.maxMimeParts() + " MIME parts");
-                        }
-                    }
-                    case T_BODY -> {
-                        if (depth != 1) {
-                            continue;
-                        }
-                        String type = tokens.getBodyDescriptor().getMimeType();
-                        if (type.equalsIgnoreCase("application/pgp-encrypted")) {
-                            sawControl = true;
-                        } else if (sawControl && type.equalsIgnoreCase("application/octet-stream")) {
-                            return tokens.getDecodedInputStream();
-                        }
-                    }
-                    default -> { }
-                }
+    static byte[] encryptedPayload(MimeParts mime, MimeParts.Entity outer) throws IOException {
+        MimeParts.Entity part = encryptedPart(mime, outer);
+        byte[] decoded = decodedBody(mime, part);
+        return decoded == null
+                ? ArmorReader.decode(mime.data(), part.bodyStart(), part.end())
+                : ArmorReader.decode(decoded, 0, decoded.length);
+    }
+
+    /** The encrypted part of a PGP/MIME message. */
+    static MimeParts.Entity encryptedPart(MimeParts mime, MimeParts.Entity outer) throws IOException {
+        List<MimeParts.Entity> parts = mime.children(outer);
+        for (int i = 0; i + 1 < parts.size(); i++) {
+            if (parts.get(i).contentType().is("application/pgp-encrypted")
+                    && parts.get(i + 1).contentType().is("application/octet-stream")) {
+                return parts.get(i + 1);
             }
-        } catch (MimeException e) {
-            throw new IOException("malformed PGP/MIME structure", e);
         }
         throw new IOException("PGP/MIME message without an encrypted part");
+    }
+
+    /** The part's body with its Content-Transfer-Encoding undone (armor is normally 7bit already). */
+    static byte[] decodedBody(MimeParts mime, MimeParts.Entity part) throws IOException {
+        int length = part.end() - part.bodyStart();
+        return switch (part.transferEncoding()) {
+            case "base64" -> {
+                try {
+                    var decoded = Base64.getMimeDecoder().decode(java.nio.ByteBuffer.wrap(mime.data(), part.bodyStart(), length));
+                    yield java.util.Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("invalid base64", e);
+                }
+            }
+            case "quoted-printable" -> new QuotedPrintableInputStream(
+                    new ByteArrayInputStream(mime.data(), part.bodyStart(), length)).readAllBytes();
+            default -> null; // identity: read in place
+        };
     }
 }

@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
 import org.bouncycastle.bcpg.AEADAlgorithmTags;
-import org.bouncycastle.bcpg.ArmoredOutputStream;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
 import org.bouncycastle.openpgp.PGPException;
@@ -24,7 +23,6 @@ import org.mailseal.crypto.EncryptionResult;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.Integrity;
 import org.mailseal.crypto.MessageEncryptor;
-import org.mailseal.crypto.io.LfToCrlfOutputStream;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.mime.HeaderField;
 
@@ -60,7 +58,7 @@ public final class PgpMimeWriter {
                 + "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n"
                 + "\r\n");
         try {
-            OutputStream armor = ArmoredOutputStream.builder().clearHeaders().build(new LfToCrlfOutputStream(out));
+            ArmorOutputStream armor = new ArmorOutputStream(out);
             encryptBinary(inner, armor, recipients, aead);
             armor.close();
         } catch (PGPException e) {

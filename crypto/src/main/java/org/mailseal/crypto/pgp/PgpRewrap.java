@@ -3,27 +3,23 @@ package org.mailseal.crypto.pgp;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import org.bouncycastle.bcpg.ArmoredOutputStream;
 import org.bouncycastle.openpgp.PGPEncryptedDataList;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPSessionKey;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator;
 import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
-import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.RewrapException;
 import org.mailseal.crypto.RewrapResult;
-import org.mailseal.crypto.io.LfToCrlfOutputStream;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
-import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.crypto.mime.MimeParts;
 
 /**
  * Re-wraps a PGP/MIME message: the armored block is replaced by one holding new PKESK packets followed by the
@@ -35,16 +31,18 @@ public final class PgpRewrap {
 
     private PgpRewrap() {}
 
-    public static RewrapResult rewrap(HeaderSection header, byte[] body, Collection<? extends UnlockedKey> oldKeys,
-                                      List<RecipientKey.Pgp> recipients, CryptoLimits limits, OutputStream out)
+    public static RewrapResult rewrap(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,
+                                      List<RecipientKey.Pgp> recipients, OutputStream out)
             throws IOException, RewrapException {
-        byte[] binary;
-        try (InputStream armored = PgpMimeReader.encryptedPart(header, new ByteArrayInputStream(body), limits)) {
-            binary = org.bouncycastle.openpgp.PGPUtil.getDecoderStream(armored).readAllBytes();
+        MimeParts.Entity part = PgpMimeReader.encryptedPart(mime, outer);
+        if (PgpMimeReader.decodedBody(mime, part) != null) {
+            throw new RewrapException("re-wrapping needs the armored part in 7bit, not " + part.transferEncoding());
         }
-        int begin = indexOfLine(body, BEGIN, 0);
-        int end = begin < 0 ? -1 : indexOfLine(body, END, begin);
-        if (begin < 0 || end < 0 || indexOfLine(body, BEGIN, begin + 1) >= 0) {
+        byte[] data = mime.data();
+        byte[] binary = ArmorReader.decode(data, part.bodyStart(), part.end());
+        int begin = indexOfLine(data, BEGIN, part.bodyStart(), part.end());
+        int end = begin < 0 ? -1 : indexOfLine(data, END, begin, part.end());
+        if (begin < 0 || end < 0 || indexOfLine(data, BEGIN, begin + 1, part.end()) >= 0) {
             throw new RewrapException("PGP/MIME part must hold exactly one ASCII-armored message");
         }
         int endOfEndLine = end + END.length;
@@ -79,24 +77,23 @@ public final class PgpRewrap {
         }
         packets.write(binary, dataOffset, binary.length - dataOffset);
 
-        header.writeTo(out);
-        out.write(body, 0, begin);
-        try (OutputStream armor = ArmoredOutputStream.builder().clearHeaders().build(new LfToCrlfOutputStream(out))) {
+        out.write(data, 0, begin);
+        try (OutputStream armor = new ArmorOutputStream(out)) {
             armor.write(packets.toByteArray());
         }
-        // BC's armor ends with a line break after the END line; skip the original END line and its CRLF.
+        // The new armor ends with CRLF after its END line; skip the original END line and its CRLF.
         int resume = endOfEndLine;
-        if (resume + 1 < body.length && body[resume] == '\r' && body[resume + 1] == '\n') {
+        if (resume + 1 < mime.length() && data[resume] == '\r' && data[resume + 1] == '\n') {
             resume += 2;
         }
-        out.write(body, resume, body.length - resume);
+        out.write(data, resume, mime.length() - resume);
         return new RewrapResult(Format.PGP_MIME, match.key().fingerprint(), fingerprints);
     }
 
     /** Index of the first line (at offset 0 or after CRLF) starting with the marker, from {@code from}; -1 if none. */
-    static int indexOfLine(byte[] data, byte[] marker, int from) {
+    static int indexOfLine(byte[] data, byte[] marker, int from, int end) {
         outer:
-        for (int i = Math.max(from, 0); i <= data.length - marker.length; i++) {
+        for (int i = Math.max(from, 0); i <= end - marker.length; i++) {
             if (i > 0 && data[i - 1] != '\n') {
                 continue;
             }

@@ -1,11 +1,11 @@
 package org.mailseal.crypto.smime;
 
-import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Locale;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1SequenceParser;
 import org.bouncycastle.asn1.ASN1StreamParser;
@@ -32,21 +32,21 @@ import org.mailseal.crypto.io.BoundedInputStream;
 import org.mailseal.crypto.io.CanonicalLineInputStream;
 import org.mailseal.crypto.io.SpillBuffer;
 import org.mailseal.crypto.keys.UnlockedKey;
-import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.crypto.mime.MimeParts;
 
 /** Reads S/MIME EnvelopedData and AuthEnvelopedData (RFC 8551 §3.3, RFC 5083). */
 public final class SmimeReader {
     private SmimeReader() {}
 
-    public static MessageDecryptor.Opened decrypt(HeaderSection outer, InputStream body,
+    public static MessageDecryptor.Opened decrypt(MimeParts mime, MimeParts.Entity outer,
                                                   Collection<? extends UnlockedKey> keys, CryptoLimits limits,
                                                   DecryptionOptions options, SpillBuffer plaintext)
             throws IOException, DecryptionFailedException {
-        BufferedInputStream der = new BufferedInputStream(decodeTransfer(outer, body), 1 << 16);
+        byte[] der = derBody(mime.data(), outer);
         try {
-            ASN1ObjectIdentifier type = peekContentType(der);
+            ASN1ObjectIdentifier type = contentType(der);
             if (CMSObjectIdentifiers.authEnvelopedData.equals(type)) {
-                CMSAuthEnvelopedDataParser parser = new CMSAuthEnvelopedDataParser(der);
+                CMSAuthEnvelopedDataParser parser = new CMSAuthEnvelopedDataParser(new ByteArrayInputStream(der));
                 return open(parser.getRecipientInfos(), keys, limits, plaintext, true);
             }
             if (CMSObjectIdentifiers.envelopedData.equals(type)) {
@@ -54,7 +54,7 @@ public final class SmimeReader {
                     throw DecryptionFailedException.refused(
                             "S/MIME EnvelopedData (CBC) has no integrity protection and is not allowed");
                 }
-                CMSEnvelopedDataParser parser = new CMSEnvelopedDataParser(der);
+                CMSEnvelopedDataParser parser = new CMSEnvelopedDataParser(new ByteArrayInputStream(der));
                 return open(parser.getRecipientInfos(), keys, limits, plaintext, false);
             }
             throw new DecryptionFailedException();
@@ -63,22 +63,27 @@ public final class SmimeReader {
         }
     }
 
-    /** Undoes the Content-Transfer-Encoding of the body: base64 (the usual), or binary. */
-    static InputStream decodeTransfer(HeaderSection outer, InputStream body) {
-        String encoding = outer.value("Content-Transfer-Encoding").orElse("7bit").trim().toLowerCase(Locale.ROOT);
-        return encoding.equals("base64") ? Base64.getMimeDecoder().wrap(body) : body;
+    /** The DER (or BER) bytes of the body, with the Content-Transfer-Encoding (normally base64) undone. */
+    public static byte[] derBody(byte[] data, MimeParts.Entity entity) throws IOException {
+        int length = entity.end() - entity.bodyStart();
+        if (!entity.transferEncoding().equals("base64")) {
+            return java.util.Arrays.copyOfRange(data, entity.bodyStart(), entity.end());
+        }
+        try {
+            ByteBuffer decoded = Base64.getMimeDecoder().decode(ByteBuffer.wrap(data, entity.bodyStart(), length));
+            return java.util.Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("invalid base64", e);
+        }
     }
 
-    /** Reads the ContentInfo's content type and rewinds. */
-    static ASN1ObjectIdentifier peekContentType(BufferedInputStream der) throws IOException {
-        der.mark(1 << 12);
+    /** The ContentInfo's content type. */
+    static ASN1ObjectIdentifier contentType(byte[] der) throws IOException {
         try {
             ASN1SequenceParser sequence = (ASN1SequenceParser) new ASN1StreamParser(der).readObject();
             return new ContentInfoParser(sequence).getContentType();
-        } catch (ClassCastException | IllegalStateException e) {
+        } catch (ClassCastException | IllegalStateException | NullPointerException e) {
             throw new IOException("not a CMS ContentInfo", e);
-        } finally {
-            der.reset();
         }
     }
 

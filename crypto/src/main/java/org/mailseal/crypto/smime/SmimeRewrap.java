@@ -1,6 +1,5 @@
 package org.mailseal.crypto.smime;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -32,7 +31,7 @@ import org.mailseal.crypto.RewrapException;
 import org.mailseal.crypto.RewrapResult;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
-import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.crypto.mime.MimeParts;
 
 /**
  * Re-wraps S/MIME EnvelopedData or AuthEnvelopedData: the content-encryption key is recovered with an old key
@@ -42,10 +41,10 @@ import org.mailseal.crypto.mime.HeaderSection;
 public final class SmimeRewrap {
     private SmimeRewrap() {}
 
-    public static RewrapResult rewrap(HeaderSection header, byte[] body, Collection<? extends UnlockedKey> oldKeys,
+    public static RewrapResult rewrap(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,
                                       List<RecipientKey.Smime> recipients, OutputStream out)
             throws IOException, RewrapException {
-        byte[] der = SmimeReader.decodeTransfer(header, new ByteArrayInputStream(body)).readAllBytes();
+        byte[] der = SmimeReader.derBody(mime.data(), outer);
         ContentInfo info;
         try {
             info = ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
@@ -93,7 +92,7 @@ public final class SmimeRewrap {
         }
         byte[] rewrapped = new ContentInfo(info.getContentType(), content).getEncoded(ASN1Encoding.BER);
 
-        header.writeTo(out);
+        out.write(mime.data(), outer.start(), outer.bodyStart() - outer.start());
         out.write(Base64.getMimeEncoder().encode(rewrapped));
         out.write('\r');
         out.write('\n');
