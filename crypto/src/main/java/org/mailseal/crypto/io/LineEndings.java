@@ -2,9 +2,6 @@ package org.mailseal.crypto.io;
 
 /** Checks and converts line endings of byte arrays; the fast path for text that is already CRLF throughout. */
 public final class LineEndings {
-    private static final long LF_BYTES = 0x0a0a0a0a0a0a0a0aL;
-    private static final long CR_BYTES = 0x0d0d0d0d0d0d0d0dL;
-
     private LineEndings() {}
 
     /**
@@ -15,14 +12,11 @@ public final class LineEndings {
         int end = off + len;
         int i = off;
         while (i < end) {
-            if (i + 8 <= end) {
-                long word = Bytes.word(b, i);
-                if (!Bytes.hasZeroByte(word ^ LF_BYTES) && !Bytes.hasZeroByte(word ^ CR_BYTES)) {
-                    i += 8; // none of these eight bytes is CR or LF
-                    continue;
-                }
-            }
             byte c = b[i];
+            if (c > '\r' || c < '\n') {
+                i++;
+                continue;
+            }
             if (c == '\n') {
                 return i - off; // an LF not consumed as part of CRLF is bare
             }

@@ -1,16 +1,13 @@
 package org.mailseal.crypto.pgp;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Base64;
+import org.mailseal.crypto.io.Base64Text;
 import org.mailseal.crypto.io.Bytes;
 
 /**
  * Decodes the ASCII-armored OpenPGP message in a range of bytes (RFC 9580 §6.2): armor headers are skipped and
- * the optional CRC-24 line is ignored (§6.1). Works on the array in place; the JDK's MIME decoder skips the line
- * breaks.
+ * the optional CRC-24 line is ignored (§6.1). Works on the array in place.
  */
 final class ArmorReader {
     private static final byte[] BEGIN = "-----BEGIN PGP MESSAGE-----".getBytes(StandardCharsets.US_ASCII);
@@ -18,7 +15,7 @@ final class ArmorReader {
 
     private ArmorReader() {}
 
-    static byte[] decode(byte[] data, int start, int end) throws IOException {
+    static Base64Text.Decoded decode(byte[] data, int start, int end) throws IOException {
         int begin = Bytes.indexOf(data, start, end, BEGIN);
         if (begin < 0 || (begin > start && data[begin - 1] != '\n')) {
             throw new IOException("no ASCII-armored OpenPGP message");
@@ -46,15 +43,7 @@ final class ArmorReader {
         if (lastLine >= pos && data[lastLine] == '=' && endLine - lastLine <= 8) {
             dataEnd = lastLine;
         }
-        try {
-            ByteBuffer binary = Base64.getMimeDecoder().decode(ByteBuffer.wrap(data, pos, dataEnd - pos));
-            byte[] array = binary.array();
-            return binary.arrayOffset() == 0 && binary.position() == 0 && binary.limit() == array.length
-                    ? array : Arrays.copyOfRange(array, binary.arrayOffset() + binary.position(),
-                            binary.arrayOffset() + binary.limit());
-        } catch (IllegalArgumentException e) {
-            throw new IOException("invalid base64 in ASCII armor", e);
-        }
+        return Base64Text.decode(data, pos, dataEnd);
     }
 
     private static boolean isBlank(byte[] data, int from, int to) {

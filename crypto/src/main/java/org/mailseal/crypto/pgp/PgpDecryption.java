@@ -19,9 +19,7 @@ import org.bouncycastle.openpgp.PGPSignatureList;
 import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
 import org.bouncycastle.openpgp.operator.SessionKeyDataDecryptorFactory;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyDataDecryptorFactory;
-import org.bouncycastle.openpgp.operator.jcajce.JceSessionKeyDataDecryptorFactoryBuilder;
 import org.bouncycastle.util.io.Streams;
-import org.mailseal.crypto.BouncyCastleProviders;
 import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.Integrity;
@@ -36,7 +34,8 @@ import org.mailseal.crypto.keys.UnlockedKey;
  * Opens a binary OpenPGP message: finds a session-key packet for one of our keys, decrypts the
  * integrity-protected data packet into a buffer, and only then checks the MDC. SED packets (no integrity) are
  * refused. The session key is recovered with Bouncy Castle's lightweight API (no JCA provider needed for X25519);
- * the bulk data is decrypted with the JDK's AES (SEIPD v1) or Bouncy Castle's OCB (SEIPD v2, GnuPG's OCB packet).
+ * the bulk data is decrypted with the JDK's AES ({@link FastSessionKeyDecryptorFactory}) or Bouncy Castle's OCB
+ * (SEIPD v2, GnuPG's OCB packet).
  */
 public final class PgpDecryption {
     private PgpDecryption() {}
@@ -110,11 +109,7 @@ public final class PgpDecryption {
     }
 
     static SessionKeyDataDecryptorFactory dataDecryptor(PGPPublicKeyEncryptedData packet, PGPSessionKey sessionKey) {
-        JceSessionKeyDataDecryptorFactoryBuilder builder = new JceSessionKeyDataDecryptorFactoryBuilder();
-        if (packet.isAEAD()) {
-            builder.setProvider(BouncyCastleProviders.INSTANCE);
-        }
-        return builder.build(sessionKey);
+        return new FastSessionKeyDecryptorFactory(sessionKey);
     }
 
     /**

@@ -9,6 +9,7 @@ import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
 import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.MessageDecryptor;
+import org.mailseal.crypto.io.Base64Text;
 import org.mailseal.crypto.io.SpillBuffer;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.MimeParts;
@@ -20,15 +21,15 @@ public final class PgpMimeReader {
     public static MessageDecryptor.Opened decrypt(MimeParts mime, MimeParts.Entity outer,
                                                   Collection<? extends UnlockedKey> keys, CryptoLimits limits,
                                                   SpillBuffer plaintext) throws IOException, DecryptionFailedException {
-        byte[] binary = encryptedPayload(mime, outer);
-        return PgpDecryption.decrypt(new ByteArrayInputStream(binary), keys, limits, plaintext);
+        Base64Text.Decoded binary = encryptedPayload(mime, outer);
+        return PgpDecryption.decrypt(new ByteArrayInputStream(binary.data(), 0, binary.length()), keys, limits, plaintext);
     }
 
     /**
      * The binary OpenPGP message in the {@code application/octet-stream} part that follows the
      * {@code application/pgp-encrypted} control part. Only the direct children of the top level are looked at.
      */
-    static byte[] encryptedPayload(MimeParts mime, MimeParts.Entity outer) throws IOException {
+    static Base64Text.Decoded encryptedPayload(MimeParts mime, MimeParts.Entity outer) throws IOException {
         MimeParts.Entity part = encryptedPart(mime, outer);
         byte[] decoded = decodedBody(mime, part);
         return decoded == null

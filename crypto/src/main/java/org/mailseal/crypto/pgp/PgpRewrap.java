@@ -17,6 +17,7 @@ import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.RewrapException;
 import org.mailseal.crypto.RewrapResult;
+import org.mailseal.crypto.io.Base64Text;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.MimeParts;
@@ -39,7 +40,8 @@ public final class PgpRewrap {
             throw new RewrapException("re-wrapping needs the armored part in 7bit, not " + part.transferEncoding());
         }
         byte[] data = mime.data();
-        byte[] binary = ArmorReader.decode(data, part.bodyStart(), part.end());
+        Base64Text.Decoded decoded = ArmorReader.decode(data, part.bodyStart(), part.end());
+        byte[] binary = java.util.Arrays.copyOf(decoded.data(), decoded.length());
         int begin = indexOfLine(data, BEGIN, part.bodyStart(), part.end());
         int end = begin < 0 ? -1 : indexOfLine(data, END, begin, part.end());
         if (begin < 0 || end < 0 || indexOfLine(data, BEGIN, begin + 1, part.end()) >= 0) {
