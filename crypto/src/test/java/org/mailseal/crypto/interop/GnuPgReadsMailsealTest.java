@@ -133,7 +133,7 @@ class GnuPgReadsMailsealTest {
 
         byte[] encrypted = encrypt(original, EncryptionOptions.DEFAULTS, GPG_CAROL, GPG_DAVE, MAILSEAL_CV25519);
 
-        String packets = gpg.listPackets(PgpMime.armoredMessage(encrypted));
+        String packets = gpg.listPackets(PgpMime.armoredMessage(encrypted), null);
         assertThat(packets.split(":pubkey enc packet:", -1)).hasSize(4);
         byte[] forCarol = gpgDecrypt(gpg, encrypted, null);
         byte[] forDave = gpgDecrypt(otherGpg, encrypted, null);

@@ -163,10 +163,17 @@ public final class GnuPg implements AutoCloseable {
         return run(message, args.toArray(String[]::new));
     }
 
-    /** {@code gpg --list-packets}: the packet structure, for checking what a message contains. */
-    public String listPackets(byte[] message) throws IOException, InterruptedException {
-        ExternalCommand.Result result = run(message, "--pinentry-mode", "loopback", "--list-packets");
-        return result.stdoutText();
+    /**
+     * {@code gpg --list-packets}: the packet structure, for checking what a message contains. Inside the encrypted
+     * packet only when this home has the secret key (and the passphrase, if the key has one).
+     */
+    public String listPackets(byte[] message, String passphrase) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--pinentry-mode", "loopback"));
+        if (passphrase != null) {
+            args.addAll(List.of("--passphrase", passphrase));
+        }
+        args.add("--list-packets");
+        return run(message, args.toArray(String[]::new)).stdoutText();
     }
 
     /** Revokes a key with the revocation certificate that GnuPG stored when it generated the key. */
