@@ -95,6 +95,12 @@ public final class OpenSsl implements AutoCloseable {
                 recipientCertificate.toString()).stdout();
     }
 
+    /** {@code openssl cms -cmsout -print}: the CMS structure of an S/MIME message, for checking its algorithms. */
+    public String cmsPrint(byte[] message) throws IOException, InterruptedException {
+        Path in = write("print.eml", message);
+        return runOk(null, "cms", "-cmsout", "-print", "-in", in.toString()).stdoutText();
+    }
+
     @Override
     public void close() throws IOException {
         ExternalCommand.deleteTree(dir);
