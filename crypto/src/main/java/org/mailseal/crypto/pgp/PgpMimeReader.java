@@ -45,7 +45,13 @@ public final class PgpMimeReader {
         try {
             for (EntityState state = tokens.getState(); state != EntityState.T_END_OF_STREAM; state = tokens.next()) {
                 switch (state) {
-                    case T_START_MULTIPART -> depth++;
+                    case T_START_MULTIPART -> {
+                        // mime4j reads nested multiparts through one boundary stream per level, recursively:
+                        // unbounded nesting in the wrapper would overflow the stack.
+                        if (++depth > limits.maxMimeDepth()) {
+                            throw new LimitExceededException("MIME nesting deeper than " + limits.maxMimeDepth());
+                        }
+                    }
                     case T_END_MULTIPART -> depth--;
                     case T_START_BODYPART -> {
                         if (++parts > limits.maxMimeParts()) {
