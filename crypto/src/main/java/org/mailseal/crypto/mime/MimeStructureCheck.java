@@ -28,7 +28,7 @@ public final class MimeStructureCheck {
     public static void check(InputStream message, CryptoLimits limits) throws IOException {
         MimeTokenStream tokens = new MimeTokenStream(config(limits));
         tokens.parse(message);
-        int depth = 0;
+        int depth = -1; // the root message's own T_START_MESSAGE brings this to 0: the root is not nested
         int parts = 0;
         try {
             for (EntityState state = tokens.getState(); state != EntityState.T_END_OF_STREAM; state = tokens.next()) {
