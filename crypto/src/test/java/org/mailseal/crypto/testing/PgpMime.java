@@ -23,7 +23,7 @@ import org.apache.james.mime4j.stream.RawFieldParser;
 public final class PgpMime {
     private PgpMime() {}
 
-    /** A direct child of the top-level multipart: its content type and decoded body. */
+    /** A direct child of the top-level multipart: its content type and decoded body (empty for a multipart). */
     public record Part(String mimeType, byte[] body) {
         public String text() {
             return new String(body, StandardCharsets.US_ASCII);
@@ -61,6 +61,9 @@ public final class PgpMime {
                     case T_START_MULTIPART -> {
                         if (mimeType == null) {
                             mimeType = tokens.getBodyDescriptor().getMimeType().toLowerCase(Locale.ROOT);
+                        } else if (depth == 1) {
+                            parts.add(new Part(tokens.getBodyDescriptor().getMimeType().toLowerCase(Locale.ROOT),
+                                    new byte[0]));
                         }
                         depth++;
                     }
