@@ -1,6 +1,7 @@
 package org.mailseal.crypto.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mailseal.crypto.CryptoLimits;
+import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.DecryptionOptions;
 import org.mailseal.crypto.DecryptionResult;
 import org.mailseal.crypto.Format;
@@ -167,5 +169,17 @@ class MailsealReadsGnuPgTest {
         try (DecryptionResult result = decrypt(message, ERIN, limits)) {
             assertThat(text(result)).isEqualTo(RESTORED_HEADER + inner);
         }
+    }
+
+    @Test
+    void refusesWhatGpgWritesWithoutIntegrityProtection() throws Exception {
+        // --rfc2440 --no-mdc: a Symmetrically Encrypted Data packet (CAST5, no MDC), as before 2003.
+        byte[] message = gpgPgpMime(INNER, List.of(ERIN), "--rfc2440", "--no-mdc", "--cipher-algo", "CAST5");
+        String packets = gpg.listPackets(PgpMime.armoredMessage(message), TestKeys.PASSWORD);
+        assertThat(packets).contains(":encrypted data packet:").doesNotContain("mdc_method");
+
+        assertThatThrownBy(() -> decrypt(message, ERIN, CryptoLimits.DEFAULTS))
+                .isExactlyInstanceOf(DecryptionFailedException.class)
+                .hasMessage("decryption failed");
     }
 }
