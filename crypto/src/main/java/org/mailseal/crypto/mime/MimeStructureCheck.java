@@ -3,6 +3,8 @@ package org.mailseal.crypto.mime;
 import java.io.IOException;
 import java.io.InputStream;
 import org.apache.james.mime4j.MimeException;
+import org.apache.james.mime4j.io.MaxHeaderLengthLimitException;
+import org.apache.james.mime4j.io.MaxHeaderLimitException;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
@@ -14,12 +16,15 @@ import org.mailseal.crypto.LimitExceededException;
  * parses the message (an IMAP BODYSTRUCTURE, a client) then has bounded work.
  */
 public final class MimeStructureCheck {
+    /** Most header fields in one MIME part. */
+    static final int HEADER_FIELDS = 10_000;
+
     private MimeStructureCheck() {}
 
     static MimeConfig config(CryptoLimits limits) {
         return new MimeConfig.Builder()
                 .setMaxHeaderLen(limits.maxHeaderBytes())
-                .setMaxHeaderCount(10_000)
+                .setMaxHeaderCount(HEADER_FIELDS)
                 .setMaxLineLen(-1)
                 .setMaxContentLen(limits.maxMessageBytes())
                 .build();
@@ -47,6 +52,10 @@ public final class MimeStructureCheck {
                     default -> { }
                 }
             }
+        } catch (MaxHeaderLimitException e) {
+            throw new LimitExceededException("more than " + HEADER_FIELDS + " header fields in a MIME part");
+        } catch (MaxHeaderLengthLimitException e) {
+            throw new LimitExceededException("MIME header field larger than " + limits.maxHeaderBytes() + " bytes");
         } catch (MimeException e) {
             throw new IOException("malformed MIME structure", e);
         }
