@@ -10,12 +10,15 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Date;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.bouncycastle.bcpg.ArmoredInputStream;
 import org.bouncycastle.bcpg.ArmoredOutputStream;
+import org.bouncycastle.openpgp.api.OpenPGPKey;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,10 +29,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyAlgorithm;
+import org.mailseal.crypto.keys.PgpKeys;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.testing.CraftedPgp;
 import org.mailseal.crypto.testing.Messages;
+import org.mailseal.crypto.testing.OpenPgpPackets;
 import org.mailseal.crypto.testing.PgpMime;
 import org.mailseal.crypto.testing.TestKeys;
 
@@ -42,6 +47,12 @@ import org.mailseal.crypto.testing.TestKeys;
 class DecryptionFailureTest {
     private static final String BOB = "bob@example.org";
     private static final String CAROL = "carol@example.org";
+    /** Her key advertises SEIPD v2, so mailseal writes AEAD (OCB) packets to her. */
+    private static final String DANA = "dana@example.org";
+    /** SEIPD v2 as mailseal writes it: 4 octets, 32 octets of salt, then 256 KiB chunks with 16-octet tags. */
+    private static final int V2_PREFIX = 36;
+    private static final int V2_CHUNK = 1 << 18;
+    private static final int TAG = 16;
     private static final String OUTER_HEADER = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: ...\r\n";
     /** Small, so that the plaintext decrypted before the integrity check spills to a temp file. */
     private static final CryptoLimits LIMITS = CryptoLimits.DEFAULTS.withMemoryBufferBytes(16 << 10);
@@ -51,6 +62,7 @@ class DecryptionFailureTest {
     static FileKeyHome home;
     static List<UnlockedKey> bobKeys;
     static List<UnlockedKey> carolKeys;
+    static List<UnlockedKey> danaKeys;
     static byte[] original;
 
     @TempDir
@@ -64,10 +76,13 @@ class DecryptionFailureTest {
             TestKeys.generate(home, address, Format.PGP_MIME, KeyAlgorithm.CV25519);
             TestKeys.generate(home, address, Format.SMIME, KeyAlgorithm.RSA3072);
         }
+        OpenPGPKey dana = PgpKeys.generate(DANA, KeyAlgorithm.CV25519, TestKeys.PASSWORD.toCharArray(), new Date(), true);
+        home.importKeys(PgpKeys.armoredSecretKey(dana).getBytes(StandardCharsets.US_ASCII), null);
         bobKeys = TestKeys.unlock(home, BOB);
         carolKeys = TestKeys.unlock(home, CAROL);
+        danaKeys = TestKeys.unlock(home, DANA);
         StringBuilder body = new StringBuilder();
-        while (body.length() < 200_000) {
+        while (body.length() < 600_000) {
             body.append("Confidential line ").append(body.length()).append("\r\n");
         }
         original = Messages.simple("Secret", body.toString());
@@ -86,7 +101,10 @@ class DecryptionFailureTest {
     }
 
     private static byte[] encrypt(byte[] message, Format format) throws Exception {
-        RecipientKey recipient = TestKeys.recipient(home, BOB, format);
+        return encrypt(message, TestKeys.recipient(home, BOB, format));
+    }
+
+    private static byte[] encrypt(byte[] message, RecipientKey recipient) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new MessageEncryptor().encrypt(new ByteArrayInputStream(message), out, List.of(recipient));
         return out.toByteArray();
@@ -230,5 +248,78 @@ class DecryptionFailureTest {
     @EnumSource(Format.class)
     void wrongKey(Format format) throws Exception {
         assertFailsClosed(encrypt(original, format), carolKeys);
+    }
+
+    // ---------------------------------------------------------------- SEIPD v2 (AEAD) chunks
+
+    /** Edits the body of the SEIPD v2 packet of a message to Dana, keeping the packet framing valid. */
+    private static byte[] editSeipdV2(UnaryOperator<byte[]> edit) throws Exception {
+        RecipientKey dana = TestKeys.recipient(home, DANA, Format.PGP_MIME);
+        assertThat(((RecipientKey.Pgp) dana).seipdV2()).isTrue();
+        return editPgp(encrypt(original, dana), binary -> {
+            List<OpenPgpPackets.Packet> packets = new ArrayList<>(OpenPgpPackets.split(binary));
+            OpenPgpPackets.Packet seipd = packets.remove(packets.size() - 1);
+            assertThat(seipd.tag()).isEqualTo(18);
+            assertThat(Arrays.copyOf(seipd.body(), 4)).containsExactly(2, 9, 2, 12); // v2, AES-256, OCB, 2^18
+            packets.add(new OpenPgpPackets.Packet(18, edit.apply(seipd.body())));
+            return OpenPgpPackets.join(packets);
+        });
+    }
+
+    private static byte[] concat(byte[]... pieces) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] piece : pieces) {
+            out.writeBytes(piece);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void seipdV2UntouchedButReframedDecrypts() throws Exception {
+        byte[] message = editSeipdV2(UnaryOperator.identity());
+
+        try (DecryptionResult result = new MessageDecryptor(LIMITS, DecryptionOptions.DEFAULTS)
+                .decrypt(new ByteArrayInputStream(message), danaKeys)) {
+            assertThat(result.integrity()).isEqualTo(Integrity.AEAD);
+            assertThat(result.message().toByteArray()).isEqualTo(original);
+        }
+    }
+
+    @Test
+    void seipdV2FlippedByteInTheFirstChunk() throws Exception {
+        assertFailsClosed(editSeipdV2(body -> {
+            byte[] copy = body.clone();
+            copy[V2_PREFIX + 1000] ^= 0x01;
+            return copy;
+        }), danaKeys);
+    }
+
+    @Test
+    void seipdV2WithoutTheFinalTag() throws Exception {
+        assertFailsClosed(editSeipdV2(body -> Arrays.copyOf(body, body.length - TAG)), danaKeys);
+    }
+
+    @Test
+    void seipdV2WithTheLastChunksDropped() throws Exception {
+        // The first chunk with its tag, then the final tag: every tag present, but the final tag covers the length.
+        assertFailsClosed(editSeipdV2(body -> concat(
+                Arrays.copyOf(body, V2_PREFIX + V2_CHUNK + TAG),
+                Arrays.copyOfRange(body, body.length - TAG, body.length))), danaKeys);
+    }
+
+    @Test
+    void seipdV2TruncatedAtAChunkBoundary() throws Exception {
+        assertFailsClosed(editSeipdV2(body -> Arrays.copyOf(body, V2_PREFIX + V2_CHUNK + TAG)), danaKeys);
+    }
+
+    @Test
+    void seipdV2ChunksSwapped() throws Exception {
+        assertFailsClosed(editSeipdV2(body -> {
+            int chunk = V2_CHUNK + TAG;
+            return concat(Arrays.copyOf(body, V2_PREFIX),
+                    Arrays.copyOfRange(body, V2_PREFIX + chunk, V2_PREFIX + 2 * chunk),
+                    Arrays.copyOfRange(body, V2_PREFIX, V2_PREFIX + chunk),
+                    Arrays.copyOfRange(body, V2_PREFIX + 2 * chunk, body.length));
+        }), danaKeys);
     }
 }
