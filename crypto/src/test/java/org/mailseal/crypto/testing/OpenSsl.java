@@ -95,6 +95,14 @@ public final class OpenSsl implements AutoCloseable {
                 recipientCertificate.toString()).stdout();
     }
 
+    /** As {@link #cmsEncrypt}, with RSAES-OAEP key transport (RFC 8017, recommended by RFC 8551) instead of v1.5. */
+    public byte[] cmsEncryptOaep(byte[] content, String cipherOption, Path recipientCertificate)
+            throws IOException, InterruptedException {
+        Path in = write("content.eml", content);
+        return runOk(null, "cms", "-encrypt", cipherOption, "-in", in.toString(),
+                "-recip", recipientCertificate.toString(), "-keyopt", "rsa_padding_mode:oaep").stdout();
+    }
+
     /** {@code openssl cms -cmsout -print}: the CMS structure of an S/MIME message, for checking its algorithms. */
     public String cmsPrint(byte[] message) throws IOException, InterruptedException {
         Path in = write("print.eml", message);
