@@ -182,4 +182,27 @@ class MailsealReadsGnuPgTest {
                 .isExactlyInstanceOf(DecryptionFailedException.class)
                 .hasMessage("decryption failed");
     }
+
+    @Test
+    void readsSignedAndEncryptedMessages() throws Exception {
+        byte[] message = gpgPgpMime(INNER, List.of(ERIN), "--pinentry-mode", "loopback",
+                "--passphrase", TestKeys.PASSWORD, "--local-user", erinFingerprint, "--sign");
+        String packets = gpg.listPackets(PgpMime.armoredMessage(message), TestKeys.PASSWORD);
+        assertThat(packets).contains(":onepass_sig packet:").contains(":signature packet:");
+
+        try (DecryptionResult result = decrypt(message, ERIN, CryptoLimits.DEFAULTS)) {
+            assertThat(text(result)).isEqualTo(RESTORED_HEADER + INNER);
+        }
+    }
+
+    @Test
+    void readsTextModeWithUnixLineEnds() throws Exception {
+        // --textmode writes a 't' literal packet from LF-terminated input; the plaintext comes out canonical (CRLF).
+        byte[] message = gpgPgpMime(INNER.replace("\r\n", "\n"), List.of(ERIN), "--textmode");
+        assertThat(gpg.listPackets(PgpMime.armoredMessage(message), TestKeys.PASSWORD)).contains("mode t");
+
+        try (DecryptionResult result = decrypt(message, ERIN, CryptoLimits.DEFAULTS)) {
+            assertThat(text(result)).isEqualTo(RESTORED_HEADER + INNER);
+        }
+    }
 }
