@@ -177,13 +177,26 @@ class OpenSslInteropTest {
 
     @Test
     void readsOpensslGcmWithRsaOaepKeyTransport() throws Exception {
-        byte[] smime = openssl.cmsEncryptOaep(INNER.getBytes(StandardCharsets.UTF_8), "-aes-256-gcm",
-                bobForOpenssl.certificate());
+        byte[] smime = openssl.cmsEncrypt(INNER.getBytes(StandardCharsets.UTF_8), "-aes-256-gcm",
+                bobForOpenssl.certificate(), "-keyopt", "rsa_padding_mode:oaep");
         byte[] message = (OUTER_HEADER + new String(smime, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
         assertThat(openssl.cmsPrint(message)).contains("algorithm: rsaesOaep");
 
         try (DecryptionResult result = new MessageDecryptor().decrypt(new ByteArrayInputStream(message), bobKeys)) {
             assertThat(result.integrity()).isEqualTo(Integrity.AEAD);
+            assertThat(text(result.message().toByteArray())).isEqualTo(OUTER_HEADER + "MIME-Version: 1.0\r\n" + INNER);
+        }
+    }
+
+    @Test
+    void readsARecipientNamedBySubjectKeyIdentifier() throws Exception {
+        byte[] smime = openssl.cmsEncrypt(INNER.getBytes(StandardCharsets.UTF_8), "-aes-256-gcm",
+                erinForOpenssl.certificate(), "-keyid");
+        byte[] message = (OUTER_HEADER + new String(smime, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
+        assertThat(openssl.cmsPrint(message)).contains("subjectKeyIdentifier");
+
+        try (DecryptionResult result = new MessageDecryptor().decrypt(new ByteArrayInputStream(message), erinKeys)) {
+            assertThat(result.keyFingerprint()).isEqualTo(erinKeys.get(0).fingerprint());
             assertThat(text(result.message().toByteArray())).isEqualTo(OUTER_HEADER + "MIME-Version: 1.0\r\n" + INNER);
         }
     }

@@ -95,12 +95,17 @@ public final class OpenSsl implements AutoCloseable {
                 recipientCertificate.toString()).stdout();
     }
 
-    /** As {@link #cmsEncrypt}, with RSAES-OAEP key transport (RFC 8017, recommended by RFC 8551) instead of v1.5. */
-    public byte[] cmsEncryptOaep(byte[] content, String cipherOption, Path recipientCertificate)
+    /**
+     * As {@link #cmsEncrypt}, with further options for the recipient, such as {@code -keyopt rsa_padding_mode:oaep}
+     * (RSAES-OAEP key transport) or {@code -keyid} (RecipientInfo names the subject key identifier).
+     */
+    public byte[] cmsEncrypt(byte[] content, String cipherOption, Path recipientCertificate, String... recipientOptions)
             throws IOException, InterruptedException {
         Path in = write("content.eml", content);
-        return runOk(null, "cms", "-encrypt", cipherOption, "-in", in.toString(),
-                "-recip", recipientCertificate.toString(), "-keyopt", "rsa_padding_mode:oaep").stdout();
+        List<String> args = new ArrayList<>(List.of("cms", "-encrypt", cipherOption, "-in", in.toString()));
+        args.addAll(List.of("-recip", recipientCertificate.toString()));
+        args.addAll(List.of(recipientOptions)); // -keyopt applies to the -recip before it
+        return runOk(null, args.toArray(String[]::new)).stdout();
     }
 
     /** {@code openssl cms -cmsout -print}: the CMS structure of an S/MIME message, for checking its algorithms. */
