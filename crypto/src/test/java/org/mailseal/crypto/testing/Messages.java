@@ -1,6 +1,7 @@
 package org.mailseal.crypto.testing;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** Sample messages. */
 public final class Messages {
@@ -51,7 +52,7 @@ public final class Messages {
                 + "Content-Transfer-Encoding: 8bit\r\n"
                 + "\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] text = body.getBytes(StandardCharsets.ISO_8859_1);
-        byte[] message = java.util.Arrays.copyOf(header, header.length + text.length);
+        byte[] message = Arrays.copyOf(header, header.length + text.length);
         System.arraycopy(text, 0, message, header.length, text.length);
         return message;
     }
@@ -64,7 +65,7 @@ public final class Messages {
 
     /** The body of a message or entity: everything after the first empty line (CRLF CRLF). */
     public static byte[] body(byte[] message) {
-        return java.util.Arrays.copyOfRange(message, bodyStart(message), message.length);
+        return Arrays.copyOfRange(message, bodyStart(message), message.length);
     }
 
     private static int bodyStart(byte[] message) {
