@@ -69,8 +69,10 @@ class GnuPgReadsMailsealTest {
 
     @AfterAll
     static void stopAgents() throws Exception {
-        try (GnuPg first = gpg; GnuPg second = otherGpg) {
-            // closed in reverse order
+        try {
+            gpg.close();
+        } finally {
+            otherGpg.close();
         }
     }
 

@@ -187,10 +187,13 @@ public final class GnuPg implements AutoCloseable {
 
     /** Stops this home's gpg-agent and deletes the home. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         try {
             ExternalCommand.run(scratch, environment(), null,
                     List.of("gpgconf", "--homedir", home.toString(), "--kill", "gpg-agent"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping gpg-agent", e);
         } finally {
             ExternalCommand.deleteTree(home);
         }
