@@ -83,12 +83,10 @@ public final class MessageDecryptor {
         if (length > limits.maxMessageBytes()) {
             throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
         }
-        // The MIME structure is found on CRLF lines. Messages almost always arrive canonical, so a message whose
-        // first line ends in CRLF is parsed as it is, and the whole-message check of line endings runs only if
+        // The MIME structure is found on CRLF lines. Messages almost always arrive canonical, so one whose header
+        // section is canonical is parsed as it is, and the whole-message check of line endings runs only if
         // decryption then fails.
-        int firstLf = Bytes.indexOf(message, 0, length, (byte) '\n');
-        boolean looksCanonical = firstLf < 0 || (firstLf > 0 && message[firstLf - 1] == '\r');
-        if (!looksCanonical) {
+        if (!headerIsCanonical(message, length)) {
             byte[] canonical = canonicalCopy(message, length);
             return decrypt(canonical, canonical.length, keys);
         }
@@ -106,6 +104,15 @@ public final class MessageDecryptor {
             MimeParts canonicalMime = new MimeParts(canonical, canonical.length, limits);
             return decrypt(canonicalMime, canonicalMime.message(), format, keys);
         }
+    }
+
+    private static final byte[] END_OF_HEADER = {'\r', '\n', '\r', '\n'};
+
+    private boolean headerIsCanonical(byte[] message, int length) {
+        int headerEnd = Bytes.indexOf(message, 0, Math.min(length, limits.maxHeaderBytes() + 4), END_OF_HEADER);
+        return headerEnd >= 0
+                ? LineEndings.canonicalPrefix(message, 0, headerEnd + 4) == headerEnd + 4
+                : LineEndings.isCanonical(message, 0, length);
     }
 
     private static byte[] canonicalCopy(byte[] message, int length) throws IOException {

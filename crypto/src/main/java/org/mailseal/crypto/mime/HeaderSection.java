@@ -17,6 +17,8 @@ import org.mailseal.crypto.LimitExceededException;
  */
 public final class HeaderSection {
     private static final byte[] CRLF = {'\r', '\n'};
+    /** Most fields in one header section: far more than real mail has, few enough to bound the work. */
+    public static final int MAX_FIELDS = 10_000;
 
     private final List<HeaderField> fields;
     private final byte[] bodyPrefix;
@@ -65,6 +67,9 @@ public final class HeaderSection {
             if (name == null) {
                 return new HeaderSection(fields, line);
             }
+            if (fields.size() >= MAX_FIELDS) {
+                throw new LimitExceededException("more than " + MAX_FIELDS + " header fields in a MIME part");
+            }
             current = new ByteArrayOutputStream(line.length + 16);
             current.write(line);
             currentName = name;
@@ -86,7 +91,7 @@ public final class HeaderSection {
                 return line.toByteArray();
             }
             if (line.size() > maxBytes) {
-                throw new LimitExceededException("header line longer than " + maxBytes + " bytes");
+                throw new LimitExceededException("MIME header field larger than " + maxBytes + " bytes");
             }
             previous = b;
         }

@@ -140,7 +140,7 @@ public final class MimeParts {
     public void checkStructure() throws IOException {
         record Pending(Entity entity, int depth) {}
         Deque<Pending> stack = new ArrayDeque<>();
-        stack.push(new Pending(message(), 1));
+        stack.push(new Pending(message(), 0)); // the root is not nested
         int parts = 0;
         while (!stack.isEmpty()) {
             Pending current = stack.pop();

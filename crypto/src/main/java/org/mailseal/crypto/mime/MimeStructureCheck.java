@@ -3,6 +3,8 @@ package org.mailseal.crypto.mime;
 import java.io.IOException;
 import java.io.InputStream;
 import org.apache.james.mime4j.MimeException;
+import org.apache.james.mime4j.io.MaxHeaderLengthLimitException;
+import org.apache.james.mime4j.io.MaxHeaderLimitException;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
@@ -19,7 +21,7 @@ public final class MimeStructureCheck {
     static MimeConfig config(CryptoLimits limits) {
         return new MimeConfig.Builder()
                 .setMaxHeaderLen(limits.maxHeaderBytes())
-                .setMaxHeaderCount(10_000)
+                .setMaxHeaderCount(HeaderSection.MAX_FIELDS)
                 .setMaxLineLen(-1)
                 .setMaxContentLen(limits.maxMessageBytes())
                 .build();
@@ -28,7 +30,7 @@ public final class MimeStructureCheck {
     public static void check(InputStream message, CryptoLimits limits) throws IOException {
         MimeTokenStream tokens = new MimeTokenStream(config(limits));
         tokens.parse(message);
-        int depth = 0;
+        int depth = -1; // the root message's own T_START_MESSAGE brings this to 0: the root is not nested
         int parts = 0;
         try {
             for (EntityState state = tokens.getState(); state != EntityState.T_END_OF_STREAM; state = tokens.next()) {
@@ -47,6 +49,10 @@ public final class MimeStructureCheck {
                     default -> { }
                 }
             }
+        } catch (MaxHeaderLimitException e) {
+            throw new LimitExceededException("more than " + HeaderSection.MAX_FIELDS + " header fields in a MIME part");
+        } catch (MaxHeaderLengthLimitException e) {
+            throw new LimitExceededException("MIME header field larger than " + limits.maxHeaderBytes() + " bytes");
         } catch (MimeException e) {
             throw new IOException("malformed MIME structure", e);
         }

@@ -33,8 +33,11 @@ import org.mailseal.crypto.mime.HeaderField;
  */
 public final class PgpMimeWriter {
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** SEIPD v2 chunk size octet: 2^(12+6) = 256 KiB chunks (RFC 9580 §5.13.2). */
-    private static final int AEAD_CHUNK_SIZE = 12;
+    /**
+     * SEIPD v2 chunks of 2^18 octets = 256 KiB: chunk size octet 12, since the size is 2^(octet+6) (RFC 9580
+     * §5.13.2). Bouncy Castle's setWithAEAD takes the log2 of the size in octets and writes it minus 6.
+     */
+    private static final int AEAD_CHUNK_SIZE_LOG2 = 18;
     private static final int PARTIAL_PACKET_BUFFER = 1 << 16;
 
     private PgpMimeWriter() {}
@@ -77,7 +80,7 @@ public final class PgpMimeWriter {
         if (aead) {
             // OCB is what every SEIPD v2 reader must have (RFC 9580 §9.6); the JDK has no OCB, Bouncy Castle has.
             encryptor.setProvider(BouncyCastleProviders.INSTANCE)
-                    .setWithAEAD(AEADAlgorithmTags.OCB, AEAD_CHUNK_SIZE)
+                    .setWithAEAD(AEADAlgorithmTags.OCB, AEAD_CHUNK_SIZE_LOG2)
                     .setUseV6AEAD();
         } else {
             encryptor.setWithIntegrityPacket(true);

@@ -1,6 +1,7 @@
 package org.mailseal.crypto.testing;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** Sample messages. */
 public final class Messages {
@@ -39,5 +40,40 @@ public final class Messages {
                 + "\r\n"
                 + encoded + "\r\n"
                 + "--b1--\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A text/plain message in ISO-8859-1 sent as 8bit: the body bytes are not valid UTF-8. */
+    public static byte[] latin1(String subject, String body) {
+        byte[] header = ("From: alice@example.org\r\n"
+                + "To: bob@example.org\r\n"
+                + "Subject: " + subject + "\r\n"
+                + "MIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=iso-8859-1\r\n"
+                + "Content-Transfer-Encoding: 8bit\r\n"
+                + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] text = body.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] message = Arrays.copyOf(header, header.length + text.length);
+        System.arraycopy(text, 0, message, header.length, text.length);
+        return message;
+    }
+
+    /** The header section of a message or entity, up to and without the empty line. */
+    public static String header(byte[] message) {
+        int end = bodyStart(message);
+        return new String(message, 0, end - 2, StandardCharsets.UTF_8);
+    }
+
+    /** The body of a message or entity: everything after the first empty line (CRLF CRLF). */
+    public static byte[] body(byte[] message) {
+        return Arrays.copyOfRange(message, bodyStart(message), message.length);
+    }
+
+    private static int bodyStart(byte[] message) {
+        for (int i = 0; i + 3 < message.length; i++) {
+            if (message[i] == '\r' && message[i + 1] == '\n' && message[i + 2] == '\r' && message[i + 3] == '\n') {
+                return i + 4;
+            }
+        }
+        throw new IllegalArgumentException("no empty line after the header");
     }
 }
