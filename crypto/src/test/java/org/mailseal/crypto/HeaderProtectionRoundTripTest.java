@@ -102,4 +102,14 @@ class HeaderProtectionRoundTripTest {
 
         assertThat(restored).isEqualTo(received + ORIGINAL);
     }
+
+    @ParameterizedTest
+    @EnumSource(Format.class)
+    void unprotectedFieldsInjectedOutsideDoNotReachTheReader(Format format) throws Exception {
+        String injected = "Reply-To: attacker@evil.example\r\nList-Id: <team.example.org>\r\n";
+
+        String restored = decrypt(injected + encrypt(format));
+
+        assertThat(restored).doesNotContain("attacker@evil.example").isEqualTo("List-Id: <team.example.org>\r\n" + ORIGINAL);
+    }
 }

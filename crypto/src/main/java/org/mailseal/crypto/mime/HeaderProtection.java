@@ -24,6 +24,8 @@ public final class HeaderProtection {
     private static final Set<String> TRACE = Set.of(
             "received", "return-path", "delivered-to", "x-original-to", "authentication-results",
             "arc-seal", "arc-message-signature", "arc-authentication-results", "dkim-signature");
+    /** Families of fields that mailing lists and filters add on the way. */
+    private static final List<String> TRANSIT_PREFIXES = List.of("list-", "x-spam-", "x-virus-");
     private static final Pattern HP_PARAMETER = Pattern.compile(";\\s*hp\\s*=\\s*\"?cipher\"?", Pattern.CASE_INSENSITIVE);
     private static final String HP_OUTER = "HP-Outer";
 
@@ -83,11 +85,15 @@ public final class HeaderProtection {
     }
 
     /**
-     * The header of the decrypted message: the inner (protected) fields, with the markers of header protection
-     * removed, after the outer fields that the inner ones do not replace: fields the inside does not have at all,
-     * and trace fields (Received and the like) that MTAs added after encryption.
+     * The header of the decrypted message: the inner fields, with the markers of header protection removed, after
+     * the outer fields worth keeping. For a message with protected headers (RFC 9788) those are only what the
+     * network adds on the way (trace fields such as Received, mailing-list and spam-filter fields) and that the
+     * inside does not hold already: any other outer field is unprotected and could have been added by anyone, so
+     * it does not reach the reader (an injected Reply-To, say). Without header protection the outer header is the
+     * message's real header, and its fields stay unless the inside replaces them.
      */
     public static HeaderSection restore(HeaderSection outer, HeaderSection inner) {
+        boolean protectedInside = isProtected(inner);
         Set<String> innerNames = new HashSet<>();
         List<byte[]> innerRaw = new ArrayList<>();
         for (HeaderField field : inner.fields()) {
@@ -99,10 +105,14 @@ public final class HeaderProtection {
             if (isContentField(field)) {
                 continue; // they describe the encrypted wrapper
             }
-            boolean replacedInside = innerNames.contains(field.lowerName());
-            boolean addedInTransit = TRACE.contains(field.lowerName())
+            String name = field.lowerName();
+            boolean addedInTransit = isAddedInTransit(name)
                     && innerRaw.stream().noneMatch(raw -> java.util.Arrays.equals(raw, field.raw()));
-            if (!replacedInside || addedInTransit) {
+            boolean missingInside = !innerNames.contains(name);
+            boolean keep = protectedInside
+                    ? addedInTransit || (missingInside && name.equals("mime-version"))
+                    : addedInTransit || missingInside;
+            if (keep) {
                 merged.add(field);
             }
         }
@@ -113,6 +123,10 @@ public final class HeaderProtection {
             merged.add(field.is("Content-Type") ? unmarkProtected(field) : field);
         }
         return new HeaderSection(merged);
+    }
+
+    private static boolean isAddedInTransit(String lowerName) {
+        return TRACE.contains(lowerName) || TRANSIT_PREFIXES.stream().anyMatch(lowerName::startsWith);
     }
 
     private static boolean isTransport(HeaderField field) {
