@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,6 +36,7 @@ import org.mailseal.crypto.Format;
  *   openpgp/FINGERPRINT.sec.asc   OpenPGP secret key, always passphrase-protected (armored)
  *   smime/SHA256.crt.pem          X.509 certificate
  *   smime/SHA256.p12              PKCS#12 with the private key, passphrase-protected
+ *   smime/SHA256.crl              certificate revocation list (RFC 5280 §5); revoked certificates are not used
  * </pre>
  *
  * Files are written atomically with owner-only permissions. The in-memory index is rebuilt when the directory
@@ -89,7 +91,7 @@ public final class FileKeyHome implements KeyDirectory {
             }
         }
         for (SmimeEntry entry : index().smime()) {
-            if (SmimeKeys.addresses(entry.certificate()).contains(wanted)
+            if (SmimeKeys.addresses(entry.certificate()).contains(wanted) && !entry.revoked()
                     && SmimeKeys.usableForEncryption(entry.certificate(), now)) {
                 keys.add(new RecipientKey.Smime(wanted, entry.certificate(),
                         SmimeKeys.supportsAuthEnveloped(entry.certificate())));
@@ -199,6 +201,18 @@ public final class FileKeyHome implements KeyDirectory {
             return imported;
         }
         String text = new String(data, StandardCharsets.US_ASCII);
+        if (text.contains("-----BEGIN X509 CRL-----") || isDerCrl(data)) {
+            X509CRL crl = SmimeKeys.parseCrl(data);
+            writeAtomically(root.resolve(SMIME_DIR).resolve(KeyFingerprints.hex(sha256(crl.getEncoded())) + ".crl"),
+                    data);
+            index = null;
+            for (SmimeEntry entry : index().smime()) {
+                if (entry.revoked() && crl.isRevoked(entry.certificate())) {
+                    imported.add(describe(entry, now));
+                }
+            }
+            return imported;
+        }
         if (text.contains("-----BEGIN CERTIFICATE-----") || isDerCertificate(data)) {
             for (X509Certificate certificate : SmimeKeys.parseCertificates(data)) {
                 imported.add(describe(storeSmime(certificate, null), now));
@@ -343,6 +357,19 @@ public final class FileKeyHome implements KeyDirectory {
         }
     }
 
+    private static boolean isDerCrl(byte[] data) {
+        try {
+            SmimeKeys.parseCrl(data);
+            return true;
+        } catch (java.security.cert.CRLException | java.security.cert.CertificateException e) {
+            return false;
+        }
+    }
+
+    private static byte[] sha256(byte[] data) throws java.security.NoSuchAlgorithmException {
+        return java.security.MessageDigest.getInstance("SHA-256").digest(data);
+    }
+
     private static void requirePassphrase(char[] passphrase) {
         if (passphrase == null || passphrase.length == 0) {
             throw new IllegalArgumentException("a non-empty passphrase is required to protect the private key");
@@ -353,7 +380,8 @@ public final class FileKeyHome implements KeyDirectory {
 
     private record PgpEntry(String fingerprint, OpenPGPCertificate certificate, Path secretFile) {}
 
-    private record SmimeEntry(String fingerprint, X509Certificate certificate, Path certificateFile, Path pkcs12File) {}
+    private record SmimeEntry(String fingerprint, X509Certificate certificate, Path certificateFile, Path pkcs12File,
+                              boolean revoked) {}
 
     private record Index(List<FileTime> stamp, List<PgpEntry> pgp, List<SmimeEntry> smime) {}
 
@@ -393,20 +421,40 @@ public final class FileKeyHome implements KeyDirectory {
     }
 
     private List<SmimeEntry> scanSmime() throws IOException {
-        List<SmimeEntry> entries = new ArrayList<>();
         Path dir = root.resolve(SMIME_DIR);
+        List<X509Certificate> certificates = new ArrayList<>();
+        List<Path> certificateFiles = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.crt.pem")) {
             for (Path file : sorted(files)) {
-                String fingerprint = file.getFileName().toString().replace(".crt.pem", "");
-                X509Certificate certificate;
                 try {
-                    certificate = SmimeKeys.parseCertificate(read(file));
+                    certificates.add(SmimeKeys.parseCertificate(read(file)));
+                    certificateFiles.add(file);
                 } catch (CertificateException e) {
-                    continue;
+                    // an unreadable file must not take the other keys down
                 }
-                Path pkcs12 = dir.resolve(fingerprint + ".p12");
-                entries.add(new SmimeEntry(fingerprint, certificate, file, Files.exists(pkcs12) ? pkcs12 : null));
             }
+        }
+        List<X509CRL> crls = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.crl")) {
+            for (Path file : sorted(files)) {
+                try {
+                    X509CRL crl = SmimeKeys.parseCrl(read(file));
+                    if (SmimeKeys.crlIsAuthentic(crl, certificates)) {
+                        crls.add(crl);
+                    }
+                } catch (java.security.cert.CRLException | CertificateException e) {
+                    // likewise
+                }
+            }
+        }
+        List<SmimeEntry> entries = new ArrayList<>();
+        for (int i = 0; i < certificates.size(); i++) {
+            X509Certificate certificate = certificates.get(i);
+            Path file = certificateFiles.get(i);
+            String fingerprint = file.getFileName().toString().replace(".crt.pem", "");
+            Path pkcs12 = dir.resolve(fingerprint + ".p12");
+            boolean revoked = crls.stream().anyMatch(crl -> crl.isRevoked(certificate));
+            entries.add(new SmimeEntry(fingerprint, certificate, file, Files.exists(pkcs12) ? pkcs12 : null, revoked));
         }
         return entries;
     }
@@ -441,7 +489,9 @@ public final class FileKeyHome implements KeyDirectory {
     private static KeyInfo describe(SmimeEntry entry, Date now) {
         X509Certificate certificate = entry.certificate();
         String status;
-        if (now.before(certificate.getNotBefore())) {
+        if (entry.revoked()) {
+            status = "revoked";
+        } else if (now.before(certificate.getNotBefore())) {
             status = "not-yet-valid";
         } else if (now.after(certificate.getNotAfter())) {
             status = "expired";

@@ -11,9 +11,11 @@ import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.cert.CRLException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,6 +164,31 @@ public final class SmimeKeys {
         return result;
     }
 
+    /** A certificate revocation list, PEM or DER. */
+    public static X509CRL parseCrl(byte[] pemOrDer) throws CRLException, CertificateException {
+        return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(pemOrDer));
+    }
+
+    /**
+     * Whether a CRL may be believed: signed by a certificate we hold for its issuer, or, when we hold none, taken
+     * as the administrator imported it (a CRL can only take certificates out of use, never add trust).
+     */
+    public static boolean crlIsAuthentic(X509CRL crl, List<X509Certificate> known) {
+        boolean issuerKnown = false;
+        for (X509Certificate certificate : known) {
+            if (certificate.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
+                issuerKnown = true;
+                try {
+                    crl.verify(certificate.getPublicKey());
+                    return true;
+                } catch (GeneralSecurityException e) {
+                    // not this one
+                }
+            }
+        }
+        return !issuerKnown;
+    }
+
     public static String pem(X509Certificate certificate) throws CertificateException {
         String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(certificate.getEncoded());
@@ -215,26 +242,6 @@ public final class SmimeKeys {
             if (c < 0x20 || c > 0x7e) {
                 throw new IllegalArgumentException("S/MIME (PKCS#12) passphrases must be printable ASCII");
             }
-        }
-    }
-
-    /** Whether the bytes look like a PKCS#12 file rather than a certificate. */
-    static boolean looksLikePkcs12(byte[] data) {
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(new ByteArrayInputStream(data), null);
-            return true;
-        } catch (IOException | GeneralSecurityException e) {
-            return e instanceof IOException && data.length > 0 && data[0] == 0x30 && !isCertificate(data);
-        }
-    }
-
-    private static boolean isCertificate(byte[] data) {
-        try {
-            parseCertificate(data);
-            return true;
-        } catch (CertificateException e) {
-            return false;
         }
     }
 }
