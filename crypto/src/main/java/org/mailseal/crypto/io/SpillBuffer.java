@@ -89,9 +89,10 @@ public final class SpillBuffer extends OutputStream {
         RANDOM.nextBytes(fileIv);
         fileKey = new SecretKeySpec(key, "AES");
         Arrays.fill(key, (byte) 0);
+        // No deleteOnExit: in a server its list would only grow. close() deletes the file, and one left behind by
+        // a crash is unreadable, since its key lived only in this object.
         file = Files.createTempFile(spillDirectory, "mailseal-", ".spill",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        file.toFile().deleteOnExit();
         fileOut = new CipherOutputStream(Files.newOutputStream(file), cipher(Cipher.ENCRYPT_MODE));
         fileOut.write(memory, 0, (int) size);
         memory = null;

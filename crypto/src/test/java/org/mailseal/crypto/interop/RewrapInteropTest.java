@@ -1,0 +1,95 @@
+package org.mailseal.crypto.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.bouncycastle.openpgp.PGPUtil;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailseal.crypto.Format;
+import org.mailseal.crypto.MessageEncryptor;
+import org.mailseal.crypto.SessionKeyRewrapper;
+import org.mailseal.crypto.keys.FileKeyHome;
+import org.mailseal.crypto.keys.KeyAlgorithm;
+import org.mailseal.crypto.testing.ExternalCommand;
+import org.mailseal.crypto.testing.GnuPg;
+import org.mailseal.crypto.testing.Messages;
+import org.mailseal.crypto.testing.OpenPgpPackets;
+import org.mailseal.crypto.testing.PgpMime;
+import org.mailseal.crypto.testing.TestKeys;
+
+/**
+ * Key rollover's primitive, checked by GnuPG: after re-wrapping to a new key, gpg with the new key decrypts the
+ * message, gpg with the old key cannot, and the encrypted data packet is the original's byte for byte.
+ */
+class RewrapInteropTest {
+    private static final String USER = "bob@example.org";
+
+    @TempDir
+    static Path oldDir;
+    @TempDir
+    static Path newDir;
+    static FileKeyHome oldHome;
+    static FileKeyHome newHome;
+    static GnuPg withOldKey;
+    static GnuPg withNewKey;
+
+    @BeforeAll
+    static void keys() throws Exception {
+        oldHome = TestKeys.home(oldDir);
+        newHome = TestKeys.home(newDir);
+        TestKeys.generate(oldHome, USER, Format.PGP_MIME, KeyAlgorithm.RSA3072);
+        TestKeys.generate(newHome, USER, Format.PGP_MIME, KeyAlgorithm.CV25519);
+        withOldKey = GnuPg.start();
+        withNewKey = GnuPg.start();
+        withOldKey.importKeys(oldHome.exportSecret(USER, Format.PGP_MIME), TestKeys.PASSWORD);
+        withNewKey.importKeys(newHome.exportSecret(USER, Format.PGP_MIME), TestKeys.PASSWORD);
+    }
+
+    @AfterAll
+    static void stopAgents() throws Exception {
+        try {
+            withOldKey.close();
+        } finally {
+            withNewKey.close();
+        }
+    }
+
+    @Test
+    void gpgReadsTheRewrappedMessageWithTheNewKeyOnly() throws Exception {
+        byte[] original = Messages.withAttachment("Rollover", new byte[200_000]);
+        ByteArrayOutputStream encrypted = new ByteArrayOutputStream();
+        new MessageEncryptor().encrypt(new ByteArrayInputStream(original), encrypted,
+                List.of(TestKeys.recipient(oldHome, USER, Format.PGP_MIME)));
+        ByteArrayOutputStream rewrapped = new ByteArrayOutputStream();
+        new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted.toByteArray()),
+                TestKeys.unlock(oldHome, USER), List.of(TestKeys.recipient(newHome, USER, Format.PGP_MIME)), rewrapped);
+
+        byte[] before = PgpMime.armoredMessage(encrypted.toByteArray());
+        byte[] after = PgpMime.armoredMessage(rewrapped.toByteArray());
+        assertThat(withOldKey.decrypt(before, TestKeys.PASSWORD).exitCode()).as("sanity: the old key opens the original").isZero();
+
+        ExternalCommand.Result newKey = withNewKey.decrypt(after, TestKeys.PASSWORD);
+        assertThat(newKey.exitCode()).as(newKey.stderrText()).isZero();
+        assertThat(newKey.stderrText()).contains("[GNUPG:] GOODMDC");
+        assertThat(new String(newKey.stdout(), StandardCharsets.UTF_8)).contains("Subject: Rollover").contains("data.bin");
+
+        ExternalCommand.Result oldKey = withOldKey.decrypt(after, TestKeys.PASSWORD);
+        assertThat(oldKey.exitCode()).isNotZero();
+        assertThat(oldKey.stderrText()).contains("[GNUPG:] NO_SECKEY").doesNotContain("DECRYPTION_OKAY");
+
+        assertThat(seipdBody(after)).isEqualTo(seipdBody(before)).hasSizeGreaterThan(200_000);
+    }
+
+    /** The body of the SEIPD packet (tag 18) of an armored message. */
+    private static byte[] seipdBody(byte[] armored) throws Exception {
+        byte[] binary = PGPUtil.getDecoderStream(new ByteArrayInputStream(armored)).readAllBytes();
+        return OpenPgpPackets.split(binary).stream().filter(p -> p.tag() == 18).findFirst().orElseThrow().body();
+    }
+}
