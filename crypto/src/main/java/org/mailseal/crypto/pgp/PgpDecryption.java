@@ -50,8 +50,10 @@ public final class PgpDecryption {
             PGPEncryptedDataList list = encryptedDataList(binary);
             SessionKeyMatch match = findSessionKey(list, keys);
             PGPPublicKeyEncryptedData packet = match.packet();
-            if (!packet.isIntegrityProtected()) {
-                throw new DecryptionFailedException(); // SED: no MDC, never decrypted (RFC 9580 §5.7)
+            if (!packet.isIntegrityProtected() && !packet.isAEAD()) {
+                // SED: no MDC, never decrypted (RFC 9580 §5.7). Bouncy Castle counts only SEIPD as "integrity
+                // protected"; GnuPG's OCB packet (tag 20) is protected by its AEAD tags.
+                throw new DecryptionFailedException();
             }
             InputStream clear = packet.getDataStream(dataDecryptor(packet, match.sessionKey()));
             readLiteralData(clear, limits, plaintext, 0);

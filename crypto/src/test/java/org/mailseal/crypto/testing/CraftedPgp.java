@@ -55,6 +55,26 @@ public final class CraftedPgp {
         return buffer.toByteArray();
     }
 
+    /**
+     * An ASCII-armored message in GnuPG's AEAD encrypted data packet (tag 20, OCB, the LibrePGP / rfc4880bis "v5"
+     * form that GnuPG 2.3+ writes and 2.2 cannot), which mailseal must read but never writes.
+     */
+    public static byte[] encryptOcbPacket(PGPPublicKey recipient, Content content) throws IOException, PGPException {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        try (ArmoredOutputStream armor = ArmoredOutputStream.builder().clearHeaders().build(buffer)) {
+            BcPGPDataEncryptorBuilder builder = new BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256);
+            builder.setWithAEAD(org.bouncycastle.bcpg.AEADAlgorithmTags.OCB, 6);
+            builder.setUseV5AEAD();
+            builder.setSecureRandom(RANDOM);
+            PGPEncryptedDataGenerator generator = new PGPEncryptedDataGenerator(builder);
+            generator.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(recipient));
+            try (OutputStream encrypted = generator.open(armor, new byte[1 << 16])) {
+                content.writeTo(encrypted);
+            }
+        }
+        return buffer.toByteArray();
+    }
+
     /** A literal data packet holding the bytes. */
     public static Content literal(byte[] data) {
         return out -> {
