@@ -1,0 +1,46 @@
+package org.mailseal.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DotStufferTest {
+    private static String stuff(String... chunks) {
+        DotStuffer stuffer = new DotStuffer();
+        StringBuilder out = new StringBuilder();
+        for (String chunk : chunks) {
+            ByteBuf in = Unpooled.copiedBuffer(chunk, StandardCharsets.ISO_8859_1);
+            ByteBuf stuffed = stuffer.stuff(in, ByteBufAllocator.DEFAULT);
+            out.append(stuffed.toString(StandardCharsets.ISO_8859_1));
+            stuffed.release();
+            in.release();
+        }
+        ByteBuf end = stuffer.end(ByteBufAllocator.DEFAULT);
+        out.append(end.toString(StandardCharsets.ISO_8859_1));
+        end.release();
+        return out.toString();
+    }
+
+    @Test
+    void leadingDotsAreDoubledAndTheEndIsAppended() {
+        assertThat(stuff(".a\r\nb\r\n.\r\n")).isEqualTo("..a\r\nb\r\n..\r\n.\r\n");
+        assertThat(stuff(".", "a\r", "\n.", "\r\n")).isEqualTo("..a\r\n..\r\n.\r\n");
+        assertThat(stuff("no final line end")).isEqualTo("no final line end\r\n.\r\n");
+        assertThat(stuff("")).isEqualTo(".\r\n");
+    }
+
+    /** Whatever the content, the stuffed form holds CRLF.CRLF only at its very end, and no bare CR or LF. */
+    @Test
+    void smugglingLookAlikesCannotEndTheDataUpstream() {
+        for (String lookAlike : List.of("\n.\n", "\n.\r\n", "\r.\n", "\r.\r\n", "\r\n.\r", "\r\n.\n", "\n.\r", "\r")) {
+            String stuffed = stuff("body" + lookAlike + "MAIL FROM:<evil@example.org>\r\n");
+            assertThat(stuffed.indexOf("\r\n.\r\n")).as(lookAlike).isEqualTo(stuffed.length() - 5);
+            assertThat(stuffed.replace("\r\n", "")).as(lookAlike).doesNotContain("\r").doesNotContain("\n");
+        }
+    }
+}
