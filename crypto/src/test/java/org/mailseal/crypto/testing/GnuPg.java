@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mailseal.crypto.Format;
 
 /**
  * Drives GnuPG in a throwaway home directory: {@code gpg --batch --homedir DIR ...} as a subprocess with a timeout,
@@ -131,6 +132,11 @@ public final class GnuPg implements AutoCloseable {
         }
         args.add("--import");
         runOk(keys, args.toArray(String[]::new));
+    }
+
+    /** Imports a mailseal user's PGP/MIME secret key, exported still protected by {@link TestKeys#PASSWORD}. */
+    public void importSecretKey(TestUser user) throws Exception {
+        importKeys(user.home().exportSecret(user.address(), Format.PGP_MIME), TestKeys.PASSWORD);
     }
 
     /**
