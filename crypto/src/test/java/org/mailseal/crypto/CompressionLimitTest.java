@@ -14,13 +14,11 @@ import org.bouncycastle.openpgp.PGPPublicKey;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.testing.CraftedPgp;
 import org.mailseal.crypto.testing.PgpMime;
-import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * Compression inside OpenPGP is bounded (DESIGN.md invariant 6): one level, as GnuPG writes, and no more
@@ -44,10 +42,9 @@ class CompressionLimitTest {
 
     @BeforeAll
     static void keys() throws Exception {
-        FileKeyHome home = TestKeys.home(dir);
-        TestKeys.generate(home, BOB, Format.PGP_MIME, KeyAlgorithm.CV25519);
-        keys = TestKeys.unlock(home, BOB);
-        bob = ((RecipientKey.Pgp) TestKeys.recipient(home, BOB, Format.PGP_MIME)).encryptionKeys().get(0);
+        TestUser user = TestUser.create(dir, BOB, Format.PGP_MIME);
+        keys = user.keys();
+        bob = ((RecipientKey.Pgp) user.recipient(Format.PGP_MIME)).encryptionKeys().get(0);
     }
 
     private static DecryptionResult decrypt(InputStream message) throws Exception {

@@ -37,6 +37,7 @@ import org.mailseal.crypto.testing.Messages;
 import org.mailseal.crypto.testing.OpenPgpPackets;
 import org.mailseal.crypto.testing.PgpMime;
 import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * Decryption fails closed and looks the same whatever went wrong (DESIGN.md invariant 2): a flipped ciphertext
@@ -59,10 +60,9 @@ class DecryptionFailureTest {
 
     @TempDir
     static Path keyDir;
-    static FileKeyHome home;
-    static List<UnlockedKey> bobKeys;
-    static List<UnlockedKey> carolKeys;
-    static List<UnlockedKey> danaKeys;
+    static TestUser bob;
+    static TestUser carol;
+    static TestUser dana;
     static byte[] original;
 
     @TempDir
@@ -71,16 +71,12 @@ class DecryptionFailureTest {
 
     @BeforeAll
     static void keys() throws Exception {
-        home = TestKeys.home(keyDir);
-        for (String address : List.of(BOB, CAROL)) {
-            TestKeys.generate(home, address, Format.PGP_MIME, KeyAlgorithm.CV25519);
-            TestKeys.generate(home, address, Format.SMIME, KeyAlgorithm.RSA3072);
-        }
-        OpenPGPKey dana = PgpKeys.generate(DANA, KeyAlgorithm.CV25519, TestKeys.PASSWORD.toCharArray(), new Date(), true);
-        home.importKeys(PgpKeys.armoredSecretKey(dana).getBytes(StandardCharsets.US_ASCII), null);
-        bobKeys = TestKeys.unlock(home, BOB);
-        carolKeys = TestKeys.unlock(home, CAROL);
-        danaKeys = TestKeys.unlock(home, DANA);
+        FileKeyHome home = TestKeys.home(keyDir);
+        bob = TestUser.inHome(home, BOB, Format.PGP_MIME, Format.SMIME);
+        carol = TestUser.inHome(home, CAROL, Format.PGP_MIME, Format.SMIME);
+        OpenPGPKey danaKey = PgpKeys.generate(DANA, KeyAlgorithm.CV25519, TestKeys.PASSWORD.toCharArray(), new Date(), true);
+        home.importKeys(PgpKeys.armoredSecretKey(danaKey).getBytes(StandardCharsets.US_ASCII), null);
+        dana = TestUser.existing(home, DANA);
         StringBuilder body = new StringBuilder();
         while (body.length() < 600_000) {
             body.append("Confidential line ").append(body.length()).append("\r\n");
@@ -100,16 +96,6 @@ class DecryptionFailureTest {
         System.setProperty("java.io.tmpdir", savedTmpDir);
     }
 
-    private static byte[] encrypt(byte[] message, Format format) throws Exception {
-        return encrypt(message, TestKeys.recipient(home, BOB, format));
-    }
-
-    private static byte[] encrypt(byte[] message, RecipientKey recipient) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(message), out, List.of(recipient));
-        return out.toByteArray();
-    }
-
     private void assertFailsClosed(byte[] message, List<UnlockedKey> keys) throws IOException {
         assertThatThrownBy(() -> new MessageDecryptor(LIMITS, DecryptionOptions.DEFAULTS)
                 .decrypt(new ByteArrayInputStream(message), keys))
@@ -125,7 +111,7 @@ class DecryptionFailureTest {
     @EnumSource(Format.class)
     void untouchedMessageDecrypts(Format format) throws Exception {
         try (DecryptionResult result = new MessageDecryptor(LIMITS, DecryptionOptions.DEFAULTS)
-                .decrypt(new ByteArrayInputStream(encrypt(original, format)), bobKeys)) {
+                .decrypt(new ByteArrayInputStream(bob.encrypt(original, format)), bob.keys())) {
             assertThat(result.message().toByteArray()).isEqualTo(original);
             try (var spilled = Files.list(spillDir)) {
                 assertThat(spilled).hasSize(1);
@@ -189,74 +175,73 @@ class DecryptionFailureTest {
     @ParameterizedTest
     @EnumSource(Format.class)
     void flippedByteInTheMiddleOfTheCiphertext(Format format) throws Exception {
-        assertFailsClosed(edit(encrypt(original, format), format, flipAt(0)), bobKeys);
+        assertFailsClosed(edit(bob.encrypt(original, format), format, flipAt(0)), bob.keys());
     }
 
     @Test
     void flippedByteInTheModificationDetectionCode() throws Exception {
         // The last 22 octets of a SEIPD v1 packet are the encrypted MDC packet (RFC 4880 §5.14).
-        assertFailsClosed(editPgp(encrypt(original, Format.PGP_MIME), flipAt(-5)), bobKeys);
+        assertFailsClosed(editPgp(bob.encrypt(original, Format.PGP_MIME), flipAt(-5)), bob.keys());
     }
 
     @Test
     void flippedByteInTheGcmTag() throws Exception {
-        assertFailsClosed(editSmime(encrypt(original, Format.SMIME), der -> {
+        assertFailsClosed(editSmime(bob.encrypt(original, Format.SMIME), der -> {
             byte[] copy = der.clone();
             copy[gcmTagOffset(der) + 7] ^= 0x01;
             return copy;
-        }), bobKeys);
+        }), bob.keys());
     }
 
     @ParameterizedTest
     @ValueSource(ints = {1, 22, 100_000})
     void truncatedOpenPgpPacketsInValidArmor(int cut) throws Exception {
-        assertFailsClosed(editPgp(encrypt(original, Format.PGP_MIME),
-                binary -> Arrays.copyOf(binary, binary.length - cut)), bobKeys);
+        assertFailsClosed(editPgp(bob.encrypt(original, Format.PGP_MIME),
+                binary -> Arrays.copyOf(binary, binary.length - cut)), bob.keys());
     }
 
     @ParameterizedTest
     @ValueSource(ints = {1, 18, 100_000})
     void truncatedCmsInValidBase64(int cut) throws Exception {
-        assertFailsClosed(editSmime(encrypt(original, Format.SMIME), der -> {
+        assertFailsClosed(editSmime(bob.encrypt(original, Format.SMIME), der -> {
             int end = gcmTagOffset(der) + 16;
             return Arrays.copyOf(der, end - cut);
-        }), bobKeys);
+        }), bob.keys());
     }
 
     @ParameterizedTest
     @EnumSource(Format.class)
     void messageCutOffInTransit(Format format) throws Exception {
-        byte[] encrypted = encrypt(original, format);
-        assertFailsClosed(Arrays.copyOf(encrypted, encrypted.length * 2 / 3), bobKeys);
+        byte[] encrypted = bob.encrypt(original, format);
+        assertFailsClosed(Arrays.copyOf(encrypted, encrypted.length * 2 / 3), bob.keys());
     }
 
     @Test
     void openPgpDataWithoutIntegrityProtection() throws Exception {
-        RecipientKey.Pgp bob = (RecipientKey.Pgp) TestKeys.recipient(home, BOB, Format.PGP_MIME);
-        byte[] armored = CraftedPgp.encrypt(bob.encryptionKeys().get(0), false, CraftedPgp.literal(original));
-        byte[] withMdc = CraftedPgp.encrypt(bob.encryptionKeys().get(0), true, CraftedPgp.literal(original));
+        RecipientKey.Pgp bobKey = (RecipientKey.Pgp) bob.recipient(Format.PGP_MIME);
+        byte[] armored = CraftedPgp.encrypt(bobKey.encryptionKeys().get(0), false, CraftedPgp.literal(original));
+        byte[] withMdc = CraftedPgp.encrypt(bobKey.encryptionKeys().get(0), true, CraftedPgp.literal(original));
         // The same construction with an MDC decrypts: the missing integrity protection is what fails.
         try (DecryptionResult result = new MessageDecryptor(LIMITS, DecryptionOptions.DEFAULTS)
-                .decrypt(new ByteArrayInputStream(PgpMime.wrap(OUTER_HEADER, withMdc)), bobKeys)) {
+                .decrypt(new ByteArrayInputStream(PgpMime.wrap(OUTER_HEADER, withMdc)), bob.keys())) {
             assertThat(result.integrity()).isEqualTo(Integrity.MDC);
         }
 
-        assertFailsClosed(PgpMime.wrap(OUTER_HEADER, armored), bobKeys);
+        assertFailsClosed(PgpMime.wrap(OUTER_HEADER, armored), bob.keys());
     }
 
     @ParameterizedTest
     @EnumSource(Format.class)
     void wrongKey(Format format) throws Exception {
-        assertFailsClosed(encrypt(original, format), carolKeys);
+        assertFailsClosed(bob.encrypt(original, format), carol.keys());
     }
 
     // ---------------------------------------------------------------- SEIPD v2 (AEAD) chunks
 
     /** Edits the body of the SEIPD v2 packet of a message to Dana, keeping the packet framing valid. */
     private static byte[] editSeipdV2(UnaryOperator<byte[]> edit) throws Exception {
-        RecipientKey dana = TestKeys.recipient(home, DANA, Format.PGP_MIME);
-        assertThat(((RecipientKey.Pgp) dana).seipdV2()).isTrue();
-        return editPgp(encrypt(original, dana), binary -> {
+        assertThat(((RecipientKey.Pgp) dana.recipient(Format.PGP_MIME)).seipdV2()).isTrue();
+        return editPgp(dana.encrypt(original, Format.PGP_MIME), binary -> {
             List<OpenPgpPackets.Packet> packets = new ArrayList<>(OpenPgpPackets.split(binary));
             OpenPgpPackets.Packet seipd = packets.remove(packets.size() - 1);
             assertThat(seipd.tag()).isEqualTo(18);
@@ -279,7 +264,7 @@ class DecryptionFailureTest {
         byte[] message = editSeipdV2(UnaryOperator.identity());
 
         try (DecryptionResult result = new MessageDecryptor(LIMITS, DecryptionOptions.DEFAULTS)
-                .decrypt(new ByteArrayInputStream(message), danaKeys)) {
+                .decrypt(new ByteArrayInputStream(message), dana.keys())) {
             assertThat(result.integrity()).isEqualTo(Integrity.AEAD);
             assertThat(result.message().toByteArray()).isEqualTo(original);
         }
@@ -291,12 +276,12 @@ class DecryptionFailureTest {
             byte[] copy = body.clone();
             copy[V2_PREFIX + 1000] ^= 0x01;
             return copy;
-        }), danaKeys);
+        }), dana.keys());
     }
 
     @Test
     void seipdV2WithoutTheFinalTag() throws Exception {
-        assertFailsClosed(editSeipdV2(body -> Arrays.copyOf(body, body.length - TAG)), danaKeys);
+        assertFailsClosed(editSeipdV2(body -> Arrays.copyOf(body, body.length - TAG)), dana.keys());
     }
 
     @Test
@@ -304,12 +289,12 @@ class DecryptionFailureTest {
         // The first chunk with its tag, then the final tag: every tag present, but the final tag covers the length.
         assertFailsClosed(editSeipdV2(body -> concat(
                 Arrays.copyOf(body, V2_PREFIX + V2_CHUNK + TAG),
-                Arrays.copyOfRange(body, body.length - TAG, body.length))), danaKeys);
+                Arrays.copyOfRange(body, body.length - TAG, body.length))), dana.keys());
     }
 
     @Test
     void seipdV2TruncatedAtAChunkBoundary() throws Exception {
-        assertFailsClosed(editSeipdV2(body -> Arrays.copyOf(body, V2_PREFIX + V2_CHUNK + TAG)), danaKeys);
+        assertFailsClosed(editSeipdV2(body -> Arrays.copyOf(body, V2_PREFIX + V2_CHUNK + TAG)), dana.keys());
     }
 
     @Test
@@ -320,6 +305,6 @@ class DecryptionFailureTest {
                     Arrays.copyOfRange(body, V2_PREFIX + chunk, V2_PREFIX + 2 * chunk),
                     Arrays.copyOfRange(body, V2_PREFIX, V2_PREFIX + chunk),
                     Arrays.copyOfRange(body, V2_PREFIX + 2 * chunk, body.length));
-        }), danaKeys);
+        }), dana.keys());
     }
 }

@@ -3,22 +3,16 @@ package org.mailseal.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
-import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.testing.Messages;
 import org.mailseal.crypto.testing.PgpMime;
-import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * EFAIL direct exfiltration: an attacker wraps a captured ciphertext between two parts of his own (an HTML image
@@ -31,22 +25,15 @@ class EfailStructureTest {
 
     @TempDir
     static Path dir;
-    static FileKeyHome home;
-    static List<UnlockedKey> keys;
+    static TestUser bob;
 
     @BeforeAll
     static void keys() throws Exception {
-        home = TestKeys.home(dir);
-        TestKeys.generate(home, BOB, Format.PGP_MIME, KeyAlgorithm.CV25519);
-        TestKeys.generate(home, BOB, Format.SMIME, KeyAlgorithm.RSA3072);
-        keys = TestKeys.unlock(home, BOB);
+        bob = TestUser.create(dir, BOB, Format.PGP_MIME, Format.SMIME);
     }
 
     private static byte[] encrypt(Format format) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(Messages.simple("Secret", "The secret text.\r\n")),
-                out, List.of(TestKeys.recipient(home, BOB, format)));
-        return out.toByteArray();
+        return bob.encrypt(Messages.simple("Secret", "The secret text.\r\n"), format);
     }
 
     /** The captured ciphertext as the middle part of a multipart/mixed, with its own content header fields. */
@@ -72,14 +59,10 @@ class EfailStructureTest {
                 + "--efail--\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static DecryptionResult decrypt(byte[] message) throws Exception {
-        return new MessageDecryptor().decrypt(new ByteArrayInputStream(message), keys);
-    }
-
     @ParameterizedTest
     @EnumSource(Format.class)
     void theCapturedCiphertextDecryptsAtTopLevel(Format format) throws Exception {
-        try (DecryptionResult result = decrypt(encrypt(format))) {
+        try (DecryptionResult result = bob.decrypt(encrypt(format))) {
             assertThat(new String(result.message().toByteArray(), StandardCharsets.UTF_8)).endsWith("The secret text.\r\n");
         }
     }
@@ -91,7 +74,7 @@ class EfailStructureTest {
         assertThat(PgpMime.parse(attack).parts()).extracting(PgpMime.Part::mimeType).containsExactly(
                 "text/html", format == Format.PGP_MIME ? "multipart/encrypted" : "application/pkcs7-mime", "text/html");
 
-        assertThatThrownBy(() -> decrypt(attack))
+        assertThatThrownBy(() -> bob.decrypt(attack))
                 .isExactlyInstanceOf(NotEncryptedException.class)
                 .hasMessage("not an encrypted message: top-level type is multipart/mixed");
     }
@@ -104,7 +87,7 @@ class EfailStructureTest {
                 + "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n";
         byte[] attack = (header + new String(captured, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
 
-        assertThatThrownBy(() -> decrypt(attack))
+        assertThatThrownBy(() -> bob.decrypt(attack))
                 .isExactlyInstanceOf(NotEncryptedException.class)
                 .hasMessage("not an encrypted message: top-level type is message/rfc822");
     }
@@ -114,7 +97,7 @@ class EfailStructureTest {
         byte[] armored = PgpMime.armoredMessage(encrypt(Format.PGP_MIME));
         byte[] inline = Messages.simple("Inline", new String(armored, StandardCharsets.US_ASCII).replace("\n", "\r\n"));
 
-        assertThatThrownBy(() -> decrypt(inline))
+        assertThatThrownBy(() -> bob.decrypt(inline))
                 .isExactlyInstanceOf(NotEncryptedException.class)
                 .hasMessage("not an encrypted message: top-level type is text/plain");
     }

@@ -2,19 +2,13 @@ package org.mailseal.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
-import org.mailseal.crypto.keys.UnlockedKey;
-import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * Header protection (RFC 9788) in both formats: the confidential fields travel only inside the ciphertext, and
@@ -39,27 +33,19 @@ class HeaderProtectionRoundTripTest {
 
     @TempDir
     static Path dir;
-    static FileKeyHome home;
-    static List<UnlockedKey> keys;
+    static TestUser bob;
 
     @BeforeAll
     static void keys() throws Exception {
-        home = TestKeys.home(dir);
-        TestKeys.generate(home, ADDRESS, Format.PGP_MIME, KeyAlgorithm.CV25519);
-        TestKeys.generate(home, ADDRESS, Format.SMIME, KeyAlgorithm.RSA3072);
-        keys = TestKeys.unlock(home, ADDRESS);
+        bob = TestUser.create(dir, ADDRESS, Format.PGP_MIME, Format.SMIME);
     }
 
     private static String encrypt(Format format) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(ORIGINAL.getBytes(StandardCharsets.US_ASCII)), out,
-                List.of(TestKeys.recipient(home, ADDRESS, format)));
-        return out.toString(StandardCharsets.US_ASCII);
+        return new String(bob.encrypt(ORIGINAL.getBytes(StandardCharsets.US_ASCII), format), StandardCharsets.US_ASCII);
     }
 
     private static String decrypt(String message) throws Exception {
-        try (DecryptionResult result = new MessageDecryptor()
-                .decrypt(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII)), keys)) {
+        try (DecryptionResult result = bob.decrypt(message.getBytes(StandardCharsets.US_ASCII))) {
             return new String(result.message().toByteArray(), StandardCharsets.US_ASCII);
         }
     }

@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
-import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.testing.Messages;
-import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * A message larger than maxMessageBytes is refused with {@link LimitExceededException}, as documented on
@@ -27,16 +22,12 @@ class MessageSizeLimitTest {
 
     @TempDir
     static Path dir;
-    static FileKeyHome home;
-    static List<UnlockedKey> keys;
+    static TestUser bob;
     static byte[] large;
 
     @BeforeAll
     static void keys() throws Exception {
-        home = TestKeys.home(dir);
-        TestKeys.generate(home, BOB, Format.PGP_MIME, KeyAlgorithm.CV25519);
-        TestKeys.generate(home, BOB, Format.SMIME, KeyAlgorithm.RSA3072);
-        keys = TestKeys.unlock(home, BOB);
+        bob = TestUser.create(dir, BOB, Format.PGP_MIME, Format.SMIME);
         byte[] attachment = new byte[300_000];
         for (int i = 0; i < attachment.length; i++) {
             attachment[i] = (byte) (i * 7 + (i >> 9));
@@ -44,18 +35,13 @@ class MessageSizeLimitTest {
         large = Messages.withAttachment("Large", attachment);
     }
 
-    private static byte[] encrypt(Format format) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(large), out,
-                List.of(TestKeys.recipient(home, BOB, format)));
-        return out.toByteArray();
-    }
-
     @ParameterizedTest
     @EnumSource(Format.class)
     void withinTheLimitItDecrypts(Format format) throws Exception {
+        byte[] encrypted = bob.encrypt(large, format);
+
         try (DecryptionResult result = new MessageDecryptor(CryptoLimits.DEFAULTS.withMaxMessageBytes(1 << 20),
-                DecryptionOptions.DEFAULTS).decrypt(new ByteArrayInputStream(encrypt(format)), keys)) {
+                DecryptionOptions.DEFAULTS).decrypt(new ByteArrayInputStream(encrypted), bob.keys())) {
             assertThat(result.message().toByteArray()).isEqualTo(large);
         }
     }
@@ -63,10 +49,10 @@ class MessageSizeLimitTest {
     @ParameterizedTest
     @EnumSource(Format.class)
     void aLargerMessageIsRefusedAsTooLarge(Format format) throws Exception {
-        byte[] encrypted = encrypt(format);
+        byte[] encrypted = bob.encrypt(large, format);
 
         assertThatThrownBy(() -> new MessageDecryptor(SMALL, DecryptionOptions.DEFAULTS)
-                .decrypt(new ByteArrayInputStream(encrypted), keys))
+                .decrypt(new ByteArrayInputStream(encrypted), bob.keys()))
                 .isExactlyInstanceOf(LimitExceededException.class)
                 .hasMessage("limit exceeded: message larger than 100000 bytes");
     }

@@ -3,20 +3,14 @@ package org.mailseal.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
-import org.mailseal.crypto.keys.UnlockedKey;
-import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * MIME nested 10,000 deep inside an encrypted message ends in a clean {@link LimitExceededException} (DESIGN.md
@@ -30,15 +24,11 @@ class MimeNestingTest {
 
     @TempDir
     static Path dir;
-    static FileKeyHome home;
-    static List<UnlockedKey> keys;
+    static TestUser bob;
 
     @BeforeAll
     static void keys() throws Exception {
-        home = TestKeys.home(dir);
-        TestKeys.generate(home, BOB, Format.PGP_MIME, KeyAlgorithm.CV25519);
-        TestKeys.generate(home, BOB, Format.SMIME, KeyAlgorithm.RSA3072);
-        keys = TestKeys.unlock(home, BOB);
+        bob = TestUser.create(dir, BOB, Format.PGP_MIME, Format.SMIME);
     }
 
     /** Multiparts, each the only part of the one around it, {@code depth} levels in all. */
@@ -65,14 +55,7 @@ class MimeNestingTest {
     }
 
     private static byte[] encrypt(String message, Format format) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII)), out,
-                List.of(TestKeys.recipient(home, BOB, format)));
-        return out.toByteArray();
-    }
-
-    private static DecryptionResult decrypt(byte[] message) throws Exception {
-        return new MessageDecryptor().decrypt(new ByteArrayInputStream(message), keys);
+        return bob.encrypt(message.getBytes(StandardCharsets.US_ASCII), format);
     }
 
     @ParameterizedTest
@@ -80,7 +63,7 @@ class MimeNestingTest {
     void nestingUpToTheLimitIsRead(Format format) throws Exception {
         String message = nestedMultiparts(CryptoLimits.DEFAULTS.maxMimeDepth());
 
-        try (DecryptionResult result = decrypt(encrypt(message, format))) {
+        try (DecryptionResult result = bob.decrypt(encrypt(message, format))) {
             assertThat(new String(result.message().toByteArray(), StandardCharsets.US_ASCII)).isEqualTo(message);
         }
     }
@@ -90,7 +73,7 @@ class MimeNestingTest {
     void oneLevelMoreIsRefused(Format format) throws Exception {
         byte[] encrypted = encrypt(nestedMultiparts(CryptoLimits.DEFAULTS.maxMimeDepth() + 1), format);
 
-        assertThatThrownBy(() -> decrypt(encrypted))
+        assertThatThrownBy(() -> bob.decrypt(encrypted))
                 .isExactlyInstanceOf(LimitExceededException.class)
                 .hasMessage("limit exceeded: MIME nesting deeper than 50");
     }
@@ -100,7 +83,7 @@ class MimeNestingTest {
     void multipartsTenThousandDeep(Format format) throws Exception {
         byte[] encrypted = encrypt(nestedMultiparts(DEEP), format);
 
-        assertThatThrownBy(() -> decrypt(encrypted))
+        assertThatThrownBy(() -> bob.decrypt(encrypted))
                 .isExactlyInstanceOf(LimitExceededException.class)
                 .hasMessage("limit exceeded: MIME nesting deeper than 50");
     }
@@ -110,7 +93,7 @@ class MimeNestingTest {
     void messagesTenThousandDeep(Format format) throws Exception {
         byte[] encrypted = encrypt(nestedMessages(DEEP), format);
 
-        assertThatThrownBy(() -> decrypt(encrypted))
+        assertThatThrownBy(() -> bob.decrypt(encrypted))
                 .isExactlyInstanceOf(LimitExceededException.class)
                 .hasMessage("limit exceeded: MIME nesting deeper than 50");
     }
@@ -128,7 +111,7 @@ class MimeNestingTest {
 
         // Outside the ciphertext but inside the encrypted message's structure: reported as a failed decryption.
         // Only the wrapper's direct children are looked at, so the nesting costs no stack (mime4j overflowed here).
-        assertThatThrownBy(() -> decrypt(attacked.getBytes(StandardCharsets.US_ASCII)))
+        assertThatThrownBy(() -> bob.decrypt(attacked.getBytes(StandardCharsets.US_ASCII)))
                 .isExactlyInstanceOf(DecryptionFailedException.class)
                 .hasMessage("decryption failed")
                 .cause().isExactlyInstanceOf(java.io.IOException.class)

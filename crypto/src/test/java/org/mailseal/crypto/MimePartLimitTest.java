@@ -3,18 +3,12 @@ package org.mailseal.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
-import org.mailseal.crypto.keys.UnlockedKey;
-import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * The other bounds on the decrypted MIME structure (DESIGN.md invariant 6): the number of parts, and the header
@@ -29,32 +23,22 @@ class MimePartLimitTest {
 
     @TempDir
     static Path dir;
-    static FileKeyHome home;
-    static List<UnlockedKey> keys;
+    static TestUser bob;
 
     @BeforeAll
     static void keys() throws Exception {
-        home = TestKeys.home(dir);
-        TestKeys.generate(home, BOB, Format.PGP_MIME, KeyAlgorithm.CV25519);
-        keys = TestKeys.unlock(home, BOB);
+        bob = TestUser.create(dir, BOB, Format.PGP_MIME);
     }
 
     private static byte[] encrypt(String message) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII)), out,
-                List.of(TestKeys.recipient(home, BOB, Format.PGP_MIME)));
-        return out.toByteArray();
-    }
-
-    private static DecryptionResult decrypt(byte[] message) throws Exception {
-        return new MessageDecryptor().decrypt(new ByteArrayInputStream(message), keys);
+        return bob.encrypt(message.getBytes(StandardCharsets.US_ASCII), Format.PGP_MIME);
     }
 
     @Test
     void partsUpToTheLimitAreRead() throws Exception {
         String message = HEAD + TEXT_PART.repeat(CryptoLimits.DEFAULTS.maxMimeParts()) + "--b--\r\n";
 
-        try (DecryptionResult result = decrypt(encrypt(message))) {
+        try (DecryptionResult result = bob.decrypt(encrypt(message))) {
             assertThat(result.message().size()).isEqualTo(message.length());
         }
     }
@@ -63,7 +47,7 @@ class MimePartLimitTest {
     void onePartMoreIsRefused() throws Exception {
         byte[] encrypted = encrypt(HEAD + TEXT_PART.repeat(CryptoLimits.DEFAULTS.maxMimeParts() + 1) + "--b--\r\n");
 
-        assertThatThrownBy(() -> decrypt(encrypted))
+        assertThatThrownBy(() -> bob.decrypt(encrypted))
                 .isExactlyInstanceOf(LimitExceededException.class)
                 .hasMessage("limit exceeded: more than 10000 MIME parts");
     }
@@ -72,7 +56,7 @@ class MimePartLimitTest {
     void tooManyHeaderFieldsInAPart() throws Exception {
         byte[] encrypted = encrypt(HEAD + "--b\r\n" + "X-Filler: y\r\n".repeat(10_001) + "\r\nx\r\n--b--\r\n");
 
-        assertThatThrownBy(() -> decrypt(encrypted))
+        assertThatThrownBy(() -> bob.decrypt(encrypted))
                 .isExactlyInstanceOf(LimitExceededException.class)
                 .hasMessage("limit exceeded: more than 10000 header fields in a MIME part");
     }
@@ -82,7 +66,7 @@ class MimePartLimitTest {
         int limit = CryptoLimits.DEFAULTS.maxHeaderBytes();
         byte[] encrypted = encrypt(HEAD + "--b\r\nX-Filler: " + "y".repeat(limit) + "\r\n\r\nx\r\n--b--\r\n");
 
-        assertThatThrownBy(() -> decrypt(encrypted))
+        assertThatThrownBy(() -> bob.decrypt(encrypted))
                 .isExactlyInstanceOf(LimitExceededException.class)
                 .hasMessage("limit exceeded: MIME header field larger than 262144 bytes");
     }

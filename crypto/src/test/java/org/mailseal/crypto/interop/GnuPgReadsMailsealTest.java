@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +31,7 @@ import org.mailseal.crypto.testing.GnuPg;
 import org.mailseal.crypto.testing.Messages;
 import org.mailseal.crypto.testing.PgpMime;
 import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * mailseal writes PGP/MIME, GnuPG reads it: the armored block is taken out of the RFC 3156 structure and fed to
@@ -46,34 +47,28 @@ class GnuPgReadsMailsealTest {
 
     @TempDir
     static Path dir;
+    /** Holds mailseal's two users and the certificates of carol and dave. */
     static FileKeyHome home;
     /** Holds mailseal's two secret keys and carol's key. */
+    @AutoClose
     static GnuPg gpg;
     /** A second, separate GnuPG home holding only dave's key. */
+    @AutoClose
     static GnuPg otherGpg;
 
     @BeforeAll
     static void keys() throws Exception {
         home = TestKeys.home(dir);
-        TestKeys.generate(home, MAILSEAL_CV25519, Format.PGP_MIME, KeyAlgorithm.CV25519);
-        TestKeys.generate(home, MAILSEAL_RSA3072, Format.PGP_MIME, KeyAlgorithm.RSA3072);
+        TestUser cv25519 = TestUser.inHome(home, MAILSEAL_CV25519, Format.PGP_MIME, KeyAlgorithm.CV25519);
+        TestUser rsa3072 = TestUser.inHome(home, MAILSEAL_RSA3072, Format.PGP_MIME, KeyAlgorithm.RSA3072);
         gpg = GnuPg.start();
         otherGpg = GnuPg.start();
-        gpg.importKeys(home.exportSecret(MAILSEAL_CV25519, Format.PGP_MIME), TestKeys.PASSWORD);
-        gpg.importKeys(home.exportSecret(MAILSEAL_RSA3072, Format.PGP_MIME), TestKeys.PASSWORD);
+        gpg.importSecretKey(cv25519);
+        gpg.importSecretKey(rsa3072);
         String carol = gpg.generateKey(GPG_CAROL, GnuPg.KeyType.CV25519);
         String dave = otherGpg.generateKey(GPG_DAVE, GnuPg.KeyType.CV25519);
         home.importKeys(gpg.exportPublic(carol), null);
         home.importKeys(otherGpg.exportPublic(dave), null);
-    }
-
-    @AfterAll
-    static void stopAgents() throws Exception {
-        try {
-            gpg.close();
-        } finally {
-            otherGpg.close();
-        }
     }
 
     private static byte[] encrypt(byte[] message, EncryptionOptions options, String... addresses) throws Exception {

@@ -23,13 +23,13 @@ import org.mailseal.crypto.Format;
 import org.mailseal.crypto.Integrity;
 import org.mailseal.crypto.MessageDecryptor;
 import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.keys.KeyInfo;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.testing.ExternalCommand;
 import org.mailseal.crypto.testing.GnuPg;
 import org.mailseal.crypto.testing.PgpMime;
 import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * GnuPG writes, mailseal reads: gpg encrypts a MIME entity, the test wraps the armored output as RFC 3156 PGP/MIME,
@@ -210,19 +210,17 @@ class MailsealReadsGnuPgTest {
 
     @Test
     void gpgEncryptsToACertificateMailsealExported() throws Exception {
-        String address = "frida@example.org";
-        TestKeys.generate(home, address, Format.PGP_MIME, KeyAlgorithm.CV25519);
-        gpg.importKeys(home.exportPublic(address, Format.PGP_MIME).getBytes(StandardCharsets.US_ASCII), null);
+        TestUser frida = TestUser.inHome(home, "frida@example.org", Format.PGP_MIME);
+        gpg.importKeys(home.exportPublic(frida.address(), Format.PGP_MIME).getBytes(StandardCharsets.US_ASCII), null);
 
         ExternalCommand.Result encrypted = gpg.runOk(INNER.getBytes(StandardCharsets.UTF_8), "--status-fd", "2",
-                "--trust-model", "always", "--armor", "--recipient", address, "--encrypt");
+                "--trust-model", "always", "--armor", "--recipient", frida.address(), "--encrypt");
 
         // The key's preferences lead gpg to AES-256 (algorithm 9) with an MDC (method 2).
         assertThat(encrypted.stderrText()).contains("[GNUPG:] BEGIN_ENCRYPTION 2 9");
         byte[] message = PgpMime.wrap(OUTER_HEADER, encrypted.stdout());
-        try (DecryptionResult result = new MessageDecryptor()
-                .decrypt(new ByteArrayInputStream(message), TestKeys.unlock(home, address))) {
-            assertThat(result.keyFingerprint()).isEqualTo(TestKeys.recipient(home, address, Format.PGP_MIME).fingerprint());
+        try (DecryptionResult result = frida.decrypt(message)) {
+            assertThat(result.keyFingerprint()).isEqualTo(frida.recipient(Format.PGP_MIME).fingerprint());
             assertThat(text(result)).isEqualTo(RESTORED_HEADER + INNER);
         }
     }

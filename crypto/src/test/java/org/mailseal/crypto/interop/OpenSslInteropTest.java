@@ -24,13 +24,12 @@ import org.mailseal.crypto.Integrity;
 import org.mailseal.crypto.MessageDecryptor;
 import org.mailseal.crypto.MessageEncryptor;
 import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.keys.RecipientKey;
-import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.testing.ExternalCommand;
 import org.mailseal.crypto.testing.Messages;
 import org.mailseal.crypto.testing.OpenSsl;
 import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * S/MIME against OpenSSL in both directions. mailseal writes AES-256-CBC EnvelopedData to a certificate without
@@ -58,20 +57,19 @@ class OpenSslInteropTest {
     /** Bob's key as openssl reads it, converted from the PKCS#12 file that mailseal exported. */
     static OpenSsl.KeyPair bobForOpenssl;
     static OpenSsl.KeyPair erinForOpenssl;
-    static List<UnlockedKey> bobKeys;
-    static List<UnlockedKey> erinKeys;
+    static TestUser bob;
+    static TestUser erin;
 
     @BeforeAll
     static void keys() throws Exception {
         home = TestKeys.home(dir);
         openssl = OpenSsl.start();
-        TestKeys.generate(home, BOB, Format.SMIME, KeyAlgorithm.RSA3072);
+        bob = TestUser.inHome(home, BOB, Format.SMIME);
         bobForOpenssl = openssl.fromPkcs12("bob", home.exportSecret(BOB, Format.SMIME), TestKeys.PASSWORD);
         erinForOpenssl = openssl.selfSigned(ERIN, 3072);
         home.importKeys(Files.readAllBytes(erinForOpenssl.certificate()), null);
         home.importKeys(openssl.pkcs12(erinForOpenssl, TestKeys.PASSWORD), TestKeys.PASSWORD.toCharArray());
-        bobKeys = TestKeys.unlock(home, BOB);
-        erinKeys = TestKeys.unlock(home, ERIN);
+        erin = TestUser.existing(home, ERIN);
     }
 
     @AfterAll
@@ -79,8 +77,8 @@ class OpenSslInteropTest {
         openssl.close();
     }
 
-    private static byte[] mailsealEncrypt(byte[] message, String address) throws Exception {
-        RecipientKey recipient = TestKeys.recipient(home, address, Format.SMIME);
+    private static byte[] mailsealEncrypt(byte[] message, TestUser to) throws Exception {
+        RecipientKey recipient = to.recipient(Format.SMIME);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         EncryptionResult result = new MessageEncryptor(CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS)
                 .encrypt(new ByteArrayInputStream(message), out, List.of(recipient));
@@ -110,10 +108,10 @@ class OpenSslInteropTest {
     @Test
     void opensslReadsCbcEnvelopedDataForACertificateWithoutCapabilities() throws Exception {
         byte[] original = Messages.simple("Quarterly numbers", "Grüße aus Köln\r\n.\r\nbye\r\n");
-        assertThat(TestKeys.recipient(home, ERIN, Format.SMIME))
+        assertThat(erin.recipient(Format.SMIME))
                 .isInstanceOfSatisfying(RecipientKey.Smime.class, key -> assertThat(key.authEnveloped()).isFalse());
 
-        byte[] encrypted = mailsealEncrypt(original, ERIN);
+        byte[] encrypted = mailsealEncrypt(original, erin);
 
         assertThat(text(encrypted)).contains("smime-type=enveloped-data").contains("Subject: ...\r\n")
                 .doesNotContain("Quarterly");
@@ -131,7 +129,7 @@ class OpenSslInteropTest {
         }
         byte[] original = Messages.withAttachment("Report", attachment);
 
-        byte[] encrypted = mailsealEncrypt(original, BOB);
+        byte[] encrypted = mailsealEncrypt(original, bob);
 
         assertThat(text(encrypted)).contains("smime-type=authEnveloped-data").doesNotContain("Subject: Report");
         assertThat(openssl.cmsPrint(encrypted)).contains("algorithm: aes-256-gcm");
@@ -145,10 +143,10 @@ class OpenSslInteropTest {
         byte[] message = opensslEncrypt("-aes-256-gcm", bobForOpenssl.certificate());
         assertThat(text(message)).contains("smime-type=authEnveloped-data");
 
-        try (DecryptionResult result = new MessageDecryptor().decrypt(new ByteArrayInputStream(message), bobKeys)) {
+        try (DecryptionResult result = bob.decrypt(message)) {
             assertThat(result.format()).isEqualTo(Format.SMIME);
             assertThat(result.integrity()).isEqualTo(Integrity.AEAD);
-            assertThat(result.keyFingerprint()).isEqualTo(bobKeys.get(0).fingerprint());
+            assertThat(result.keyFingerprint()).isEqualTo(bob.keys().get(0).fingerprint());
             assertThat(text(result.message().toByteArray())).isEqualTo(OUTER_HEADER + "MIME-Version: 1.0\r\n" + INNER);
         }
     }
@@ -158,7 +156,7 @@ class OpenSslInteropTest {
         byte[] message = opensslEncrypt("-aes256", erinForOpenssl.certificate());
         assertThat(openssl.cmsPrint(message)).contains("algorithm: aes-256-cbc");
 
-        assertThatThrownBy(() -> new MessageDecryptor().decrypt(new ByteArrayInputStream(message), erinKeys))
+        assertThatThrownBy(() -> erin.decrypt(message))
                 .isInstanceOf(DecryptionFailedException.class)
                 .hasMessage("decryption failed: S/MIME EnvelopedData (CBC) has no integrity protection and is not allowed");
     }
@@ -168,7 +166,7 @@ class OpenSslInteropTest {
         byte[] message = opensslEncrypt("-aes256", erinForOpenssl.certificate());
         MessageDecryptor permissive = new MessageDecryptor(CryptoLimits.DEFAULTS, new DecryptionOptions(true));
 
-        try (DecryptionResult result = permissive.decrypt(new ByteArrayInputStream(message), erinKeys)) {
+        try (DecryptionResult result = permissive.decrypt(new ByteArrayInputStream(message), erin.keys())) {
             assertThat(result.format()).isEqualTo(Format.SMIME);
             assertThat(result.integrity()).isEqualTo(Integrity.NONE);
             assertThat(text(result.message().toByteArray())).isEqualTo(OUTER_HEADER + "MIME-Version: 1.0\r\n" + INNER);
@@ -182,7 +180,7 @@ class OpenSslInteropTest {
         byte[] message = (OUTER_HEADER + new String(smime, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
         assertThat(openssl.cmsPrint(message)).contains("algorithm: rsaesOaep");
 
-        try (DecryptionResult result = new MessageDecryptor().decrypt(new ByteArrayInputStream(message), bobKeys)) {
+        try (DecryptionResult result = bob.decrypt(message)) {
             assertThat(result.integrity()).isEqualTo(Integrity.AEAD);
             assertThat(text(result.message().toByteArray())).isEqualTo(OUTER_HEADER + "MIME-Version: 1.0\r\n" + INNER);
         }
@@ -195,8 +193,8 @@ class OpenSslInteropTest {
         byte[] message = (OUTER_HEADER + new String(smime, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
         assertThat(openssl.cmsPrint(message)).contains("subjectKeyIdentifier");
 
-        try (DecryptionResult result = new MessageDecryptor().decrypt(new ByteArrayInputStream(message), erinKeys)) {
-            assertThat(result.keyFingerprint()).isEqualTo(erinKeys.get(0).fingerprint());
+        try (DecryptionResult result = erin.decrypt(message)) {
+            assertThat(result.keyFingerprint()).isEqualTo(erin.keys().get(0).fingerprint());
             assertThat(text(result.message().toByteArray())).isEqualTo(OUTER_HEADER + "MIME-Version: 1.0\r\n" + INNER);
         }
     }

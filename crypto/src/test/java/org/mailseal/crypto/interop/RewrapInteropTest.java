@@ -8,14 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.bouncycastle.openpgp.PGPUtil;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.crypto.Format;
-import org.mailseal.crypto.MessageEncryptor;
 import org.mailseal.crypto.SessionKeyRewrapper;
-import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.testing.ExternalCommand;
 import org.mailseal.crypto.testing.GnuPg;
@@ -23,6 +21,7 @@ import org.mailseal.crypto.testing.Messages;
 import org.mailseal.crypto.testing.OpenPgpPackets;
 import org.mailseal.crypto.testing.PgpMime;
 import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 /**
  * Key rollover's primitive, checked by GnuPG: after re-wrapping to a new key, gpg with the new key decrypts the
@@ -35,43 +34,32 @@ class RewrapInteropTest {
     static Path oldDir;
     @TempDir
     static Path newDir;
-    static FileKeyHome oldHome;
-    static FileKeyHome newHome;
+    static TestUser oldBob;
+    static TestUser newBob;
+    @AutoClose
     static GnuPg withOldKey;
+    @AutoClose
     static GnuPg withNewKey;
 
     @BeforeAll
     static void keys() throws Exception {
-        oldHome = TestKeys.home(oldDir);
-        newHome = TestKeys.home(newDir);
-        TestKeys.generate(oldHome, USER, Format.PGP_MIME, KeyAlgorithm.RSA3072);
-        TestKeys.generate(newHome, USER, Format.PGP_MIME, KeyAlgorithm.CV25519);
+        oldBob = TestUser.create(oldDir, USER, Format.PGP_MIME, KeyAlgorithm.RSA3072);
+        newBob = TestUser.create(newDir, USER, Format.PGP_MIME, KeyAlgorithm.CV25519);
         withOldKey = GnuPg.start();
         withNewKey = GnuPg.start();
-        withOldKey.importKeys(oldHome.exportSecret(USER, Format.PGP_MIME), TestKeys.PASSWORD);
-        withNewKey.importKeys(newHome.exportSecret(USER, Format.PGP_MIME), TestKeys.PASSWORD);
-    }
-
-    @AfterAll
-    static void stopAgents() throws Exception {
-        try {
-            withOldKey.close();
-        } finally {
-            withNewKey.close();
-        }
+        withOldKey.importSecretKey(oldBob);
+        withNewKey.importSecretKey(newBob);
     }
 
     @Test
     void gpgReadsTheRewrappedMessageWithTheNewKeyOnly() throws Exception {
         byte[] original = Messages.withAttachment("Rollover", new byte[200_000]);
-        ByteArrayOutputStream encrypted = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(original), encrypted,
-                List.of(TestKeys.recipient(oldHome, USER, Format.PGP_MIME)));
+        byte[] encrypted = oldBob.encrypt(original, Format.PGP_MIME);
         ByteArrayOutputStream rewrapped = new ByteArrayOutputStream();
-        new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted.toByteArray()),
-                TestKeys.unlock(oldHome, USER), List.of(TestKeys.recipient(newHome, USER, Format.PGP_MIME)), rewrapped);
+        new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted),
+                oldBob.keys(), List.of(newBob.recipient(Format.PGP_MIME)), rewrapped);
 
-        byte[] before = PgpMime.armoredMessage(encrypted.toByteArray());
+        byte[] before = PgpMime.armoredMessage(encrypted);
         byte[] after = PgpMime.armoredMessage(rewrapped.toByteArray());
         assertThat(withOldKey.decrypt(before, TestKeys.PASSWORD).exitCode()).as("sanity: the old key opens the original").isZero();
 

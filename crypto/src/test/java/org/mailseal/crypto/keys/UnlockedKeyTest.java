@@ -3,8 +3,6 @@ package org.mailseal.crypto.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -14,10 +12,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.crypto.Format;
-import org.mailseal.crypto.MessageDecryptor;
-import org.mailseal.crypto.MessageEncryptor;
 import org.mailseal.crypto.testing.Messages;
 import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 class UnlockedKeyTest {
     @TempDir
@@ -25,16 +22,13 @@ class UnlockedKeyTest {
 
     @Test
     void aDroppedKeyCannotDecryptAnyMore() throws Exception {
-        FileKeyHome home = TestKeys.home(dir);
-        TestKeys.generate(home, "bob@example.org", Format.PGP_MIME, KeyAlgorithm.CV25519);
-        ByteArrayOutputStream encrypted = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(Messages.simple("s", "b\r\n")), encrypted,
-                List.of(TestKeys.recipient(home, "bob@example.org", Format.PGP_MIME)));
-        List<UnlockedKey> keys = TestKeys.unlock(home, "bob@example.org");
+        TestUser bob = TestUser.create(dir, "bob@example.org", Format.PGP_MIME);
+        byte[] encrypted = bob.encrypt(Messages.simple("s", "b\r\n"), Format.PGP_MIME);
+        List<UnlockedKey> keys = bob.keys();
         keys.forEach(UnlockedKey::close);
 
         assertThatThrownBy(() -> ((UnlockedKey.Pgp) keys.get(0)).privateKeys()).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> new MessageDecryptor().decrypt(new ByteArrayInputStream(encrypted.toByteArray()), keys))
+        assertThatThrownBy(() -> bob.decrypt(encrypted))
                 .isInstanceOf(org.mailseal.crypto.DecryptionFailedException.class);
     }
 

@@ -16,44 +16,32 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.DecryptionResult;
 import org.mailseal.crypto.Format;
-import org.mailseal.crypto.MessageDecryptor;
-import org.mailseal.crypto.MessageEncryptor;
 import org.mailseal.crypto.RewrapException;
 import org.mailseal.crypto.RewrapResult;
 import org.mailseal.crypto.SessionKeyRewrapper;
-import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.testing.Messages;
-import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 class PgpRewrapTest {
     @TempDir
     static Path oldDir;
     @TempDir
     static Path newDir;
-    static FileKeyHome oldHome;
-    static FileKeyHome newHome;
+    /** Bob with his old key and, in a separate key home, with the new key that replaces it. */
+    static TestUser oldBob;
+    static TestUser newBob;
 
     @BeforeAll
     static void keys() throws Exception {
-        oldHome = TestKeys.home(oldDir);
-        newHome = TestKeys.home(newDir);
-        TestKeys.generate(oldHome, "bob@example.org", Format.PGP_MIME, KeyAlgorithm.CV25519);
-        TestKeys.generate(newHome, "bob@example.org", Format.PGP_MIME, KeyAlgorithm.RSA3072);
-    }
-
-    static byte[] encryptToOld(byte[] message) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(message), out,
-                List.of(TestKeys.recipient(oldHome, "bob@example.org", Format.PGP_MIME)));
-        return out.toByteArray();
+        oldBob = TestUser.create(oldDir, "bob@example.org", Format.PGP_MIME, KeyAlgorithm.CV25519);
+        newBob = TestUser.create(newDir, "bob@example.org", Format.PGP_MIME, KeyAlgorithm.RSA3072);
     }
 
     static byte[] rewrapToNew(byte[] encrypted) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         RewrapResult result = new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted),
-                TestKeys.unlock(oldHome, "bob@example.org"),
-                List.of(TestKeys.recipient(newHome, "bob@example.org", Format.PGP_MIME)), out);
+                oldBob.keys(), List.of(newBob.recipient(Format.PGP_MIME)), out);
         assertThat(result.recipientFingerprints()).hasSize(1);
         return out.toByteArray();
     }
@@ -69,16 +57,14 @@ class PgpRewrapTest {
     @Test
     void newKeyOpensOldKeyDoesNotAndTheDataPacketIsUnchanged() throws Exception {
         byte[] original = Messages.withAttachment("Rollover", new byte[300_000]);
-        byte[] encrypted = encryptToOld(original);
+        byte[] encrypted = oldBob.encrypt(original, Format.PGP_MIME);
         byte[] rewrapped = rewrapToNew(encrypted);
 
         assertThat(dataPacket(rewrapped)).isEqualTo(dataPacket(encrypted)).hasSizeGreaterThan(300_000);
-        try (DecryptionResult result = new MessageDecryptor().decrypt(new ByteArrayInputStream(rewrapped),
-                TestKeys.unlock(newHome, "bob@example.org"))) {
+        try (DecryptionResult result = newBob.decrypt(rewrapped)) {
             assertThat(result.message().toByteArray()).isEqualTo(original);
         }
-        assertThatThrownBy(() -> new MessageDecryptor().decrypt(new ByteArrayInputStream(rewrapped),
-                TestKeys.unlock(oldHome, "bob@example.org")))
+        assertThatThrownBy(() -> oldBob.decrypt(rewrapped))
                 .isInstanceOf(DecryptionFailedException.class);
         // Outside the armored block, the message is what it was.
         String before = new String(encrypted, StandardCharsets.US_ASCII);
@@ -91,10 +77,9 @@ class PgpRewrapTest {
 
     @Test
     void aKeyThatDoesNotOpenTheMessageCannotRewrapIt() throws Exception {
-        byte[] encrypted = encryptToOld(Messages.simple("x", "y\r\n"));
+        byte[] encrypted = oldBob.encrypt(Messages.simple("x", "y\r\n"), Format.PGP_MIME);
         assertThatThrownBy(() -> new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted),
-                TestKeys.unlock(newHome, "bob@example.org"),
-                List.of(TestKeys.recipient(newHome, "bob@example.org", Format.PGP_MIME)), new ByteArrayOutputStream()))
+                newBob.keys(), List.of(newBob.recipient(Format.PGP_MIME)), new ByteArrayOutputStream()))
                 .isInstanceOf(RewrapException.class);
     }
 }

@@ -18,28 +18,23 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.DecryptionResult;
 import org.mailseal.crypto.Format;
-import org.mailseal.crypto.MessageDecryptor;
-import org.mailseal.crypto.MessageEncryptor;
 import org.mailseal.crypto.SessionKeyRewrapper;
-import org.mailseal.crypto.keys.FileKeyHome;
-import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.testing.Messages;
-import org.mailseal.crypto.testing.TestKeys;
+import org.mailseal.crypto.testing.TestUser;
 
 class SmimeRewrapTest {
     @TempDir
     static Path oldDir;
     @TempDir
     static Path newDir;
-    static FileKeyHome oldHome;
-    static FileKeyHome newHome;
+    /** Bob with his old certificate and, in a separate key home, with the new one that replaces it. */
+    static TestUser oldBob;
+    static TestUser newBob;
 
     @BeforeAll
     static void keys() throws Exception {
-        oldHome = TestKeys.home(oldDir);
-        newHome = TestKeys.home(newDir);
-        TestKeys.generate(oldHome, "bob@example.org", Format.SMIME, KeyAlgorithm.RSA3072);
-        TestKeys.generate(newHome, "bob@example.org", Format.SMIME, KeyAlgorithm.RSA3072);
+        oldBob = TestUser.create(oldDir, "bob@example.org", Format.SMIME);
+        newBob = TestUser.create(newDir, "bob@example.org", Format.SMIME);
     }
 
     static byte[] encryptedContent(byte[] message) throws Exception {
@@ -52,20 +47,15 @@ class SmimeRewrapTest {
     @Test
     void authEnvelopedDataRewrapsWithTheSameEncryptedContent() throws Exception {
         byte[] original = Messages.withAttachment("Rollover", new byte[100_000]);
-        ByteArrayOutputStream encrypted = new ByteArrayOutputStream();
-        new MessageEncryptor().encrypt(new ByteArrayInputStream(original), encrypted,
-                List.of(TestKeys.recipient(oldHome, "bob@example.org", Format.SMIME)));
+        byte[] encrypted = oldBob.encrypt(original, Format.SMIME);
         ByteArrayOutputStream rewrapped = new ByteArrayOutputStream();
-        new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted.toByteArray()),
-                TestKeys.unlock(oldHome, "bob@example.org"),
-                List.of(TestKeys.recipient(newHome, "bob@example.org", Format.SMIME)), rewrapped);
+        new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted),
+                oldBob.keys(), List.of(newBob.recipient(Format.SMIME)), rewrapped);
 
-        assertThat(encryptedContent(rewrapped.toByteArray())).isEqualTo(encryptedContent(encrypted.toByteArray()));
-        try (DecryptionResult result = new MessageDecryptor().decrypt(
-                new ByteArrayInputStream(rewrapped.toByteArray()), TestKeys.unlock(newHome, "bob@example.org"))) {
+        assertThat(encryptedContent(rewrapped.toByteArray())).isEqualTo(encryptedContent(encrypted));
+        try (DecryptionResult result = newBob.decrypt(rewrapped.toByteArray())) {
             assertThat(result.message().toByteArray()).isEqualTo(original);
         }
-        assertThatThrownBy(() -> new MessageDecryptor().decrypt(new ByteArrayInputStream(rewrapped.toByteArray()),
-                TestKeys.unlock(oldHome, "bob@example.org"))).isInstanceOf(DecryptionFailedException.class);
+        assertThatThrownBy(() -> oldBob.decrypt(rewrapped.toByteArray())).isInstanceOf(DecryptionFailedException.class);
     }
 }

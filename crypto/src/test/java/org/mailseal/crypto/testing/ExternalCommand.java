@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,24 @@ public final class ExternalCommand {
                         + stderrText());
             }
             return this;
+        }
+    }
+
+    /**
+     * A tool as a test drives it: its leading arguments ({@code gpg --homedir DIR}), its environment, and the scratch
+     * directory for its standard streams.
+     */
+    public record Tool(Path scratch, Map<String, String> environment, List<String> command) {
+        /** Runs the command with further arguments. */
+        public Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
+            List<String> full = new ArrayList<>(command);
+            full.addAll(List.of(args));
+            return ExternalCommand.run(scratch, environment, stdin, full);
+        }
+
+        /** As {@link #run}, failing unless the command exited with 0. */
+        public Result runOk(byte[] stdin, String... args) throws IOException, InterruptedException {
+            return run(stdin, args).requireSuccess();
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mailseal.crypto.Format;
 
 /**
  * Drives GnuPG in a throwaway home directory: {@code gpg --batch --homedir DIR ...} as a subprocess with a timeout,
@@ -38,11 +39,15 @@ public final class GnuPg implements AutoCloseable {
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
 
     private final Path home;
-    private final Path scratch;
+    private final ExternalCommand.Tool gpg;
+    private final ExternalCommand.Tool gpgconf;
 
     private GnuPg(Path home, Path scratch) {
         this.home = home;
-        this.scratch = scratch;
+        Map<String, String> environment = Map.of("GNUPGHOME", home.toString(), "LC_ALL", "C");
+        this.gpg = new ExternalCommand.Tool(scratch, environment,
+                List.of("gpg", "--batch", "--no-tty", "--homedir", home.toString()));
+        this.gpgconf = new ExternalCommand.Tool(scratch, environment, List.of("gpgconf", "--homedir", home.toString()));
     }
 
     /** A new, empty GnuPG home (mode 0700). */
@@ -58,18 +63,12 @@ public final class GnuPg implements AutoCloseable {
 
     /** Runs {@code gpg --batch --homedir HOME ARGS...}. */
     public ExternalCommand.Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("gpg", "--batch", "--no-tty", "--homedir", home.toString()));
-        command.addAll(List.of(args));
-        return ExternalCommand.run(scratch, environment(), stdin, command);
+        return gpg.run(stdin, args);
     }
 
     /** As {@link #run}, failing unless gpg exited with 0. */
     public ExternalCommand.Result runOk(byte[] stdin, String... args) throws IOException, InterruptedException {
-        return run(stdin, args).requireSuccess();
-    }
-
-    private Map<String, String> environment() {
-        return Map.of("GNUPGHOME", home.toString(), "LC_ALL", "C");
+        return gpg.runOk(stdin, args);
     }
 
     /** Generates an unprotected key for an address (user ID is the bare address) and returns its fingerprint. */
@@ -133,6 +132,11 @@ public final class GnuPg implements AutoCloseable {
         runOk(keys, args.toArray(String[]::new));
     }
 
+    /** Imports a mailseal user's PGP/MIME secret key, exported still protected by {@link TestKeys#PASSWORD}. */
+    public void importSecretKey(TestUser user) throws Exception {
+        importKeys(user.home().exportSecret(user.address(), Format.PGP_MIME), TestKeys.PASSWORD);
+    }
+
     /**
      * Encrypts to the given recipients, ASCII-armored, trusting their keys.
      *
@@ -189,8 +193,7 @@ public final class GnuPg implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            ExternalCommand.run(scratch, environment(), null,
-                    List.of("gpgconf", "--homedir", home.toString(), "--kill", "gpg-agent"));
+            gpgconf.run(null, "--kill", "gpg-agent");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while stopping gpg-agent", e);

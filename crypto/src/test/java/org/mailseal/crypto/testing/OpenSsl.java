@@ -10,11 +10,11 @@ import java.util.Map;
 /** Drives the {@code openssl} command line in a throwaway working directory, with a timeout per command. */
 public final class OpenSsl implements AutoCloseable {
     private final Path dir;
-    private final Path scratch;
+    private final ExternalCommand.Tool openssl;
 
     private OpenSsl(Path dir, Path scratch) {
         this.dir = dir;
-        this.scratch = scratch;
+        this.openssl = new ExternalCommand.Tool(scratch, Map.of("LC_ALL", "C"), List.of("openssl"));
     }
 
     public static OpenSsl start() throws IOException {
@@ -31,14 +31,12 @@ public final class OpenSsl implements AutoCloseable {
 
     /** Runs {@code openssl ARGS...} in the working directory. */
     public ExternalCommand.Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add("openssl");
-        command.addAll(List.of(args));
-        return ExternalCommand.run(scratch, Map.of("LC_ALL", "C"), stdin, command);
+        return openssl.run(stdin, args);
     }
 
+    /** As {@link #run}, failing unless openssl exited with 0. */
     public ExternalCommand.Result runOk(byte[] stdin, String... args) throws IOException, InterruptedException {
-        return run(stdin, args).requireSuccess();
+        return openssl.runOk(stdin, args);
     }
 
     /**
