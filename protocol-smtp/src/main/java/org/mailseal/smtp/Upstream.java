@@ -38,8 +38,11 @@ public interface Upstream {
 
     /** Opens upstream connections, one per client session. */
     interface Connector {
-        /** Connects (and, as configured, starts TLS and says EHLO/LHLO); a failure completes with a 4xx reply. */
-        CompletionStage<Connected> connect();
+        /**
+         * Connects (and, as configured, starts TLS and says EHLO/LHLO) on the given event loop, the client
+         * session's own, so both sides of a session run on one thread; a failure completes with a 4xx reply.
+         */
+        CompletionStage<Connected> connect(io.netty.channel.EventLoop eventLoop);
     }
 
     /** The outcome of {@link Connector#connect()}: an upstream, or the reply that says why there is none. */

@@ -1,0 +1,44 @@
+package org.mailseal.smtp;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+
+/**
+ * A listening socket whose connections each get a frame decoder and a session. Auto-read is off: the decoder
+ * reads when the session wants input, which is the backpressure.
+ */
+public final class SmtpListener {
+    private SmtpListener() {}
+
+    /** Binds and returns the server channel (close it to stop listening). */
+    public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> channelType,
+                               InetSocketAddress address, SmtpSessionConfig config, Upstream.Connector connector,
+                               MessageFilter filter, MessageSpool.Factory spools) throws InterruptedException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (config.implicitTls()) {
+                            SslHandler tls = config.tls().newHandler(ch.alloc());
+                            ch.pipeline().addLast("tls", tls);
+                        }
+                        SmtpFrameDecoder decoder = new SmtpFrameDecoder(config.maxCommandLine(), config.maxTextLine());
+                        ch.pipeline().addLast("frames", decoder)
+                                .addLast("session", new SmtpSession(config, connector, filter, spools, decoder));
+                    }
+                });
+        return bootstrap.bind(address).sync().channel();
+    }
+}
