@@ -1,0 +1,49 @@
+package org.mailseal.server.policy;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.mailseal.crypto.Format;
+
+/**
+ * Who gets encrypted mail: a rule per address, else per domain, else the default (DESIGN.md: opportunistic for a
+ * new installation).
+ */
+public record Policy(Rule defaultRule, Map<String, Rule> domains, Map<String, Rule> addresses) {
+
+    public enum Mode {
+        /** No usable key: the recipient is refused (550 5.7.1 at RCPT time); nothing goes out in plaintext. */
+        REQUIRE,
+        /** Encrypt when a key exists, else send plaintext. */
+        OPPORTUNISTIC,
+        /** Never encrypt. */
+        NEVER
+    }
+
+    /** @param preferred the format to use when the recipient has keys of both; null for OpenPGP first */
+    public record Rule(Mode mode, Format preferred) {}
+
+    public Policy {
+        domains = lowerKeys(domains);
+        addresses = lowerKeys(addresses);
+    }
+
+    public static Policy opportunistic() {
+        return new Policy(new Rule(Mode.OPPORTUNISTIC, null), Map.of(), Map.of());
+    }
+
+    public Rule ruleFor(String address) {
+        String lower = address.toLowerCase(Locale.ROOT);
+        Rule rule = addresses.get(lower);
+        if (rule != null) {
+            return rule;
+        }
+        int at = lower.lastIndexOf('@');
+        return at < 0 ? defaultRule : domains.getOrDefault(lower.substring(at + 1), defaultRule);
+    }
+
+    private static Map<String, Rule> lowerKeys(Map<String, Rule> rules) {
+        return rules.entrySet().stream().collect(Collectors.toUnmodifiableMap(
+                e -> e.getKey().toLowerCase(Locale.ROOT), Map.Entry::getValue));
+    }
+}

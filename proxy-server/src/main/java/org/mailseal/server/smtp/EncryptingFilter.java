@@ -1,0 +1,184 @@
+package org.mailseal.server.smtp;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.mailseal.crypto.CryptoLimits;
+import org.mailseal.crypto.EncryptionOptions;
+import org.mailseal.crypto.Format;
+import org.mailseal.crypto.MessageDecryptor;
+import org.mailseal.crypto.MessageEncryptor;
+import org.mailseal.crypto.io.CanonicalLineInputStream;
+import org.mailseal.crypto.io.SpillBuffer;
+import org.mailseal.crypto.keys.KeyDirectory;
+import org.mailseal.crypto.keys.RecipientKey;
+import org.mailseal.crypto.mime.AddressLists;
+import org.mailseal.crypto.mime.HeaderField;
+import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.server.policy.Policy;
+import org.mailseal.smtp.MessageContent;
+import org.mailseal.smtp.MessageFilter;
+import org.mailseal.smtp.OutboundCopy;
+import org.mailseal.smtp.SmtpReply;
+
+/**
+ * The policy and the crypto behind the SMTP session: which recipients get which copy of a message.
+ *
+ * <ul>
+ *   <li>Recipients named in To/Cc whose keys share a format share one ciphertext (one session-key packet each).</li>
+ *   <li>A Bcc recipient (RCPT not named in To, Cc, Resent-To or Resent-Cc) with a key gets a copy of its own, so
+ *       no copy reveals a Bcc recipient's key to the others.</li>
+ *   <li>Keyless recipients under {@code opportunistic} (and everyone under {@code never}) share the plaintext.</li>
+ *   <li>A recipient under {@code require} without a usable key is refused at RCPT time; should the key vanish
+ *       before the data ends, the message is refused (fail closed, DESIGN.md invariant 1).</li>
+ *   <li>A message that is already encrypted passes through unchanged.</li>
+ * </ul>
+ * No copy carries a Bcc header. Key lookups and encryption run on the given executor, never on an event loop.
+ */
+public final class EncryptingFilter implements MessageFilter {
+    private static final List<String> VISIBLE = List.of("To", "Cc", "Resent-To", "Resent-Cc");
+
+    private final KeyDirectory keys;
+    private final Policy policy;
+    private final MessageEncryptor encryptor;
+    private final CryptoLimits limits;
+    private final int spoolMemoryBytes;
+    private final Executor executor;
+
+    public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
+                            int spoolMemoryBytes, Executor executor) {
+        this.keys = keys;
+        this.policy = policy;
+        this.encryptor = new MessageEncryptor(limits, options);
+        this.limits = limits;
+        this.spoolMemoryBytes = spoolMemoryBytes;
+        this.executor = executor;
+    }
+
+    @Override
+    public CompletionStage<SmtpReply> checkRecipient(Envelope envelope, String recipient) {
+        if (policy.ruleFor(recipient).mode() != Policy.Mode.REQUIRE) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.supplyAsync(() -> keys.encryptionKeys(recipient).isEmpty()
+                ? SmtpReply.of(550, "5.7.1", "Encryption is required for <" + recipient + "> and no usable key is known")
+                : null, executor);
+    }
+
+    @Override
+    public CompletionStage<List<OutboundCopy>> process(Envelope envelope, MessageContent received) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return copies(envelope, received);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, executor);
+    }
+
+    private List<OutboundCopy> copies(Envelope envelope, MessageContent received) throws IOException {
+        HeaderSection header;
+        try (InputStream in = new CanonicalLineInputStream(received.open())) {
+            header = HeaderSection.read(in, limits.maxHeaderBytes());
+        }
+        if (MessageDecryptor.encryptedFormat(header).isPresent()) {
+            return List.of(copy(envelope, envelope.recipients(), received));
+        }
+        Set<String> visible = new HashSet<>(AddressLists.addresses(header, VISIBLE.toArray(String[]::new)));
+        Map<Format, List<OutboundCopy.Recipient>> shared = new EnumMap<>(Format.class);
+        Map<Format, List<RecipientKey>> sharedKeys = new EnumMap<>(Format.class);
+        Map<OutboundCopy.Recipient, RecipientKey> bcc = new LinkedHashMap<>();
+        List<OutboundCopy.Recipient> plaintext = new ArrayList<>();
+        for (OutboundCopy.Recipient recipient : envelope.recipients()) {
+            Policy.Rule rule = policy.ruleFor(recipient.address());
+            RecipientKey key = rule.mode() == Policy.Mode.NEVER ? null : choose(keys.encryptionKeys(recipient.address()), rule);
+            if (key == null) {
+                if (rule.mode() == Policy.Mode.REQUIRE) {
+                    throw new Refusal(SmtpReply.of(554, "5.7.1", "No usable key for <" + recipient.address() + ">"));
+                }
+                plaintext.add(recipient);
+            } else if (visible.contains(recipient.address().toLowerCase(Locale.ROOT))) {
+                shared.computeIfAbsent(key.format(), f -> new ArrayList<>()).add(recipient);
+                sharedKeys.computeIfAbsent(key.format(), f -> new ArrayList<>()).add(key);
+            } else {
+                bcc.put(recipient, key);
+            }
+        }
+        byte[] headerWithoutBcc = withoutBcc(header);
+        List<OutboundCopy> copies = new ArrayList<>();
+        for (Map.Entry<Format, List<OutboundCopy.Recipient>> group : shared.entrySet()) {
+            copies.add(copy(envelope, group.getValue(), encrypt(headerWithoutBcc, received, sharedKeys.get(group.getKey()))));
+        }
+        for (Map.Entry<OutboundCopy.Recipient, RecipientKey> alone : bcc.entrySet()) {
+            copies.add(copy(envelope, List.of(alone.getKey()), encrypt(headerWithoutBcc, received, List.of(alone.getValue()))));
+        }
+        if (!plaintext.isEmpty()) {
+            copies.add(copy(envelope, plaintext, withHeader(headerWithoutBcc, received)));
+        }
+        return copies;
+    }
+
+    /** The preferred format's key, else OpenPGP, else S/MIME. */
+    private static RecipientKey choose(List<RecipientKey> candidates, Policy.Rule rule) {
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        for (Format format : rule.preferred() == null ? List.of(Format.PGP_MIME, Format.SMIME)
+                : List.of(rule.preferred(), rule.preferred() == Format.PGP_MIME ? Format.SMIME : Format.PGP_MIME)) {
+            for (RecipientKey key : candidates) {
+                if (key.format() == format) {
+                    return key;
+                }
+            }
+        }
+        return candidates.get(0);
+    }
+
+    private static OutboundCopy copy(Envelope envelope, List<OutboundCopy.Recipient> recipients, MessageContent content) {
+        return new OutboundCopy(envelope.reversePath(), envelope.mailParameters(), recipients, content);
+    }
+
+    private static byte[] withoutBcc(HeaderSection header) {
+        List<HeaderField> kept = header.fields().stream().filter(f -> !f.is("Bcc")).toList();
+        return new HeaderSection(kept).toByteArray();
+    }
+
+    /** The message with the given header in front of its original body. */
+    private MessageContent withHeader(byte[] header, MessageContent received) throws IOException {
+        SpillBuffer out = new SpillBuffer(spoolMemoryBytes);
+        try (InputStream message = messageWith(header, received)) {
+            message.transferTo(out);
+        }
+        return SpillSpool.content(out);
+    }
+
+    private MessageContent encrypt(byte[] header, MessageContent received, List<RecipientKey> recipients)
+            throws IOException {
+        SpillBuffer out = new SpillBuffer(spoolMemoryBytes);
+        try (InputStream message = messageWith(header, received)) {
+            encryptor.encrypt(message, out, recipients);
+        }
+        return SpillSpool.content(out);
+    }
+
+    private InputStream messageWith(byte[] header, MessageContent received) throws IOException {
+        InputStream original = new CanonicalLineInputStream(received.open());
+        HeaderSection skipped = HeaderSection.read(original, limits.maxHeaderBytes());
+        return new SequenceInputStream(Collections.enumeration(List.of(new ByteArrayInputStream(header),
+                new ByteArrayInputStream(skipped.bodyPrefix()), original)));
+    }
+}
