@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
@@ -21,6 +22,14 @@ public final class SmtpListener {
     public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> channelType,
                                InetSocketAddress address, SmtpSessionConfig config, Upstream.Connector connector,
                                MessageFilter filter, MessageSpool.Factory spools) throws InterruptedException {
+        return bind(boss, workers, channelType, address, config, connector, filter, spools, null);
+    }
+
+    /** As above, adding every session's channel to {@code sessions} (for draining on shutdown). */
+    public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> channelType,
+                               InetSocketAddress address, SmtpSessionConfig config, Upstream.Connector connector,
+                               MessageFilter filter, MessageSpool.Factory spools, ChannelGroup sessions)
+            throws InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
@@ -30,6 +39,9 @@ public final class SmtpListener {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (sessions != null) {
+                            sessions.add(ch);
+                        }
                         if (config.implicitTls()) {
                             SslHandler tls = config.tls().newHandler(ch.alloc());
                             ch.pipeline().addLast("tls", tls);

@@ -2,33 +2,19 @@ package org.mailseal.server.demo;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
-import org.mailseal.crypto.keys.CachingKeyDirectory;
 import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyAlgorithm;
+import org.mailseal.server.config.ListenerConfig;
+import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.policy.Policy;
-import org.mailseal.server.smtp.EncryptingFilter;
-import org.mailseal.server.smtp.SpillSpool;
+import org.mailseal.server.run.ProxyServer;
 import org.mailseal.server.tls.SelfSignedTls;
-import org.mailseal.smtp.SmtpClient;
-import org.mailseal.smtp.SmtpListener;
 import org.mailseal.smtp.SmtpSessionConfig;
-import org.mailseal.smtp.Upstream;
 import org.mailseal.smtp.UpstreamConfig;
 
 /**
@@ -56,20 +42,13 @@ public final class Demo implements AutoCloseable {
     }
 
     private final GreenMail mailServer;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
-    private final ExecutorService crypto;
-    private final List<Channel> listeners;
+    private final ProxyServer proxy;
     private final Ports ports;
     private final FileKeyHome home;
 
-    private Demo(GreenMail mailServer, EventLoopGroup boss, EventLoopGroup workers, ExecutorService crypto,
-                 List<Channel> listeners, Ports ports, FileKeyHome home) {
+    private Demo(GreenMail mailServer, ProxyServer proxy, Ports ports, FileKeyHome home) {
         this.mailServer = mailServer;
-        this.boss = boss;
-        this.workers = workers;
-        this.crypto = crypto;
-        this.listeners = listeners;
+        this.proxy = proxy;
         this.ports = ports;
         this.home = home;
     }
@@ -93,30 +72,20 @@ public final class Demo implements AutoCloseable {
         for (User user : USERS) {
             mailServer.setUser(user.address(), user.address(), user.password());
         }
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-        ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "mailseal-crypto");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        EncryptingFilter filter = new EncryptingFilter(new CachingKeyDirectory(home, Duration.ofSeconds(30)),
-                Policy.opportunistic(), CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS, 1 << 20, crypto);
-        // Loopback only: the demo lets credentials cross the unencrypted link to GreenMail.
-        Upstream.Connector upstream = SmtpClient.connector(
-                UpstreamConfig.plain("127.0.0.1", ports.upstreamSmtp(), HOSTNAME).withPlaintextAuth(true),
-                NioSocketChannel.class);
-        SmtpSessionConfig submission = SmtpSessionConfig.defaults(SmtpSessionConfig.Role.SUBMISSION, HOSTNAME, Set.of())
-                .withTls(SelfSignedTls.serverContext(HOSTNAME), false)
-                .withAuthWithoutTls(true);
-        SmtpSessionConfig inbound = SmtpSessionConfig.defaults(SmtpSessionConfig.Role.INBOUND_SMTP, HOSTNAME, Set.of(DOMAIN));
-        List<Channel> listeners = List.of(
-                SmtpListener.bind(boss, workers, NioServerSocketChannel.class, new InetSocketAddress("127.0.0.1",
-                        ports.submission()), submission, upstream, filter, SpillSpool.factory(1 << 20)),
-                SmtpListener.bind(boss, workers, NioServerSocketChannel.class, new InetSocketAddress("127.0.0.1",
-                        ports.inbound()), inbound, upstream, filter, SpillSpool.factory(1 << 20)));
-        return new Demo(mailServer, boss, workers, crypto, listeners, ports, home);
+        // Loopback only: the demo lets credentials cross the unencrypted link to GreenMail, and AUTH without TLS.
+        UpstreamConfig upstream = UpstreamConfig.plain("127.0.0.1", ports.upstreamSmtp(), HOSTNAME).withPlaintextAuth(true);
+        MailsealConfig config = new MailsealConfig(homeDirectory, Policy.opportunistic(), EncryptionOptions.DEFAULTS,
+                25L << 20, 100, 1 << 20, List.of(
+                        new ListenerConfig("submission", SmtpSessionConfig.Role.SUBMISSION, "127.0.0.1", ports.submission(),
+                                HOSTNAME, SelfSignedTls.serverContext(HOSTNAME), false, true, Set.of(), upstream),
+                        new ListenerConfig("inbound", SmtpSessionConfig.Role.INBOUND_SMTP, "127.0.0.1", ports.inbound(),
+                                HOSTNAME, null, false, false, Set.of(DOMAIN), upstream)));
+        try {
+            return new Demo(mailServer, ProxyServer.start(config), ports, home);
+        } catch (Exception e) {
+            mailServer.stop();
+            throw e;
+        }
     }
 
     public Ports ports() {
@@ -133,12 +102,7 @@ public final class Demo implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Channel listener : listeners) {
-            listener.close().syncUninterruptibly();
-        }
-        workers.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        boss.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        crypto.shutdownNow();
+        proxy.close();
         mailServer.stop();
     }
 }

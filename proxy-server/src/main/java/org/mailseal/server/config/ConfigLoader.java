@@ -1,0 +1,384 @@
+package org.mailseal.server.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.mailseal.crypto.EncryptionOptions;
+import org.mailseal.crypto.Format;
+import org.mailseal.server.policy.Policy;
+import org.mailseal.smtp.SmtpSessionConfig;
+import org.mailseal.smtp.UpstreamConfig;
+
+/**
+ * Reads the YAML configuration (see the README for every key). Collects every problem it finds, each with its
+ * place ({@code listeners[0].upstream.port: ...}), instead of stopping at the first; unknown keys are problems too,
+ * so a typo never silently leaves a default in place.
+ */
+public final class ConfigLoader {
+    private final List<String> problems = new ArrayList<>();
+    private final Path base;
+
+    private ConfigLoader(Path base) {
+        this.base = base;
+    }
+
+    public static MailsealConfig load(Path file) throws ConfigException {
+        if (!Files.isReadable(file)) {
+            throw new ConfigException(List.of(file + ": cannot read the configuration file"));
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(List.of(file + ": not valid YAML: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": " + e.getMessage()));
+        }
+        Path base = file.toAbsolutePath().getParent();
+        ConfigLoader loader = new ConfigLoader(base);
+        MailsealConfig config = loader.config(root == null ? new ObjectMapper().createObjectNode() : root);
+        if (!loader.problems.isEmpty()) {
+            throw new ConfigException(loader.problems);
+        }
+        return config;
+    }
+
+    private MailsealConfig config(JsonNode root) {
+        allowOnly(root, "", "keys", "policy", "headerProtection", "limits", "listeners");
+        JsonNode keys = root.path("keys");
+        allowOnly(keys, "keys", "home");
+        String homeText = keys.has("home") ? text(keys.get("home"), "keys.home") : null;
+        Path home = homeText != null ? resolve(homeText) : defaultHome();
+        Policy policy = policy(root.path("policy"));
+        JsonNode protection = root.path("headerProtection");
+        allowOnly(protection, "headerProtection", "enabled", "subject");
+        boolean protect = bool(protection, "enabled", "headerProtection.enabled", true);
+        String subject = protection.has("subject") ? text(protection.get("subject"), "headerProtection.subject") : "...";
+        EncryptionOptions encryption = null;
+        try {
+            encryption = new EncryptionOptions(protect ? subject : null);
+        } catch (IllegalArgumentException e) {
+            problem("headerProtection.subject: " + e.getMessage());
+        }
+        JsonNode limits = root.path("limits");
+        allowOnly(limits, "limits", "maxMessageBytes", "maxRecipients", "spoolMemoryBytes");
+        long maxMessage = number(limits, "maxMessageBytes", "limits.maxMessageBytes", 25L << 20, 1024, 1L << 30);
+        int maxRecipients = (int) number(limits, "maxRecipients", "limits.maxRecipients", 100, 1, 10_000);
+        int spoolMemory = (int) number(limits, "spoolMemoryBytes", "limits.spoolMemoryBytes", 1 << 20, 4096, 1 << 30);
+        List<ListenerConfig> listeners = new ArrayList<>();
+        JsonNode list = root.path("listeners");
+        if (!list.isArray() || list.isEmpty()) {
+            problem("listeners: at least one listener is needed");
+        } else {
+            Set<String> endpoints = new LinkedHashSet<>();
+            for (int i = 0; i < list.size(); i++) {
+                ListenerConfig listener = listener(list.get(i), "listeners[" + i + "]");
+                if (listener != null) {
+                    if (!endpoints.add(listener.host() + ":" + listener.port())) {
+                        problem("listeners[" + i + "].listen: " + listener.host() + ":" + listener.port() + " is used twice");
+                    }
+                    listeners.add(listener);
+                }
+            }
+        }
+        return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners);
+    }
+
+    private static Path defaultHome() {
+        String fromEnvironment = System.getenv("MAILSEAL_HOME");
+        return fromEnvironment != null && !fromEnvironment.isBlank() ? Path.of(fromEnvironment)
+                : Path.of(System.getProperty("user.home"), ".mailseal");
+    }
+
+    private Policy policy(JsonNode node) {
+        allowOnly(node, "policy", "default", "prefer", "domains", "addresses");
+        Format prefer = node.has("prefer") ? format(text(node.get("prefer"), "policy.prefer"), "policy.prefer") : null;
+        Policy.Mode mode = node.has("default") ? mode(text(node.get("default"), "policy.default"), "policy.default")
+                : Policy.Mode.OPPORTUNISTIC;
+        Policy.Rule fallback = new Policy.Rule(mode == null ? Policy.Mode.OPPORTUNISTIC : mode, prefer);
+        return new Policy(fallback, rules(node.path("domains"), "policy.domains", prefer),
+                rules(node.path("addresses"), "policy.addresses", prefer));
+    }
+
+    private Map<String, Policy.Rule> rules(JsonNode node, String where, Format prefer) {
+        Map<String, Policy.Rule> rules = new LinkedHashMap<>();
+        if (node.isMissingNode()) {
+            return rules;
+        }
+        if (!node.isObject()) {
+            problem(where + ": expected a map of name: mode");
+            return rules;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            String place = where + "." + entry.getKey();
+            JsonNode value = entry.getValue();
+            Policy.Mode mode;
+            Format format = prefer;
+            if (value.isTextual()) {
+                mode = mode(value.asText(), place);
+            } else {
+                allowOnly(value, place, "mode", "prefer");
+                mode = mode(text(value.path("mode"), place + ".mode"), place + ".mode");
+                if (value.has("prefer")) {
+                    format = format(text(value.get("prefer"), place + ".prefer"), place + ".prefer");
+                }
+            }
+            if (mode != null) {
+                rules.put(entry.getKey(), new Policy.Rule(mode, format));
+            }
+        }
+        return rules;
+    }
+
+    private ListenerConfig listener(JsonNode node, String where) {
+        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "localDomains", "upstream");
+        String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
+        SmtpSessionConfig.Role role = role(text(node.path("role"), where + ".role"), where + ".role");
+        String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
+        String hostname = node.has("hostname") ? text(node.get("hostname"), where + ".hostname") : "localhost";
+        JsonNode tlsNode = node.path("tls");
+        allowOnly(tlsNode, where + ".tls", "certificate", "key", "implicit");
+        SslContext tls = null;
+        boolean implicit = bool(tlsNode, "implicit", where + ".tls.implicit", false);
+        if (!tlsNode.isMissingNode()) {
+            Path certificate = existingFile(text(tlsNode.path("certificate"), where + ".tls.certificate"), where + ".tls.certificate");
+            Path key = existingFile(text(tlsNode.path("key"), where + ".tls.key"), where + ".tls.key");
+            if (certificate != null && key != null) {
+                try {
+                    tls = SslContextBuilder.forServer(certificate.toFile(), key.toFile()).build();
+                } catch (Exception e) {
+                    problem(where + ".tls: cannot load the certificate and key: " + e.getMessage());
+                }
+            }
+        }
+        boolean authWithoutTls = bool(node, "authWithoutTls", where + ".authWithoutTls", false);
+        Set<String> localDomains = new LinkedHashSet<>();
+        for (JsonNode domain : node.path("localDomains")) {
+            localDomains.add(text(domain, where + ".localDomains").toLowerCase(Locale.ROOT));
+        }
+        if (role != null && role != SmtpSessionConfig.Role.SUBMISSION && localDomains.isEmpty()) {
+            problem(where + ".localDomains: an inbound listener needs the domains it accepts mail for (no open relay)");
+        }
+        if (implicit && tls == null) {
+            problem(where + ".tls.implicit: implicit TLS needs tls.certificate and tls.key");
+        }
+        UpstreamConfig upstream = upstream(node.path("upstream"), where + ".upstream", hostname,
+                role == SmtpSessionConfig.Role.INBOUND_LMTP);
+        if (role == null || endpoint == null || upstream == null) {
+            return null;
+        }
+        return new ListenerConfig(name, role, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
+                authWithoutTls, localDomains, upstream);
+    }
+
+    private UpstreamConfig upstream(JsonNode node, String where, String heloName, boolean lmtpListener) {
+        allowOnly(node, where, "host", "port", "tls", "trust", "insecure", "lmtp", "allowPlaintextAuth");
+        if (node.isMissingNode()) {
+            problem(where + ": missing (host and port of the real mail server)");
+            return null;
+        }
+        String host = text(node.path("host"), where + ".host");
+        int port = (int) number(node, "port", where + ".port", -1, 1, 65535);
+        String mode = node.has("tls") ? text(node.get("tls"), where + ".tls").toLowerCase(Locale.ROOT) : "none";
+        UpstreamConfig.TlsMode tlsMode = switch (mode) {
+            case "none" -> UpstreamConfig.TlsMode.NONE;
+            case "starttls" -> UpstreamConfig.TlsMode.STARTTLS;
+            case "implicit" -> UpstreamConfig.TlsMode.IMPLICIT;
+            default -> {
+                problem(where + ".tls: '" + mode + "' is not one of none, starttls, implicit");
+                yield null;
+            }
+        };
+        boolean insecure = bool(node, "insecure", where + ".insecure", false);
+        SslContext context = null;
+        if (tlsMode != null && tlsMode != UpstreamConfig.TlsMode.NONE) {
+            try {
+                SslContextBuilder builder = SslContextBuilder.forClient();
+                if (insecure) {
+                    builder.trustManager(InsecureTrustManagerFactory.INSTANCE); // only by explicit configuration
+                } else if (node.has("trust")) {
+                    Path trust = existingFile(text(node.get("trust"), where + ".trust"), where + ".trust");
+                    if (trust != null) {
+                        builder.trustManager(trust.toFile());
+                    }
+                }
+                context = builder.build();
+            } catch (Exception e) {
+                problem(where + ".trust: cannot load the trusted certificates: " + e.getMessage());
+            }
+        }
+        boolean lmtp = bool(node, "lmtp", where + ".lmtp", false);
+        boolean plaintextAuth = bool(node, "allowPlaintextAuth", where + ".allowPlaintextAuth", false);
+        if (host == null || port < 0 || tlsMode == null || (tlsMode != UpstreamConfig.TlsMode.NONE && context == null)) {
+            return null;
+        }
+        return new UpstreamConfig(host, port, tlsMode, context, lmtp || lmtpListener, heloName, plaintextAuth,
+                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(10));
+    }
+
+    // ------------------------------------------------------------------ small readers that record problems
+
+    private void allowOnly(JsonNode node, String where, String... keys) {
+        if (node.isMissingNode() || node.isNull()) {
+            return;
+        }
+        if (!node.isObject()) {
+            problem((where.isEmpty() ? "the top level" : where) + ": expected a map");
+            return;
+        }
+        Set<String> allowed = Set.of(keys);
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!allowed.contains(key)) {
+                problem((where.isEmpty() ? "" : where + ".") + key + ": unknown key (expected one of "
+                        + String.join(", ", keys) + ")");
+            }
+        }
+    }
+
+    private String text(JsonNode node, String where) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            problem(where + ": missing");
+            return null;
+        }
+        if (!node.isValueNode()) {
+            problem(where + ": expected a single value");
+            return null;
+        }
+        return node.asText();
+    }
+
+    private boolean bool(JsonNode parent, String key, String where, boolean fallback) {
+        JsonNode node = parent.path(key);
+        if (node.isMissingNode()) {
+            return fallback;
+        }
+        if (!node.isBoolean()) {
+            problem(where + ": expected true or false");
+            return fallback;
+        }
+        return node.asBoolean();
+    }
+
+    private long number(JsonNode parent, String key, String where, long fallback, long min, long max) {
+        JsonNode node = parent.path(key);
+        if (node.isMissingNode()) {
+            if (fallback < 0) {
+                problem(where + ": missing");
+            }
+            return fallback;
+        }
+        if (!node.canConvertToLong() || !node.isIntegralNumber()) {
+            problem(where + ": expected a whole number");
+            return fallback;
+        }
+        long value = node.asLong();
+        if (value < min || value > max) {
+            problem(where + ": " + value + " is out of range (" + min + " to " + max + ")");
+            return fallback < 0 ? -1 : fallback;
+        }
+        return value;
+    }
+
+    private String[] endpoint(String text, String where) {
+        if (text == null) {
+            return null;
+        }
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            problem(where + ": expected host:port, got '" + text + "'");
+            return null;
+        }
+        String host = text.substring(0, colon).replace("[", "").replace("]", "");
+        try {
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (port < 1 || port > 65535) {
+                problem(where + ": port " + port + " is out of range (1 to 65535)");
+                return null;
+            }
+            return new String[] {host, String.valueOf(port)};
+        } catch (NumberFormatException e) {
+            problem(where + ": '" + text.substring(colon + 1) + "' is not a port number");
+            return null;
+        }
+    }
+
+    private Path existingFile(String text, String where) {
+        if (text == null) {
+            return null;
+        }
+        Path path = resolve(text);
+        if (!Files.isReadable(path)) {
+            problem(where + ": file " + path + " does not exist or cannot be read");
+            return null;
+        }
+        return path;
+    }
+
+    private Path resolve(String text) {
+        Path path = Path.of(text);
+        return path.isAbsolute() ? path : base.resolve(path);
+    }
+
+    private Policy.Mode mode(String text, String where) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Policy.Mode.valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            problem(where + ": '" + text + "' is not one of require, opportunistic, never");
+            return null;
+        }
+    }
+
+    private Format format(String text, String where) {
+        if (text == null) {
+            return null;
+        }
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "pgp", "openpgp" -> Format.PGP_MIME;
+            case "smime", "s/mime" -> Format.SMIME;
+            default -> {
+                problem(where + ": '" + text + "' is not one of pgp, smime");
+                yield null;
+            }
+        };
+    }
+
+    private SmtpSessionConfig.Role role(String text, String where) {
+        if (text == null) {
+            return null;
+        }
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "submission" -> SmtpSessionConfig.Role.SUBMISSION;
+            case "inbound", "smtp" -> SmtpSessionConfig.Role.INBOUND_SMTP;
+            case "lmtp" -> SmtpSessionConfig.Role.INBOUND_LMTP;
+            default -> {
+                problem(where + ": '" + text + "' is not one of submission, inbound, lmtp");
+                yield null;
+            }
+        };
+    }
+
+    private void problem(String text) {
+        problems.add(text);
+    }
+}

@@ -1,0 +1,110 @@
+package org.mailseal.server.run;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.mailseal.crypto.CryptoLimits;
+import org.mailseal.crypto.keys.CachingKeyDirectory;
+import org.mailseal.crypto.keys.FileKeyHome;
+import org.mailseal.server.config.ListenerConfig;
+import org.mailseal.server.config.MailsealConfig;
+import org.mailseal.server.smtp.EncryptingFilter;
+import org.mailseal.server.smtp.SpillSpool;
+import org.mailseal.smtp.SmtpClient;
+import org.mailseal.smtp.SmtpListener;
+import org.mailseal.smtp.SmtpSessionConfig;
+
+/**
+ * mailseal running: the listeners of a configuration, their sessions, and the crypto workers. Closing stops
+ * accepting connections, lets open sessions finish for a while (drain), then stops.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ExecutorService crypto;
+    private final ChannelGroup sessions;
+    private final List<Channel> listeners;
+    private final Duration drainTimeout;
+
+    private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, ExecutorService crypto, ChannelGroup sessions,
+                        List<Channel> listeners, Duration drainTimeout) {
+        this.boss = boss;
+        this.workers = workers;
+        this.crypto = crypto;
+        this.sessions = sessions;
+        this.listeners = listeners;
+        this.drainTimeout = drainTimeout;
+    }
+
+    public static ProxyServer start(MailsealConfig config) throws IOException, InterruptedException {
+        FileKeyHome home = FileKeyHome.open(config.keyHome());
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "mailseal-crypto");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        CryptoLimits limits = CryptoLimits.DEFAULTS.withMaxMessageBytes(Math.max(config.maxMessageBytes() * 2,
+                CryptoLimits.DEFAULTS.maxMessageBytes()));
+        EncryptingFilter filter = new EncryptingFilter(new CachingKeyDirectory(home, Duration.ofMinutes(1)),
+                config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto);
+        ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
+        List<Channel> listeners = new ArrayList<>();
+        ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
+        try {
+            for (ListenerConfig listener : config.listeners()) {
+                SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
+                        config.maxMessageBytes(), config.maxRecipients(), listener.localDomains(), listener.tls(),
+                        listener.implicitTls(), listener.authWithoutTls(), 512, 1000, Duration.ofMinutes(5),
+                        Duration.ofMinutes(3));
+                listeners.add(SmtpListener.bind(boss, workers, NioServerSocketChannel.class,
+                        new InetSocketAddress(listener.host(), listener.port()), session,
+                        SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter,
+                        SpillSpool.factory(config.spoolMemoryBytes()), sessions));
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** Where each listener actually listens (useful with port 0). */
+    public List<InetSocketAddress> addresses() {
+        return listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+    }
+
+    /** Open client sessions. */
+    public int sessions() {
+        return sessions.size();
+    }
+
+    @Override
+    public void close() {
+        for (Channel listener : listeners) {
+            listener.close().syncUninterruptibly();
+        }
+        // Drain: sessions finish their transactions (or time out) before the workers stop.
+        sessions.newCloseFuture().awaitUninterruptibly(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        sessions.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        crypto.shutdownNow();
+    }
+}

@@ -1,0 +1,99 @@
+package org.mailseal.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailseal.crypto.Format;
+import org.mailseal.crypto.keys.SmimeKeys;
+import org.mailseal.server.policy.Policy;
+import org.mailseal.smtp.SmtpSessionConfig;
+import org.mailseal.smtp.UpstreamConfig;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void tlsFiles() throws Exception {
+        // A throwaway certificate and key for the listener's TLS, in this test's own directory.
+        SmimeKeys.KeyAndCertificate key = SmimeKeys.generate("mail@example.org", new java.util.Date(), java.time.Duration.ofDays(1));
+        Files.writeString(dir.resolve("cert.pem"), SmimeKeys.pem(key.certificate()));
+        Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.privateKey().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+    }
+
+    private MailsealConfig load(String yaml) throws Exception {
+        Path file = dir.resolve("mailseal.yaml");
+        Files.writeString(file, yaml);
+        return ConfigLoader.load(file);
+    }
+
+    @Test
+    void theExampleInTheRepositoryIsValidOnceItsFilesExist() throws Exception {
+        String example = Files.readString(Path.of("mailseal.example.yaml"))
+                .replace("/etc/mailseal/tls/fullchain.pem", "cert.pem")
+                .replace("/etc/mailseal/tls/privkey.pem", "key.pem")
+                .replace("/etc/ssl/certs/ca-certificates.crt", "cert.pem")
+                .replace("/var/lib/mailseal/keys", "keys");
+        MailsealConfig config = load(example);
+        assertThat(config.listeners()).hasSize(2);
+        ListenerConfig submission = config.listeners().get(0);
+        assertThat(submission.role()).isEqualTo(SmtpSessionConfig.Role.SUBMISSION);
+        assertThat(submission.tls()).isNotNull();
+        assertThat(submission.port()).isEqualTo(587);
+        assertThat(submission.upstream().tls()).isEqualTo(UpstreamConfig.TlsMode.STARTTLS);
+        ListenerConfig lmtp = config.listeners().get(1);
+        assertThat(lmtp.role()).isEqualTo(SmtpSessionConfig.Role.INBOUND_LMTP);
+        assertThat(lmtp.upstream().lmtp()).isTrue();
+        assertThat(lmtp.localDomains()).containsExactly("example.org");
+        assertThat(config.policy().ruleFor("bob@example.org")).isEqualTo(new Policy.Rule(Policy.Mode.REQUIRE, Format.PGP_MIME));
+        assertThat(config.policy().ruleFor("x@partner.example")).isEqualTo(new Policy.Rule(Policy.Mode.OPPORTUNISTIC, Format.SMIME));
+        assertThat(config.policy().ruleFor("newsletter@example.org").mode()).isEqualTo(Policy.Mode.NEVER);
+        assertThat(config.policy().ruleFor("someone@elsewhere.example").mode()).isEqualTo(Policy.Mode.OPPORTUNISTIC);
+        assertThat(config.keyHome()).isEqualTo(dir.resolve("keys"));
+        assertThat(config.encryption().placeholderSubject()).isEqualTo("...");
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsPlace() {
+        assertThatThrownBy(() -> load("""
+                polcy: {}
+                limits: { maxRecipients: 0 }
+                listeners:
+                  - role: inbound
+                    listen: 127.0.0.1:99999
+                    tls: { certificate: missing.pem, key: key.pem }
+                    upstream: { host: 127.0.0.1, port: 25, tls: sometimes }
+                  - role: relay
+                    listen: nowhere
+                """))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
+                        "polcy: unknown key (expected one of keys, policy, headerProtection, limits, listeners)",
+                        "limits.maxRecipients: 0 is out of range (1 to 10000)",
+                        "listeners[0].listen: port 99999 is out of range (1 to 65535)",
+                        "listeners[0].tls.certificate: file " + dir.resolve("missing.pem") + " does not exist or cannot be read",
+                        "listeners[0].localDomains: an inbound listener needs the domains it accepts mail for (no open relay)",
+                        "listeners[0].upstream.tls: 'sometimes' is not one of none, starttls, implicit",
+                        "listeners[1].role: 'relay' is not one of submission, inbound, lmtp",
+                        "listeners[1].listen: expected host:port, got 'nowhere'",
+                        "listeners[1].upstream: missing (host and port of the real mail server)"));
+    }
+
+    @Test
+    void notYamlAtAllIsOneClearProblem() {
+        assertThatThrownBy(() -> load("listeners: [\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not valid YAML");
+        assertThatThrownBy(() -> load("")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("listeners: at least one listener is needed");
+    }
+
+}
