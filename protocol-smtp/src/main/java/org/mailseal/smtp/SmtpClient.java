@@ -188,12 +188,32 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
 
     @Override
     public CompletionStage<SmtpReply> mail(String reversePath, Map<String, String> parameters) {
-        return command("MAIL FROM:<" + reversePath + ">" + parameterText(parameters));
+        return command("MAIL FROM:<" + reversePath + ">" + parameterText(supported(parameters, -1)));
     }
 
     @Override
     public CompletionStage<SmtpReply> rcpt(String forwardPath, Map<String, String> parameters) {
-        return command("RCPT TO:<" + forwardPath + ">" + parameterText(parameters));
+        return command("RCPT TO:<" + forwardPath + ">" + parameterText(supported(parameters, -1)));
+    }
+
+    /**
+     * Only the parameters whose extension the upstream announced (RFC 5321 §4.1.1.11: anything else may be
+     * refused with 555). SIZE is the size of what is actually sent when that is known: an encrypted copy is larger
+     * than what the client declared.
+     */
+    private Map<String, String> supported(Map<String, String> parameters, long actualSize) {
+        Map<String, String> kept = new java.util.LinkedHashMap<>();
+        parameters.forEach((keyword, value) -> {
+            String extension = switch (keyword) {
+                case "BODY" -> "8BITMIME";
+                case "RET", "ENVID", "NOTIFY", "ORCPT" -> "DSN";
+                default -> keyword; // SIZE, SMTPUTF8, AUTH
+            };
+            if (extensions.contains(extension)) {
+                kept.put(keyword, keyword.equals("SIZE") && actualSize >= 0 ? String.valueOf(actualSize) : value);
+            }
+        });
+        return kept;
     }
 
     @Override
@@ -225,7 +245,8 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
         SmtpReply[] outcome = new SmtpReply[count];
         return command("RSET")
                 .thenCompose(reset -> reset.positive() ? command("MAIL FROM:<" + copy.reversePath() + ">"
-                        + parameterText(copy.mailParameters())) : CompletableFuture.completedFuture(reset))
+                        + parameterText(supported(copy.mailParameters(), copy.content().size())))
+                        : CompletableFuture.completedFuture(reset))
                 .thenCompose(mail -> {
                     if (!mail.positive()) {
                         java.util.Arrays.fill(outcome, mail);
@@ -236,7 +257,7 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
                         int index = i;
                         OutboundCopy.Recipient recipient = copy.recipients().get(i);
                         accepted = accepted.thenCompose(list -> command("RCPT TO:<" + recipient.address() + ">"
-                                + parameterText(recipient.parameters())).thenApply(reply -> {
+                                + parameterText(supported(recipient.parameters(), -1))).thenApply(reply -> {
                                     if (reply.positive()) {
                                         list.add(index);
                                     } else {
