@@ -26,6 +26,10 @@ import java.util.function.Consumer;
  * was accepted; an upstream 5xx is passed back, anything else becomes 451.
  */
 public final class SmtpSession extends ChannelInboundHandlerAdapter {
+    /** RFC 5322 §3.3 date-time with a numeric zone ("GMT" is obsolete syntax). */
+    private static final java.time.format.DateTimeFormatter RFC_5322_DATE =
+            java.time.format.DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", java.util.Locale.ROOT);
+
     private enum State { CONNECTING, READY, AUTH_PLAIN, AUTH_LOGIN_USER, AUTH_LOGIN_PASSWORD, DATA, BUSY, CLOSED }
 
     private final SmtpSessionConfig config;
@@ -41,6 +45,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     private boolean tlsActive;
     private boolean helloSeen;
     private boolean extended;
+    private String heloName = "unknown";
     private String authenticatedUser;
     private String loginUser;
     // The transaction.
@@ -234,6 +239,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void hello(SmtpCommand.Hello hello) {
         resetTransaction();
         helloSeen = true;
+        heloName = hello.domain();
         extended = hello.kind() != SmtpCommand.Hello.Kind.HELO;
         if (!extended) {
             replyAndContinue(SmtpReply.of(250, null, config.hostname()));
@@ -478,8 +484,14 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         MessageContent content = received.finish();
         MessageFilter.Envelope envelope = envelope();
         int accepted = recipients.size();
+        byte[] trace = receivedField();
         filter.process(envelope, content)
-                .thenCompose(upstream::deliver)
+                .thenCompose(copies -> upstream.deliver(copies.stream()
+                                .map(copy -> new OutboundCopy(copy.reversePath(), copy.mailParameters(), copy.recipients(),
+                                        new TracedContent(trace, copy.content())))
+                                .toList())
+                        // The copies are the filter's (encrypted ones live in spill buffers): drop them once sent.
+                        .whenComplete((replies, error) -> copies.forEach(copy -> copy.content().close())))
                 .whenCompleteAsync((replies, error) -> {
                     content.close();
                     resetTransaction();
@@ -525,6 +537,23 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         for (int i = 0; i < count; i++) {
             reply(reply);
         }
+    }
+
+    /**
+     * This hop's trace field (RFC 5321 §4.4), outside any encryption. No "for" clause: a copy must not name its
+     * recipients (Bcc). The protocol name says TLS and AUTH (RFC 3848).
+     */
+    private byte[] receivedField() {
+        String client = ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : "unknown";
+        String protocol = config.role() == SmtpSessionConfig.Role.INBOUND_LMTP ? "LMTP"
+                : (extended ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "") + (authenticatedUser != null ? "A" : "");
+        byte[] id = new byte[6];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(id);
+        String date = RFC_5322_DATE.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        return ("Received: from " + heloName + " ([" + client + "])\r\n\tby " + config.hostname() + " (mailseal) with "
+                + protocol + " id " + java.util.HexFormat.of().formatHex(id) + ";\r\n\t" + date + "\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private MessageFilter.Envelope envelope() {
