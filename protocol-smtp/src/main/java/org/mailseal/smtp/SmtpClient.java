@@ -45,6 +45,9 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
     private Set<String> extensions = Set.of();
     private boolean tlsActive;
     private boolean closed;
+    /** The transaction the client opened live (MAIL and the accepted RCPTs), which a matching copy can reuse. */
+    private String liveReversePath;
+    private final List<String> liveRecipients = new ArrayList<>();
 
     private record Pending(CompletableFuture<SmtpReply> reply, ScheduledFuture<?> timeout) {}
 
@@ -188,12 +191,24 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
 
     @Override
     public CompletionStage<SmtpReply> mail(String reversePath, Map<String, String> parameters) {
-        return command("MAIL FROM:<" + reversePath + ">" + parameterText(supported(parameters, -1)));
+        liveReversePath = null;
+        liveRecipients.clear();
+        return command("MAIL FROM:<" + reversePath + ">" + parameterText(supported(parameters, -1))).thenApply(reply -> {
+            if (reply.positive()) {
+                liveReversePath = reversePath;
+            }
+            return reply;
+        });
     }
 
     @Override
     public CompletionStage<SmtpReply> rcpt(String forwardPath, Map<String, String> parameters) {
-        return command("RCPT TO:<" + forwardPath + ">" + parameterText(supported(parameters, -1)));
+        return command("RCPT TO:<" + forwardPath + ">" + parameterText(supported(parameters, -1))).thenApply(reply -> {
+            if (reply.positive() && liveReversePath != null) {
+                liveRecipients.add(forwardPath);
+            }
+            return reply;
+        });
     }
 
     /**
@@ -218,6 +233,8 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
 
     @Override
     public CompletionStage<SmtpReply> rset() {
+        liveReversePath = null;
+        liveRecipients.clear();
         return command("RSET");
     }
 
@@ -230,8 +247,18 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
     @Override
     public CompletionStage<List<List<SmtpReply>>> deliver(List<OutboundCopy> copies) {
         CompletableFuture<List<List<SmtpReply>>> all = CompletableFuture.completedFuture(new ArrayList<>());
+        // A first copy for exactly the live transaction's envelope goes straight to DATA on it (the common case:
+        // one ciphertext for all recipients), saving RSET, MAIL and the RCPTs.
+        boolean reuseLive = !copies.isEmpty() && copies.get(0).reversePath().equals(liveReversePath)
+                && copies.get(0).recipients().stream().map(OutboundCopy.Recipient::address).toList().equals(liveRecipients);
+        liveReversePath = null;
+        liveRecipients.clear();
         for (OutboundCopy copy : copies) {
-            all = all.thenCompose(done -> deliverOne(copy).thenApply(replies -> {
+            boolean live = reuseLive && copy == copies.get(0);
+            int count = copy.recipients().size();
+            all = all.thenCompose(done -> (live ? data(copy.content(), count).thenApply(replies -> replies.size() == count
+                    ? replies : Collections.nCopies(count, replies.get(0))) : deliverOne(copy))
+                    .thenApply(replies -> {
                 done.add(replies);
                 return done;
             }));
