@@ -10,7 +10,7 @@ import java.io.InputStream;
  * Runs that are already canonical are copied in bulk.
  */
 public final class CanonicalLineInputStream extends FilterInputStream {
-    private final byte[] chunk = new byte[1 << 16];
+    private final byte[] chunk = new byte[1 << 14];
     private int chunkPos;
     private int chunkLen;
     /** How many bytes from chunkPos on are known to be canonical. */

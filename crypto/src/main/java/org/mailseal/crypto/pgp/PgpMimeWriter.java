@@ -38,7 +38,9 @@ public final class PgpMimeWriter {
      * §5.13.2). Bouncy Castle's setWithAEAD takes the log2 of the size in octets and writes it minus 6.
      */
     private static final int AEAD_CHUNK_SIZE_LOG2 = 18;
-    private static final int PARTIAL_PACKET_BUFFER = 1 << 16;
+    /** Partial-length packet chunks (RFC 9580 §4.2.1.4): large enough to stream fast, small enough that a 4 KiB
+     *  message does not allocate 128 KiB of buffers. */
+    private static final int PARTIAL_PACKET_BUFFER = 1 << 14;
 
     private PgpMimeWriter() {}
 

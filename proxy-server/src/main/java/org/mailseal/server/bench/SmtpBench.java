@@ -33,7 +33,8 @@ import org.mailseal.smtp.UpstreamConfig;
  */
 public final class SmtpBench {
     /** @param target host:port of a running mailseal to measure, or null for the self-contained comparison */
-    public record Options(String target, String recipient, int clients, int messages, int size, int idleSessions) {}
+    public record Options(String target, String recipient, int clients, int messages, int size, int idleSessions,
+                          int rate) {}
 
     private SmtpBench() {}
 
@@ -42,7 +43,7 @@ public final class SmtpBench {
         if (options.target() != null) {
             String[] hostPort = options.target().split(":");
             SmtpLoad.Result result = SmtpLoad.run(hostPort[0], Integer.parseInt(hostPort[1]), options.clients(),
-                    options.messages(), options.recipient(), message);
+                    options.messages(), options.recipient(), message, options.rate());
             out.println(header(options));
             out.println(row("target " + options.target(), result));
             return;
@@ -59,12 +60,12 @@ public final class SmtpBench {
             try (ProxyServer proxy = ProxyServer.start(config)) {
                 int port = proxy.addresses().get(0).getPort();
                 int warm = Math.min(2_000, options.messages());
-                SmtpLoad.run("127.0.0.1", sink.port(), options.clients(), warm, "r@bench.test", message);
-                SmtpLoad.run("127.0.0.1", port, options.clients(), warm, "r@bench.test", message);
+                SmtpLoad.run("127.0.0.1", sink.port(), options.clients(), warm, "r@bench.test", message, 0);
+                SmtpLoad.run("127.0.0.1", port, options.clients(), warm, "r@bench.test", message, 0);
                 SmtpLoad.Result direct = SmtpLoad.run("127.0.0.1", sink.port(), options.clients(), options.messages(),
-                        "r@bench.test", message);
+                        "r@bench.test", message, options.rate());
                 SmtpLoad.Result through = SmtpLoad.run("127.0.0.1", port, options.clients(), options.messages(),
-                        "r@bench.test", message);
+                        "r@bench.test", message, options.rate());
                 out.println(header(options));
                 out.println(row("direct to the sink", direct));
                 out.println(row("through mailseal", through));
@@ -84,8 +85,9 @@ public final class SmtpBench {
     }
 
     private static String header(Options options) {
-        return String.format("%d messages of %d bytes, %d concurrent clients, one cv25519 recipient%n"
+        return String.format("%d messages of %d bytes, %d concurrent clients, %s, one cv25519 recipient%n"
                 + "%-22s %10s %8s %9s %9s", options.messages(), options.size(), options.clients(),
+                options.rate() > 0 ? "offered load " + options.rate() + " msgs/s" : "as fast as replies come",
                 "", "msgs/s", "failed", "p50 ms", "p99 ms");
     }
 

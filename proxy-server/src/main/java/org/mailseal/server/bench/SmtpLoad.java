@@ -38,8 +38,13 @@ final class SmtpLoad {
 
     private SmtpLoad() {}
 
-    static Result run(String host, int port, int clients, int messages, String recipient, byte[] message)
+    /**
+     * @param rate messages per second in all, spread over the clients (each keeps its own schedule, so a slow reply
+     *             does not lower the offered load); 0 for as fast as the replies come
+     */
+    static Result run(String host, int port, int clients, int messages, String recipient, byte[] message, int rate)
             throws InterruptedException {
+        long interval = rate > 0 ? (long) (clients * 1e9 / rate) : 0;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         AtomicInteger remaining = new AtomicInteger(messages);
         AtomicInteger failures = new AtomicInteger();
@@ -60,7 +65,15 @@ final class SmtpLoad {
                     out.write("EHLO load.bench.test\r\n".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     reply(in);
+                    long due = System.nanoTime() + (interval > 0 ? java.util.concurrent.ThreadLocalRandom.current().nextLong(interval) : 0);
                     while (remaining.getAndDecrement() > 0) {
+                        if (interval > 0) {
+                            long wait = due - System.nanoTime();
+                            if (wait > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            }
+                            due += interval;
+                        }
                         long start = System.nanoTime();
                         out.write(envelope);
                         out.flush();

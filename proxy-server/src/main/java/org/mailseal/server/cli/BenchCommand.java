@@ -35,6 +35,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--idle", defaultValue = "1000", description = "Idle sessions to hold at the end (default ${DEFAULT-VALUE}).")
         int idle;
 
+        @Option(names = "--rate", defaultValue = "0",
+                description = "Offered load in msgs/s, spread over the clients; 0 for as fast as possible (default).")
+        int rate;
+
         @Option(names = "--target", paramLabel = "HOST:PORT", description = "A running mailseal listener to load.")
         String target;
 
@@ -47,13 +51,13 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (clients < 1 || clients > 2_000 || messages < 1 || messages > 10_000_000 || size < 256 || size > (64 << 20)
-                    || idle < 0 || idle > 20_000) {
+                    || idle < 0 || idle > 20_000 || rate < 0) {
                 throw new UserError(ExitCodes.USAGE, "out of range: 1-2000 clients, 1-10000000 messages, 256 B-64 MiB, 0-20000 idle");
             }
             if (target != null && !target.matches("[^:]+:\\d{1,5}")) {
                 throw new UserError(ExitCodes.USAGE, "--target must be HOST:PORT");
             }
-            SmtpBench.run(new SmtpBench.Options(target, recipient, clients, messages, size, target == null ? idle : 0),
+            SmtpBench.run(new SmtpBench.Options(target, recipient, clients, messages, size, target == null ? idle : 0, rate),
                     spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
