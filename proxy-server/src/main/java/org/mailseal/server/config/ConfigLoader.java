@@ -62,9 +62,10 @@ public final class ConfigLoader {
     private MailsealConfig config(JsonNode root) {
         allowOnly(root, "", "keys", "policy", "headerProtection", "limits", "listeners");
         JsonNode keys = root.path("keys");
-        allowOnly(keys, "keys", "home");
+        allowOnly(keys, "keys", "home", "gateway");
         String homeText = keys.has("home") ? text(keys.get("home"), "keys.home") : null;
         Path home = homeText != null ? resolve(homeText) : defaultHome();
+        MailsealConfig.GatewayKey gateway = gateway(keys.path("gateway"));
         Policy policy = policy(root.path("policy"));
         JsonNode protection = root.path("headerProtection");
         allowOnly(protection, "headerProtection", "enabled", "subject");
@@ -97,7 +98,32 @@ public final class ConfigLoader {
                 }
             }
         }
-        return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners);
+        return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners, gateway);
+    }
+
+    private MailsealConfig.GatewayKey gateway(JsonNode node) {
+        if (node.isMissingNode()) {
+            return null;
+        }
+        allowOnly(node, "keys.gateway", "address", "passwordFile");
+        String address = text(node.path("address"), "keys.gateway.address");
+        Path passwordFile = existingFile(text(node.path("passwordFile"), "keys.gateway.passwordFile"), "keys.gateway.passwordFile");
+        if (address == null || passwordFile == null) {
+            return null;
+        }
+        try {
+            String content = Files.readString(passwordFile, java.nio.charset.StandardCharsets.UTF_8);
+            int end = content.indexOf('\n');
+            String line = (end >= 0 ? content.substring(0, end) : content).replace("\r", "");
+            if (line.isEmpty()) {
+                problem("keys.gateway.passwordFile: the first line is empty");
+                return null;
+            }
+            return new MailsealConfig.GatewayKey(address, line.toCharArray());
+        } catch (IOException e) {
+            problem("keys.gateway.passwordFile: " + e.getMessage());
+            return null;
+        }
     }
 
     private static Path defaultHome() {
@@ -107,13 +133,27 @@ public final class ConfigLoader {
     }
 
     private Policy policy(JsonNode node) {
-        allowOnly(node, "policy", "default", "prefer", "domains", "addresses");
+        allowOnly(node, "policy", "default", "prefer", "domains", "addresses", "gateways");
         Format prefer = node.has("prefer") ? format(text(node.get("prefer"), "policy.prefer"), "policy.prefer") : null;
         Policy.Mode mode = node.has("default") ? mode(text(node.get("default"), "policy.default"), "policy.default")
                 : Policy.Mode.OPPORTUNISTIC;
         Policy.Rule fallback = new Policy.Rule(mode == null ? Policy.Mode.OPPORTUNISTIC : mode, prefer);
+        Map<String, String> gateways = new LinkedHashMap<>();
+        JsonNode gatewayNode = node.path("gateways");
+        if (!gatewayNode.isMissingNode() && !gatewayNode.isObject()) {
+            problem("policy.gateways: expected a map of domain: gateway address");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = gatewayNode.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            String address = text(entry.getValue(), "policy.gateways." + entry.getKey());
+            if (address != null && !address.contains("@")) {
+                problem("policy.gateways." + entry.getKey() + ": '" + address + "' is not an address");
+            } else if (address != null) {
+                gateways.put(entry.getKey(), address);
+            }
+        }
         return new Policy(fallback, rules(node.path("domains"), "policy.domains", prefer),
-                rules(node.path("addresses"), "policy.addresses", prefer));
+                rules(node.path("addresses"), "policy.addresses", prefer), gateways);
     }
 
     private Map<String, Policy.Rule> rules(JsonNode node, String where, Format prefer) {

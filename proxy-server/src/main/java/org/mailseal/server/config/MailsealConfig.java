@@ -9,10 +9,23 @@ import org.mailseal.server.policy.Policy;
  * The whole configuration, validated and loaded (TLS contexts built, files read).
  *
  * @param spoolMemoryBytes message bytes kept in memory while in flight, above which an encrypted temp file is used
+ * @param gateway          mailseal's own key pair, which clients may encrypt to; null for none
  */
 public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
-                             int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners) {
+                             int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
+                             GatewayKey gateway) {
     public MailsealConfig {
         listeners = List.copyOf(listeners);
     }
+
+    public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
+                          int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners) {
+        this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, null);
+    }
+
+    /**
+     * The gateway key: its address in the key home and the passphrase that unlocks it once, at start-up; the key
+     * is then held only in memory.
+     */
+    public record GatewayKey(String address, char[] passphrase) {}
 }

@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.keys.CachingKeyDirectory;
 import org.mailseal.crypto.keys.FileKeyHome;
+import org.mailseal.crypto.keys.KeyUnlockException;
+import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.smtp.EncryptingFilter;
@@ -39,6 +41,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup sessions;
     private final List<Channel> listeners;
     private final Duration drainTimeout;
+    private List<UnlockedKey> gatewayKeys = List.of();
 
     private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, ExecutorService crypto, ChannelGroup sessions,
                         List<Channel> listeners, Duration drainTimeout) {
@@ -52,6 +55,15 @@ public final class ProxyServer implements AutoCloseable {
 
     public static ProxyServer start(MailsealConfig config) throws IOException, InterruptedException {
         FileKeyHome home = FileKeyHome.open(config.keyHome());
+        List<UnlockedKey> gatewayKeys = List.of();
+        if (config.gateway() != null) {
+            try {
+                // Unlocked once, here; from now on held only in memory (DESIGN.md, keys).
+                gatewayKeys = home.unlock(config.gateway().address(), config.gateway().passphrase());
+            } catch (KeyUnlockException e) {
+                throw new IOException("cannot unlock the gateway key " + config.gateway().address() + ": " + e.getMessage(), e);
+            }
+        }
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -63,10 +75,11 @@ public final class ProxyServer implements AutoCloseable {
         CryptoLimits limits = CryptoLimits.DEFAULTS.withMaxMessageBytes(Math.max(config.maxMessageBytes() * 2,
                 CryptoLimits.DEFAULTS.maxMessageBytes()));
         EncryptingFilter filter = new EncryptingFilter(new CachingKeyDirectory(home, Duration.ofMinutes(1)),
-                config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto);
+                config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto, gatewayKeys);
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
         List<Channel> listeners = new ArrayList<>();
         ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
+        server.gatewayKeys = gatewayKeys;
         try {
             for (ListenerConfig listener : config.listeners()) {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
@@ -106,5 +119,6 @@ public final class ProxyServer implements AutoCloseable {
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         crypto.shutdownNow();
+        gatewayKeys.forEach(UnlockedKey::close); // the gateway's private key leaves memory with the server
     }
 }

@@ -18,6 +18,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.mailseal.crypto.CryptoLimits;
+import org.mailseal.crypto.DecryptionFailedException;
+import org.mailseal.crypto.DecryptionOptions;
+import org.mailseal.crypto.DecryptionResult;
+import org.mailseal.crypto.NotEncryptedException;
 import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.MessageDecryptor;
@@ -26,6 +30,7 @@ import org.mailseal.crypto.io.CanonicalLineInputStream;
 import org.mailseal.crypto.io.SpillBuffer;
 import org.mailseal.crypto.keys.KeyDirectory;
 import org.mailseal.crypto.keys.RecipientKey;
+import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.AddressLists;
 import org.mailseal.crypto.mime.HeaderField;
 import org.mailseal.crypto.mime.HeaderSection;
@@ -45,7 +50,9 @@ import org.mailseal.smtp.SmtpReply;
  *   <li>Keyless recipients under {@code opportunistic} (and everyone under {@code never}) share the plaintext.</li>
  *   <li>A recipient under {@code require} without a usable key is refused at RCPT time; should the key vanish
  *       before the data ends, the message is refused (fail closed, DESIGN.md invariant 1).</li>
- *   <li>A message that is already encrypted passes through unchanged.</li>
+ *   <li>Recipients in a domain with a gateway are encrypted to the gateway's key (system-to-system).</li>
+ *   <li>A message a client encrypted to mailseal's own gateway key is decrypted and handled like any plaintext
+ *       message; any other already-encrypted message passes through unchanged.</li>
  * </ul>
  * No copy carries a Bcc header. Key lookups and encryption run on the given executor, never on an event loop.
  */
@@ -58,15 +65,25 @@ public final class EncryptingFilter implements MessageFilter {
     private final CryptoLimits limits;
     private final int spoolMemoryBytes;
     private final Executor executor;
+    private final List<UnlockedKey> gatewayKeys;
+    private final MessageDecryptor decryptor;
 
     public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
                             int spoolMemoryBytes, Executor executor) {
+        this(keys, policy, limits, options, spoolMemoryBytes, executor, List.of());
+    }
+
+    /** @param gatewayKeys mailseal's own unlocked gateway key(s), for mail clients encrypted to it */
+    public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
+                            int spoolMemoryBytes, Executor executor, List<UnlockedKey> gatewayKeys) {
         this.keys = keys;
         this.policy = policy;
         this.encryptor = new MessageEncryptor(limits, options);
         this.limits = limits;
         this.spoolMemoryBytes = spoolMemoryBytes;
         this.executor = executor;
+        this.gatewayKeys = List.copyOf(gatewayKeys);
+        this.decryptor = new MessageDecryptor(limits, DecryptionOptions.DEFAULTS);
     }
 
     @Override
@@ -74,7 +91,7 @@ public final class EncryptingFilter implements MessageFilter {
         if (policy.ruleFor(recipient).mode() != Policy.Mode.REQUIRE) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.supplyAsync(() -> keys.encryptionKeys(recipient).isEmpty()
+        return CompletableFuture.supplyAsync(() -> keys.encryptionKeys(policy.keyAddressFor(recipient)).isEmpty()
                 ? SmtpReply.of(550, "5.7.1", "Encryption is required for <" + recipient + "> and no usable key is known")
                 : null, executor);
     }
@@ -96,7 +113,15 @@ public final class EncryptingFilter implements MessageFilter {
             header = HeaderSection.read(in, limits.maxHeaderBytes());
         }
         if (MessageDecryptor.encryptedFormat(header).isPresent()) {
-            return List.of(copy(envelope, envelope.recipients(), received));
+            MessageContent opened = openedWithGatewayKey(received);
+            if (opened == null) {
+                return List.of(copy(envelope, envelope.recipients(), received)); // not ours to open: as it is
+            }
+            try {
+                return copies(envelope, opened);
+            } finally {
+                opened.close();
+            }
         }
         Set<String> visible = new HashSet<>(AddressLists.addresses(header, VISIBLE.toArray(String[]::new)));
         Map<Format, List<OutboundCopy.Recipient>> shared = new EnumMap<>(Format.class);
@@ -105,7 +130,8 @@ public final class EncryptingFilter implements MessageFilter {
         List<OutboundCopy.Recipient> plaintext = new ArrayList<>();
         for (OutboundCopy.Recipient recipient : envelope.recipients()) {
             Policy.Rule rule = policy.ruleFor(recipient.address());
-            RecipientKey key = rule.mode() == Policy.Mode.NEVER ? null : choose(keys.encryptionKeys(recipient.address()), rule);
+            RecipientKey key = rule.mode() == Policy.Mode.NEVER ? null
+                    : choose(keys.encryptionKeys(policy.keyAddressFor(recipient.address())), rule);
             if (key == null) {
                 if (rule.mode() == Policy.Mode.REQUIRE) {
                     throw new Refusal(SmtpReply.of(554, "5.7.1", "No usable key for <" + recipient.address() + ">"));
@@ -130,6 +156,23 @@ public final class EncryptingFilter implements MessageFilter {
             copies.add(copy(envelope, plaintext, withHeader(headerWithoutBcc, received)));
         }
         return copies;
+    }
+
+    /**
+     * The plaintext of a message encrypted to mailseal's gateway key, or null when there is no gateway key or the
+     * message is not for it (then it passes through unchanged).
+     */
+    private MessageContent openedWithGatewayKey(MessageContent received) throws IOException {
+        if (gatewayKeys.isEmpty()) {
+            return null;
+        }
+        try (InputStream in = received.open(); DecryptionResult result = decryptor.decrypt(in, gatewayKeys)) {
+            SpillBuffer plaintext = new SpillBuffer(spoolMemoryBytes);
+            result.message().writeTo(plaintext);
+            return SpillSpool.content(plaintext);
+        } catch (NotEncryptedException | DecryptionFailedException e) {
+            return null;
+        }
     }
 
     /** The preferred format's key, else OpenPGP, else S/MIME. */

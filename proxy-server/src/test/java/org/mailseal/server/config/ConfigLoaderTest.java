@@ -42,7 +42,9 @@ class ConfigLoaderTest {
                 .replace("/etc/mailseal/tls/fullchain.pem", "cert.pem")
                 .replace("/etc/mailseal/tls/privkey.pem", "key.pem")
                 .replace("/etc/ssl/certs/ca-certificates.crt", "cert.pem")
-                .replace("/var/lib/mailseal/keys", "keys");
+                .replace("/var/lib/mailseal/keys", "keys")
+                .replace("/etc/mailseal/gateway.pw", "gateway.pw");
+        Files.writeString(dir.resolve("gateway.pw"), "gateway secret\n");
         MailsealConfig config = load(example);
         assertThat(config.listeners()).hasSize(2);
         ListenerConfig submission = config.listeners().get(0);
@@ -60,6 +62,10 @@ class ConfigLoaderTest {
         assertThat(config.policy().ruleFor("someone@elsewhere.example").mode()).isEqualTo(Policy.Mode.OPPORTUNISTIC);
         assertThat(config.keyHome()).isEqualTo(dir.resolve("keys"));
         assertThat(config.encryption().placeholderSubject()).isEqualTo("...");
+        assertThat(config.gateway().address()).isEqualTo("gateway@example.org");
+        assertThat(new String(config.gateway().passphrase())).isEqualTo("gateway secret");
+        assertThat(config.policy().keyAddressFor("anyone@partner.example")).isEqualTo("gateway@partner.example");
+        assertThat(config.policy().keyAddressFor("bob@example.org")).isEqualTo("bob@example.org");
     }
 
     @Test

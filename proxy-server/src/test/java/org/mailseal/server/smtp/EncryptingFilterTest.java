@@ -1,0 +1,152 @@
+package org.mailseal.server.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailseal.crypto.CryptoLimits;
+import org.mailseal.crypto.DecryptionFailedException;
+import org.mailseal.crypto.EncryptionOptions;
+import org.mailseal.crypto.Format;
+import org.mailseal.crypto.keys.FileKeyHome;
+import org.mailseal.crypto.testing.TestUser;
+import org.mailseal.server.policy.Policy;
+import org.mailseal.smtp.MessageContent;
+import org.mailseal.smtp.MessageFilter;
+import org.mailseal.smtp.OutboundCopy;
+import org.mailseal.smtp.SmtpReply;
+
+/** Which copies a message becomes, and what is inside each. */
+class EncryptingFilterTest {
+    @TempDir
+    static Path dir;
+    static FileKeyHome home;
+    static TestUser bob;
+    static TestUser carol;
+    static TestUser erin;
+    static TestUser partnerGateway;
+    static TestUser ourGateway;
+    static TestUser stranger;
+
+    static final Policy POLICY = new Policy(new Policy.Rule(Policy.Mode.OPPORTUNISTIC, null),
+            Map.of("secure.example", new Policy.Rule(Policy.Mode.REQUIRE, null)), Map.of(),
+            Map.of("partner.example", "gateway@partner.example"));
+
+    @BeforeAll
+    static void keys() throws Exception {
+        home = FileKeyHome.open(dir.resolve("home"));
+        bob = TestUser.inHome(home, "bob@example.org", Format.PGP_MIME);
+        carol = TestUser.inHome(home, "carol@example.org", Format.SMIME);
+        erin = TestUser.inHome(home, "erin@example.org", Format.PGP_MIME);
+        partnerGateway = TestUser.inHome(home, "gateway@partner.example", Format.PGP_MIME);
+        ourGateway = TestUser.inHome(home, "gateway@example.org", Format.PGP_MIME);
+        stranger = TestUser.create(dir.resolve("elsewhere"), "stranger@elsewhere.example", Format.PGP_MIME);
+    }
+
+    private static EncryptingFilter filter() {
+        return new EncryptingFilter(home, POLICY, CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS, 1 << 16,
+                Runnable::run, ourGateway.keys());
+    }
+
+    private static MessageContent content(byte[] bytes) {
+        return new MessageContent() {
+            @Override
+            public long size() {
+                return bytes.length;
+            }
+
+            @Override
+            public InputStream open() {
+                return new ByteArrayInputStream(bytes);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static List<OutboundCopy> process(String message, String... recipients) {
+        MessageFilter.Envelope envelope = new MessageFilter.Envelope("alice@example.org", "alice@example.org", Map.of(),
+                java.util.Arrays.stream(recipients).map(r -> new OutboundCopy.Recipient(r, Map.of())).toList());
+        return filter().process(envelope, content(message.getBytes(StandardCharsets.UTF_8))).toCompletableFuture().join();
+    }
+
+    private static byte[] bytes(OutboundCopy copy) throws Exception {
+        try (InputStream in = copy.content().open()) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static List<String> addresses(OutboundCopy copy) {
+        return copy.recipients().stream().map(OutboundCopy.Recipient::address).toList();
+    }
+
+    private static final String MESSAGE = "From: alice@example.org\r\nTo: bob@example.org, erin@example.org\r\n"
+            + "Cc: carol@example.org, dave@example.org\r\nBcc: eve@example.org\r\nSubject: plans\r\n\r\nsecret plans\r\n";
+
+    @Test
+    void sharedCiphertextPerFormatAPrivateCopyForBccAndPlaintextForTheKeyless() throws Exception {
+        List<OutboundCopy> copies = process(MESSAGE, "bob@example.org", "erin@example.org", "carol@example.org",
+                "dave@example.org", "stranger-bcc@example.org", "bob-bcc@partner.example");
+        assertThat(copies).extracting(EncryptingFilterTest::addresses).containsExactly(
+                List.of("bob@example.org", "erin@example.org"),       // one PGP/MIME ciphertext for both
+                List.of("carol@example.org"),                         // S/MIME
+                List.of("bob-bcc@partner.example"),                   // a Bcc recipient: a copy of its own
+                List.of("dave@example.org", "stranger-bcc@example.org")); // no key: plaintext
+        String shared = new String(bytes(copies.get(0)), StandardCharsets.US_ASCII);
+        assertThat(shared).contains("multipart/encrypted").doesNotContain("secret plans").doesNotContain("Bcc");
+        for (TestUser reader : List.of(bob, erin)) {
+            assertThat(new String(reader.decrypt(bytes(copies.get(0))).message().toByteArray(), StandardCharsets.UTF_8))
+                    .contains("Subject: plans").contains("secret plans").doesNotContain("Bcc:");
+        }
+        assertThat(new String(carol.decrypt(bytes(copies.get(1))).message().toByteArray(), StandardCharsets.UTF_8))
+                .contains("secret plans");
+        // The partner domain's mail is encrypted to its gateway's key, alone.
+        assertThat(new String(partnerGateway.decrypt(bytes(copies.get(2))).message().toByteArray(), StandardCharsets.UTF_8))
+                .contains("secret plans");
+        assertThatThrownBy(() -> bob.decrypt(bytes(copies.get(2)))).isInstanceOf(DecryptionFailedException.class);
+        assertThat(new String(bytes(copies.get(3)), StandardCharsets.UTF_8)).contains("secret plans").doesNotContain("Bcc:");
+    }
+
+    @Test
+    void mailEncryptedToOurGatewayIsOpenedAndEncryptedPerRecipient() throws Exception {
+        String toGateway = new String(ourGateway.encrypt(MESSAGE.getBytes(StandardCharsets.UTF_8), Format.PGP_MIME),
+                StandardCharsets.US_ASCII);
+        List<OutboundCopy> copies = process(toGateway, "bob@example.org", "dave@example.org");
+        assertThat(copies).extracting(EncryptingFilterTest::addresses)
+                .containsExactly(List.of("bob@example.org"), List.of("dave@example.org"));
+        assertThat(new String(bob.decrypt(bytes(copies.get(0))).message().toByteArray(), StandardCharsets.UTF_8))
+                .contains("Subject: plans").contains("secret plans");
+        assertThatThrownBy(() -> ourGateway.decrypt(bytes(copies.get(0)))).isInstanceOf(DecryptionFailedException.class);
+        assertThat(new String(bytes(copies.get(1)), StandardCharsets.UTF_8)).contains("secret plans");
+    }
+
+    @Test
+    void otherEncryptedMailPassesThroughByteForByte() throws Exception {
+        byte[] foreign = stranger.encrypt(MESSAGE.getBytes(StandardCharsets.UTF_8), Format.PGP_MIME);
+        List<OutboundCopy> copies = process(new String(foreign, StandardCharsets.ISO_8859_1), "bob@example.org");
+        assertThat(copies).singleElement().satisfies(copy -> assertThat(bytes(copy)).isEqualTo(foreign));
+    }
+
+    @Test
+    void requireWithoutAKeyIsRefusedAtRcptAndWithAKeyIsAccepted() {
+        MessageFilter.Envelope envelope = new MessageFilter.Envelope(null, "", Map.of(), List.of());
+        SmtpReply refusal = filter().checkRecipient(envelope, "nokey@secure.example").toCompletableFuture().join();
+        assertThat(refusal.code()).isEqualTo(550);
+        assertThat(refusal.enhanced()).isEqualTo("5.7.1");
+        assertThat(filter().checkRecipient(envelope, "bob@example.org").toCompletableFuture().join()).isNull();
+        assertThatThrownBy(() -> process("To: nokey@secure.example\r\n\r\nx\r\n", "nokey@secure.example"))
+                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(MessageFilter.Refusal.class);
+    }
+
+}
