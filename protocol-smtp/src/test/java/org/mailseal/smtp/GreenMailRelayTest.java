@@ -19,10 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,19 +30,7 @@ class GreenMailRelayTest {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private Channel listener;
 
-    /** Passes the message on unchanged: the crypto filter lives in proxy-server. */
-    private final MessageFilter passThrough = new MessageFilter() {
-        @Override
-        public CompletionStage<SmtpReply> checkRecipient(Envelope envelope, String recipient) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<List<OutboundCopy>> process(Envelope envelope, MessageContent received) {
-            return CompletableFuture.completedFuture(List.of(new OutboundCopy(envelope.reversePath(),
-                    envelope.mailParameters(), envelope.recipients(), received)));
-        }
-    };
+    private final MessageFilter passThrough = new PassThroughFilter();
 
     @BeforeEach
     void start() throws Exception {

@@ -15,10 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,18 +28,7 @@ class UpstreamFailureTest {
     private Channel listener;
     private ScriptedMta mta;
 
-    private final MessageFilter passThrough = new MessageFilter() {
-        @Override
-        public CompletionStage<SmtpReply> checkRecipient(Envelope envelope, String recipient) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<List<OutboundCopy>> process(Envelope envelope, MessageContent received) {
-            return CompletableFuture.completedFuture(List.of(new OutboundCopy(envelope.reversePath(),
-                    envelope.mailParameters(), envelope.recipients(), received)));
-        }
-    };
+    private final MessageFilter passThrough = new PassThroughFilter();
 
     private void start(ScriptedMta.Behaviour... behaviours) throws Exception {
         mta = new ScriptedMta(behaviours);
