@@ -34,11 +34,6 @@ public record UpstreamConfig(String host, int port, TlsMode tls, SslContext sslC
                 Duration.ofMinutes(5), Duration.ofMinutes(10));
     }
 
-    public UpstreamConfig withLmtp(boolean value) {
-        return new UpstreamConfig(host, port, tls, sslContext, value, heloName, allowPlaintextAuth, connectTimeout,
-                commandTimeout, dataTimeout);
-    }
-
     public UpstreamConfig withPlaintextAuth(boolean value) {
         return new UpstreamConfig(host, port, tls, sslContext, lmtp, heloName, value, connectTimeout, commandTimeout,
                 dataTimeout);
