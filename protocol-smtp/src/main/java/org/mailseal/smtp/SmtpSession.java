@@ -26,11 +26,7 @@ import java.util.function.Consumer;
  * was accepted; an upstream 5xx is passed back, anything else becomes 451.
  */
 public final class SmtpSession extends ChannelInboundHandlerAdapter {
-    /** RFC 5322 §3.3 date-time with a numeric zone ("GMT" is obsolete syntax). */
-    private static final java.time.format.DateTimeFormatter RFC_5322_DATE =
-            java.time.format.DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", java.util.Locale.ROOT);
-
-    private enum State { CONNECTING, READY, AUTH_PLAIN, AUTH_LOGIN_USER, AUTH_LOGIN_PASSWORD, DATA, BUSY, CLOSED }
+    private enum State { CONNECTING, READY, AUTH, DATA, BUSY, CLOSED }
 
     private final SmtpSessionConfig config;
     private final Upstream.Connector connector;
@@ -47,7 +43,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     private boolean extended;
     private String heloName = "unknown";
     private String authenticatedUser;
-    private String loginUser;
+    private SaslExchange sasl;
     // The transaction.
     private String reversePath;
     private Map<String, String> mailParameters;
@@ -135,10 +131,10 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     // ------------------------------------------------------------------ commands
 
     private void line(String text) {
-        switch (state) {
-            case AUTH_PLAIN -> saslPlain(text);
-            case AUTH_LOGIN_USER, AUTH_LOGIN_PASSWORD -> saslLogin(text);
-            default -> command(SmtpCommandParser.parse(text));
+        if (state == State.AUTH) {
+            saslStep(sasl.respond(text));
+        } else {
+            command(SmtpCommandParser.parse(text));
         }
     }
 
@@ -297,64 +293,27 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     }
 
     private void auth(SmtpCommand.Auth auth) {
-        switch (auth.mechanism()) {
-            case "PLAIN" -> {
-                if (auth.initialResponse() == null) {
-                    state = State.AUTH_PLAIN;
-                    replyAndContinue(SmtpReply.of(334, null, ""));
-                } else {
-                    saslPlain(auth.initialResponse());
-                }
-            }
-            case "LOGIN" -> {
-                if (auth.initialResponse() == null) {
-                    state = State.AUTH_LOGIN_USER;
-                    replyAndContinue(SmtpReply.of(334, null, "VXNlcm5hbWU6")); // "Username:"
-                } else {
-                    state = State.AUTH_LOGIN_USER;
-                    saslLogin(auth.initialResponse());
-                }
-            }
-            default -> replyAndContinue(SmtpReply.of(504, "5.5.4", "Unrecognized authentication type"));
+        sasl = SaslExchange.forMechanism(auth.mechanism());
+        if (sasl == null) {
+            replyAndContinue(SmtpReply.of(504, "5.5.4", "Unrecognized authentication type"));
+            return;
         }
+        saslStep(sasl.start(auth.initialResponse()));
     }
 
-    private void saslPlain(String response) {
+    private void saslStep(SaslExchange.Step step) {
+        if (step instanceof SaslExchange.Challenge challenge) {
+            state = State.AUTH;
+            replyAndContinue(challenge.reply());
+            return;
+        }
+        sasl = null;
         state = State.READY;
-        if (response.equals("*")) {
-            replyAndContinue(SmtpReply.of(501, "5.0.0", "Authentication cancelled"));
-            return;
+        if (step instanceof SaslExchange.Credentials credentials) {
+            authenticateUpstream(credentials.user(), credentials.password());
+        } else {
+            replyAndContinue(((SaslExchange.Failure) step).reply());
         }
-        SaslPlain.Result credentials = SaslPlain.plain(response);
-        if (credentials.refusal() != null) {
-            replyAndContinue(credentials.refusal());
-            return;
-        }
-        authenticateUpstream(credentials.user(), credentials.password());
-    }
-
-    private void saslLogin(String response) {
-        if (response.equals("*")) {
-            state = State.READY;
-            replyAndContinue(SmtpReply.of(501, "5.0.0", "Authentication cancelled"));
-            return;
-        }
-        String field = SaslPlain.loginField(response);
-        if (field == null || field.isEmpty()) {
-            state = State.READY;
-            replyAndContinue(SmtpReply.of(501, "5.5.2", "Malformed base64 in AUTH response"));
-            return;
-        }
-        if (state == State.AUTH_LOGIN_USER) {
-            loginUser = field;
-            state = State.AUTH_LOGIN_PASSWORD;
-            replyAndContinue(SmtpReply.of(334, null, "UGFzc3dvcmQ6")); // "Password:"
-            return;
-        }
-        state = State.READY;
-        String user = loginUser;
-        loginUser = null;
-        authenticateUpstream(user, field);
     }
 
     private void authenticateUpstream(String user, String password) {
@@ -371,7 +330,8 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     }
 
     private void mail(SmtpCommand.Mail mail) {
-        SmtpReply refusal = checkMailParameters(mail.parameters());
+        SmtpReply refusal = EsmtpParameters.checkMail(mail.parameters(), config.maxMessageBytes(), extended,
+                upstream.extensions());
         if (refusal != null) {
             replyAndContinue(refusal);
             return;
@@ -385,54 +345,15 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private SmtpReply checkMailParameters(Map<String, String> parameters) {
-        for (Map.Entry<String, String> parameter : parameters.entrySet()) {
-            switch (parameter.getKey()) {
-                case "SIZE" -> {
-                    long size;
-                    try {
-                        size = Long.parseLong(parameter.getValue());
-                    } catch (NumberFormatException e) {
-                        return SmtpReply.of(501, "5.5.4", "Syntax error in SIZE parameter");
-                    }
-                    if (size > config.maxMessageBytes()) {
-                        return SmtpReply.of(552, "5.3.4", "Message size exceeds fixed limit");
-                    }
-                }
-                case "BODY" -> {
-                    String body = parameter.getValue().toUpperCase(Locale.ROOT);
-                    if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
-                        return SmtpReply.of(501, "5.5.4", "Unsupported BODY type");
-                    }
-                }
-                case "SMTPUTF8" -> {
-                    if (!extended || !upstream.extensions().contains("SMTPUTF8")) {
-                        return SmtpReply.of(555, "5.5.4", "SMTPUTF8 not supported");
-                    }
-                }
-                case "RET", "ENVID", "AUTH" -> {
-                    if (!parameter.getKey().equals("AUTH") && !upstream.extensions().contains("DSN")) {
-                        return SmtpReply.of(555, "5.5.4", parameter.getKey() + " parameter not supported");
-                    }
-                }
-                default -> {
-                    return SmtpReply.of(555, "5.5.4", "Unsupported parameter " + parameter.getKey());
-                }
-            }
-        }
-        return null;
-    }
-
     private void rcpt(SmtpCommand.Rcpt rcpt) {
         if (recipients.size() >= config.maxRecipients()) {
             replyAndContinue(SmtpReply.of(452, "4.5.3", "Too many recipients"));
             return;
         }
-        for (String keyword : rcpt.parameters().keySet()) {
-            if (!(keyword.equals("NOTIFY") || keyword.equals("ORCPT")) || !upstream.extensions().contains("DSN")) {
-                replyAndContinue(SmtpReply.of(555, "5.5.4", "Unsupported parameter " + keyword));
-                return;
-            }
+        SmtpReply badParameter = EsmtpParameters.checkRcpt(rcpt.parameters(), upstream.extensions());
+        if (badParameter != null) {
+            replyAndContinue(badParameter);
+            return;
         }
         if (config.role() != SmtpSessionConfig.Role.SUBMISSION && !isLocal(rcpt.forwardPath())) {
             replyAndContinue(SmtpReply.of(550, "5.7.1", "Relaying denied"));
@@ -484,7 +405,9 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         MessageContent content = received.finish();
         MessageFilter.Envelope envelope = envelope();
         int accepted = recipients.size();
-        byte[] trace = receivedField();
+        String protocol = config.role() == SmtpSessionConfig.Role.INBOUND_LMTP ? "LMTP"
+                : (extended ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "") + (authenticatedUser != null ? "A" : "");
+        byte[] trace = TraceField.received(heloName, ctx.channel().remoteAddress(), config.hostname(), protocol);
         filter.process(envelope, content)
                 .thenCompose(copies -> upstream.deliver(copies.stream()
                                 .map(copy -> new OutboundCopy(copy.reversePath(), copy.mailParameters(), copy.recipients(),
@@ -537,23 +460,6 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         for (int i = 0; i < count; i++) {
             reply(reply);
         }
-    }
-
-    /**
-     * This hop's trace field (RFC 5321 §4.4), outside any encryption. No "for" clause: a copy must not name its
-     * recipients (Bcc). The protocol name says TLS and AUTH (RFC 3848).
-     */
-    private byte[] receivedField() {
-        String client = ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : "unknown";
-        String protocol = config.role() == SmtpSessionConfig.Role.INBOUND_LMTP ? "LMTP"
-                : (extended ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "") + (authenticatedUser != null ? "A" : "");
-        byte[] id = new byte[6];
-        java.util.concurrent.ThreadLocalRandom.current().nextBytes(id);
-        String date = RFC_5322_DATE.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
-        return ("Received: from " + heloName + " ([" + client + "])\r\n\tby " + config.hostname() + " (mailseal) with "
-                + protocol + " id " + java.util.HexFormat.of().formatHex(id) + ";\r\n\t" + date + "\r\n")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private MessageFilter.Envelope envelope() {
