@@ -48,6 +48,16 @@ public final class MessageEncryptor {
      */
     public EncryptionResult encrypt(InputStream message, OutputStream out, List<? extends RecipientKey> recipients)
             throws IOException {
+        return encrypt(message, -1, out, recipients);
+    }
+
+    /**
+     * As above, with the message's size when it is known, so that a small message gets small stream buffers.
+     *
+     * @param sizeHint the size in bytes, or -1 when unknown
+     */
+    public EncryptionResult encrypt(InputStream message, long sizeHint, OutputStream out,
+                                    List<? extends RecipientKey> recipients) throws IOException {
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients");
         }
@@ -65,7 +75,8 @@ public final class MessageEncryptor {
                 canonical)));
         List<HeaderField> outer = split.outer();
         return switch (formats.iterator().next()) {
-            case PGP_MIME -> PgpMimeWriter.write(outer, inner, out, castAll(recipients, RecipientKey.Pgp.class), newBoundary());
+            case PGP_MIME -> PgpMimeWriter.write(outer, inner, out, castAll(recipients, RecipientKey.Pgp.class), newBoundary(),
+                    sizeHint);
             case SMIME -> SmimeWriter.write(outer, inner, out, castAll(recipients, RecipientKey.Smime.class));
         };
     }

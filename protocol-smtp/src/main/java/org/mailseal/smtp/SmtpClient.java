@@ -318,7 +318,7 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
             }
             CompletableFuture<Void> written = new CompletableFuture<>();
             try {
-                new ContentWriter(content.open(), written).writeMore();
+                new ContentWriter(content.open(), content.size(), written).writeMore();
             } catch (IOException e) {
                 written.completeExceptionally(e);
             }
@@ -338,11 +338,12 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
         private final InputStream in;
         private final CompletableFuture<Void> done;
         private final DotStuffer stuffer = new DotStuffer();
-        private final byte[] chunk = new byte[1 << 16];
+        private final byte[] chunk;
 
-        ContentWriter(InputStream in, CompletableFuture<Void> done) {
+        ContentWriter(InputStream in, long size, CompletableFuture<Void> done) {
             this.in = in;
             this.done = done;
+            this.chunk = new byte[(int) Math.max(512, Math.min(1 << 16, size))]; // a small message, a small buffer
         }
 
         void writeMore() {

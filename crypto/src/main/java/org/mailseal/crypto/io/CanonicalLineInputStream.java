@@ -10,7 +10,7 @@ import java.io.InputStream;
  * Runs that are already canonical are copied in bulk.
  */
 public final class CanonicalLineInputStream extends FilterInputStream {
-    private final byte[] chunk = new byte[1 << 14];
+    private byte[] chunk;
     private int chunkPos;
     private int chunkLen;
     /** How many bytes from chunkPos on are known to be canonical. */
@@ -23,9 +23,10 @@ public final class CanonicalLineInputStream extends FilterInputStream {
         super(in);
     }
 
+    private final byte[] one = new byte[1];
+
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
     }
@@ -89,6 +90,10 @@ public final class CanonicalLineInputStream extends FilterInputStream {
     }
 
     private boolean fill() throws IOException {
+        if (chunk == null) {
+            // Sized to what is there when that is known (a small message needs no 16 KiB buffer), at most 16 KiB.
+            chunk = new byte[Math.max(512, Math.min(1 << 14, in.available() + 1))];
+        }
         int n = in.read(chunk, 0, chunk.length);
         if (n <= 0) {
             eof = true;

@@ -45,7 +45,8 @@ public final class PgpMimeWriter {
     private PgpMimeWriter() {}
 
     public static EncryptionResult write(List<HeaderField> outer, InputStream inner, OutputStream out,
-                                         List<RecipientKey.Pgp> recipients, String boundary) throws IOException {
+                                         List<RecipientKey.Pgp> recipients, String boundary, long sizeHint)
+            throws IOException {
         boolean aead = recipients.stream().allMatch(RecipientKey.Pgp::seipdV2);
         MessageEncryptor.writeOuterHeader(out, outer,
                 "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";",
@@ -64,7 +65,7 @@ public final class PgpMimeWriter {
                 + "\r\n");
         try {
             ArmorOutputStream armor = new ArmorOutputStream(out);
-            encryptBinary(inner, armor, recipients, aead);
+            encryptBinary(inner, armor, recipients, aead, partialBuffer(sizeHint));
             armor.close();
         } catch (PGPException e) {
             throw new IOException("OpenPGP encryption failed", e);
@@ -77,6 +78,23 @@ public final class PgpMimeWriter {
     /** Encrypts a stream to OpenPGP packets (PKESKs, then SEIPD holding one literal data packet). */
     public static void encryptBinary(InputStream plaintext, OutputStream out, List<RecipientKey.Pgp> recipients,
                                      boolean aead) throws IOException, PGPException {
+        encryptBinary(plaintext, out, recipients, aead, PARTIAL_PACKET_BUFFER);
+    }
+
+    /** The partial-packet chunk for a message of about this size: a power of two from 512 (RFC 9580) to 16 KiB. */
+    static int partialBuffer(long sizeHint) {
+        if (sizeHint < 0) {
+            return PARTIAL_PACKET_BUFFER;
+        }
+        int size = 512;
+        while (size < PARTIAL_PACKET_BUFFER && size < sizeHint + 1024) {
+            size <<= 1;
+        }
+        return size;
+    }
+
+    static void encryptBinary(InputStream plaintext, OutputStream out, List<RecipientKey.Pgp> recipients,
+                              boolean aead, int bufferSize) throws IOException, PGPException {
         JcePGPDataEncryptorBuilder encryptor = new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
                 .setSecureRandom(RANDOM);
         if (aead) {
@@ -91,10 +109,10 @@ public final class PgpMimeWriter {
         for (RecipientKey.Pgp recipient : recipients) {
             generator.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(newestKey(recipient)));
         }
-        try (OutputStream encrypted = generator.open(out, new byte[PARTIAL_PACKET_BUFFER])) {
+        try (OutputStream encrypted = generator.open(out, new byte[bufferSize])) {
             PGPLiteralDataGenerator literal = new PGPLiteralDataGenerator();
             try (OutputStream literalOut = literal.open(encrypted, PGPLiteralData.BINARY, "", new Date(),
-                    new byte[PARTIAL_PACKET_BUFFER])) {
+                    new byte[bufferSize])) {
                 plaintext.transferTo(literalOut);
             }
         }

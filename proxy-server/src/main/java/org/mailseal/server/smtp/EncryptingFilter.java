@@ -202,7 +202,7 @@ public final class EncryptingFilter implements MessageFilter {
 
     /** The message with the given header in front of its original body. */
     private MessageContent withHeader(byte[] header, MessageContent received) throws IOException {
-        SpillBuffer out = new SpillBuffer(spoolMemoryBytes);
+        SpillBuffer out = SpillBuffer.withExpectedSize(spoolMemoryBytes, received.size() + 256);
         try (InputStream message = messageWith(header, received)) {
             message.transferTo(out);
         }
@@ -211,9 +211,10 @@ public final class EncryptingFilter implements MessageFilter {
 
     private MessageContent encrypt(byte[] header, MessageContent received, List<RecipientKey> recipients)
             throws IOException {
-        SpillBuffer out = new SpillBuffer(spoolMemoryBytes);
+        // Armor and MIME make the ciphertext about a third larger than the message.
+        SpillBuffer out = SpillBuffer.withExpectedSize(spoolMemoryBytes, received.size() * 4 / 3 + 2048);
         try (InputStream message = messageWith(header, received)) {
-            encryptor.encrypt(message, out, recipients);
+            encryptor.encrypt(message, received.size(), out, recipients);
         }
         return SpillSpool.content(out);
     }
