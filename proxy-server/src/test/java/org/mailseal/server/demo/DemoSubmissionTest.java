@@ -2,15 +2,10 @@ package org.mailseal.server.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import jakarta.mail.Message;
-import jakarta.mail.Session;
-import jakarta.mail.Transport;
-import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +18,7 @@ import org.mailseal.crypto.testing.OpenSsl;
 import org.mailseal.crypto.testing.PgpMime;
 
 /**
- * The demo as a newcomer uses it: an unmodified client (Jakarta Mail, STARTTLS, AUTH PLAIN) submits as alice to
+ * The demo as a newcomer uses it: an unmodified client (Python's smtplib, STARTTLS, AUTH) submits as alice to
  * bob (OpenPGP), carol (S/MIME), dave (no key) and a Bcc to alice. In the mail server, bob's copy is PGP/MIME that
  * gpg opens with bob's exported key, carol's is S/MIME that openssl opens, dave's is plaintext, alice's Bcc copy
  * is a message of its own, and neither bob's nor carol's copy opens with alice's key.
@@ -37,28 +32,27 @@ class DemoSubmissionTest {
     static MimeMessage daveCopy;
     static MimeMessage aliceCopy;
 
-    static final String BODY = "Hello everyone, grüße!\r\n.\r\nThe plan is attached in spirit.\r\n";
-
     @BeforeAll
     static void sendThroughTheDemo() throws Exception {
         demo = Demo.start(home, 20_000 + ThreadLocalRandom.current().nextInt(30) * 1_000);
-        Properties properties = new Properties();
-        properties.put("mail.smtp.host", "127.0.0.1");
-        properties.put("mail.smtp.port", String.valueOf(demo.ports().submission()));
-        properties.put("mail.smtp.auth", "true");
-        properties.put("mail.smtp.starttls.enable", "true");
-        properties.put("mail.smtp.starttls.required", "true");
-        properties.put("mail.smtp.ssl.trust", "*"); // the demo's certificate is self-signed
-        properties.put("mail.smtp.timeout", "20000");
-        Session session = Session.getInstance(properties);
-        MimeMessage message = new MimeMessage(session);
-        message.setFrom(new InternetAddress("alice@demo.test"));
-        message.setRecipients(Message.RecipientType.TO, "bob@demo.test, carol@demo.test");
-        message.setRecipients(Message.RecipientType.CC, "dave@demo.test");
-        message.setRecipients(Message.RecipientType.BCC, "alice@demo.test");
-        message.setSubject("Quarterly plans", "UTF-8");
-        message.setText(BODY, "UTF-8");
-        Transport.send(message, "alice@demo.test", "alice-pw");
+        // The README's own example: Python's smtplib, STARTTLS, AUTH, and alice as a Bcc recipient.
+        String script = """
+                import smtplib, ssl, sys
+                from email.message import EmailMessage
+                m = EmailMessage(); m["From"] = "alice@demo.test"; m["To"] = "bob@demo.test, carol@demo.test"
+                m["Cc"] = "dave@demo.test"; m["Subject"] = "Quarterly plans"
+                m.set_content("Hello everyone, grüße!\\n.\\nThe plan is attached in spirit.\\n")
+                ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+                with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
+                    s.starttls(context=ctx); s.login("alice@demo.test", "alice-pw")
+                    print("refused:", s.send_message(m, to_addrs=["bob@demo.test", "carol@demo.test", "dave@demo.test",
+                                                                   "alice@demo.test"]))
+                """;
+        Process python = new ProcessBuilder("python3", "-c", script, String.valueOf(demo.ports().submission()))
+                .redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(python.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(output).as(output).contains("refused: {}");
 
         assertThat(demo.mailServer().waitForIncomingEmail(10_000, 4)).isTrue();
         bobCopy = onlyMessageOf("bob@demo.test");
