@@ -74,10 +74,8 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (error != null || connected.upstream() == null) {
-                SmtpReply why = connected != null && connected.failure() != null ? connected.failure()
-                        : SmtpReply.of(421, "4.4.1", config.hostname() + " Service not available, upstream unreachable");
-                closeWith(SmtpReply.of(421, why.enhanced() == null ? "4.4.1" : why.enhanced(),
-                        config.hostname() + " Service not available, try again later"));
+                // Why the upstream is unreachable stays in mailseal; the client only learns to come back later.
+                closeWith(SmtpReply.of(421, "4.4.1", config.hostname() + " Service not available, try again later"));
                 return;
             }
             upstream = connected.upstream();
