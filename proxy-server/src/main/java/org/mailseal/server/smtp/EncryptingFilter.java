@@ -117,11 +117,11 @@ public final class EncryptingFilter implements MessageFilter {
             if (opened == null) {
                 return List.of(copy(envelope, envelope.recipients(), received)); // not ours to open: as it is
             }
-            try {
-                return copies(envelope, opened);
-            } finally {
-                opened.close();
+            List<OutboundCopy> copies = copies(envelope, opened);
+            if (copies.stream().noneMatch(copy -> copy.content() == opened)) {
+                opened.close(); // the copies hold what they need; the plaintext goes
             }
+            return copies;
         }
         Set<String> visible = new HashSet<>(AddressLists.addresses(header, VISIBLE.toArray(String[]::new)));
         Map<Format, List<OutboundCopy.Recipient>> shared = new EnumMap<>(Format.class);
@@ -139,7 +139,10 @@ public final class EncryptingFilter implements MessageFilter {
                 plaintext.add(recipient);
             } else if (visible.contains(recipient.address().toLowerCase(Locale.ROOT))) {
                 shared.computeIfAbsent(key.format(), f -> new ArrayList<>()).add(recipient);
-                sharedKeys.computeIfAbsent(key.format(), f -> new ArrayList<>()).add(key);
+                List<RecipientKey> formatKeys = sharedKeys.computeIfAbsent(key.format(), f -> new ArrayList<>());
+                if (formatKeys.stream().noneMatch(k -> k.fingerprint().equals(key.fingerprint()))) {
+                    formatKeys.add(key); // recipients behind one gateway share its one session-key packet
+                }
             } else {
                 bcc.put(recipient, key);
             }
