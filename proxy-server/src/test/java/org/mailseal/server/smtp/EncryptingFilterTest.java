@@ -119,6 +119,17 @@ class EncryptingFilterTest {
     }
 
     @Test
+    void recipientsBehindOneGatewayShareOneSessionKeyPacket() throws Exception {
+        List<OutboundCopy> copies = process("To: a@partner.example, b@partner.example\r\nSubject: x\r\n\r\nhello\r\n",
+                "a@partner.example", "b@partner.example");
+        assertThat(copies).singleElement().satisfies(copy -> {
+            byte[] armored = org.mailseal.crypto.testing.PgpMime.armoredMessage(bytes(copy));
+            byte[] binary = org.bouncycastle.openpgp.PGPUtil.getDecoderStream(new ByteArrayInputStream(armored)).readAllBytes();
+            assertThat(org.mailseal.crypto.testing.OpenPgpPackets.split(binary)).filteredOn(p -> p.tag() == 1).hasSize(1);
+        });
+    }
+
+    @Test
     void mailEncryptedToOurGatewayIsOpenedAndEncryptedPerRecipient() throws Exception {
         String toGateway = new String(ourGateway.encrypt(MESSAGE.getBytes(StandardCharsets.UTF_8), Format.PGP_MIME),
                 StandardCharsets.US_ASCII);
