@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -130,11 +129,6 @@ public final class SpillBuffer extends OutputStream {
         return size;
     }
 
-    /** Whether the content went to the (encrypted) temp file. */
-    public boolean spilled() {
-        return file != null;
-    }
-
     /** A fresh stream over the whole content; writing ends with the first call. */
     public InputStream openStream() throws IOException {
         if (closed) {
@@ -154,15 +148,6 @@ public final class SpillBuffer extends OutputStream {
     public byte[] memoryContent() throws IOException {
         seal();
         return file == null ? memory : null;
-    }
-
-    /** Everything, as one array; only for content known to be small. */
-    public byte[] toByteArray() {
-        try (InputStream in = openStream()) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Drops the content: the memory is cleared, the temp file deleted, the key forgotten. */

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,6 +25,7 @@ import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.MessageDecryptor;
 import org.mailseal.crypto.MessageEncryptor;
+import org.mailseal.crypto.io.BoundedInputStream;
 import org.mailseal.crypto.io.CanonicalLineInputStream;
 import org.mailseal.crypto.io.SpillBuffer;
 import org.mailseal.crypto.keys.KeyDirectory;
@@ -57,7 +57,7 @@ import org.mailseal.smtp.SmtpReply;
  * No copy carries a Bcc header. Key lookups and encryption run on the given executor, never on an event loop.
  */
 public final class EncryptingFilter implements MessageFilter {
-    private static final List<String> VISIBLE = List.of("To", "Cc", "Resent-To", "Resent-Cc");
+    private static final String[] VISIBLE = {"To", "Cc", "Resent-To", "Resent-Cc"};
 
     private final KeyDirectory keys;
     private final Policy policy;
@@ -109,8 +109,11 @@ public final class EncryptingFilter implements MessageFilter {
 
     private List<OutboundCopy> copies(Envelope envelope, MessageContent received) throws IOException {
         HeaderSection header;
-        try (InputStream in = new CanonicalLineInputStream(received.open())) {
+        long bodyOffset;
+        try (BoundedInputStream in = new BoundedInputStream(new CanonicalLineInputStream(received.open()),
+                Long.MAX_VALUE, "message")) {
             header = HeaderSection.read(in, limits.maxHeaderBytes());
+            bodyOffset = in.count() - header.bodyPrefix().length;
         }
         if (MessageDecryptor.encryptedFormat(header).isPresent()) {
             MessageContent opened = openedWithGatewayKey(received);
@@ -123,7 +126,7 @@ public final class EncryptingFilter implements MessageFilter {
             }
             return copies;
         }
-        Set<String> visible = new HashSet<>(AddressLists.addresses(header, VISIBLE.toArray(String[]::new)));
+        Set<String> visible = new HashSet<>(AddressLists.addresses(header, VISIBLE));
         Map<Format, List<OutboundCopy.Recipient>> shared = new EnumMap<>(Format.class);
         Map<Format, List<RecipientKey>> sharedKeys = new EnumMap<>(Format.class);
         Map<OutboundCopy.Recipient, RecipientKey> bcc = new LinkedHashMap<>();
@@ -147,16 +150,16 @@ public final class EncryptingFilter implements MessageFilter {
                 bcc.put(recipient, key);
             }
         }
-        byte[] headerWithoutBcc = withoutBcc(header);
+        Message message = new Message(withoutBcc(header), received, bodyOffset);
         List<OutboundCopy> copies = new ArrayList<>();
         for (Map.Entry<Format, List<OutboundCopy.Recipient>> group : shared.entrySet()) {
-            copies.add(copy(envelope, group.getValue(), encrypt(headerWithoutBcc, received, sharedKeys.get(group.getKey()))));
+            copies.add(copy(envelope, group.getValue(), encrypt(message, sharedKeys.get(group.getKey()))));
         }
         for (Map.Entry<OutboundCopy.Recipient, RecipientKey> alone : bcc.entrySet()) {
-            copies.add(copy(envelope, List.of(alone.getKey()), encrypt(headerWithoutBcc, received, List.of(alone.getValue()))));
+            copies.add(copy(envelope, List.of(alone.getKey()), encrypt(message, List.of(alone.getValue()))));
         }
         if (!plaintext.isEmpty()) {
-            copies.add(copy(envelope, plaintext, withHeader(headerWithoutBcc, received)));
+            copies.add(copy(envelope, plaintext, plaintextCopy(message)));
         }
         return copies;
     }
@@ -203,29 +206,32 @@ public final class EncryptingFilter implements MessageFilter {
         return new HeaderSection(kept).toByteArray();
     }
 
-    /** The message with the given header in front of its original body. */
-    private MessageContent withHeader(byte[] header, MessageContent received) throws IOException {
-        SpillBuffer out = SpillBuffer.withExpectedSize(spoolMemoryBytes, received.size() + 256);
-        try (InputStream message = messageWith(header, received)) {
-            message.transferTo(out);
+    /**
+     * The received message with a new header: the header is parsed once per message, and each copy reads the
+     * body from its offset in the canonical stream.
+     */
+    private record Message(byte[] header, MessageContent received, long bodyOffset) {
+        InputStream open() throws IOException {
+            InputStream body = new CanonicalLineInputStream(received.open());
+            body.skipNBytes(bodyOffset);
+            return new SequenceInputStream(new ByteArrayInputStream(header), body);
+        }
+    }
+
+    private MessageContent plaintextCopy(Message message) throws IOException {
+        SpillBuffer out = SpillBuffer.withExpectedSize(spoolMemoryBytes, message.received().size() + 256);
+        try (InputStream in = message.open()) {
+            in.transferTo(out);
         }
         return SpillSpool.content(out);
     }
 
-    private MessageContent encrypt(byte[] header, MessageContent received, List<RecipientKey> recipients)
-            throws IOException {
+    private MessageContent encrypt(Message message, List<RecipientKey> recipients) throws IOException {
         // Armor and MIME make the ciphertext about a third larger than the message.
-        SpillBuffer out = SpillBuffer.withExpectedSize(spoolMemoryBytes, received.size() * 4 / 3 + 2048);
-        try (InputStream message = messageWith(header, received)) {
-            encryptor.encrypt(message, received.size(), out, recipients);
+        SpillBuffer out = SpillBuffer.withExpectedSize(spoolMemoryBytes, message.received().size() * 4 / 3 + 2048);
+        try (InputStream in = message.open()) {
+            encryptor.encrypt(in, message.received().size(), out, recipients);
         }
         return SpillSpool.content(out);
-    }
-
-    private InputStream messageWith(byte[] header, MessageContent received) throws IOException {
-        InputStream original = new CanonicalLineInputStream(received.open());
-        HeaderSection skipped = HeaderSection.read(original, limits.maxHeaderBytes());
-        return new SequenceInputStream(Collections.enumeration(List.of(new ByteArrayInputStream(header),
-                new ByteArrayInputStream(skipped.bodyPrefix()), original)));
     }
 }
