@@ -58,6 +58,32 @@ public final class MimeParts {
         return new Entity(header, start, bodyStart, end);
     }
 
+    /**
+     * The entity's body with its Content-Transfer-Encoding (RFC 2045 §6) undone, or null for the identity
+     * encodings (7bit, 8bit, binary), whose body can be read in place.
+     */
+    public byte[] transferDecoded(Entity entity) throws IOException {
+        int length = entity.end() - entity.bodyStart();
+        switch (entity.transferEncoding()) {
+            case "base64" -> {
+                try {
+                    java.nio.ByteBuffer decoded = java.util.Base64.getMimeDecoder()
+                            .decode(java.nio.ByteBuffer.wrap(data, entity.bodyStart(), length));
+                    return java.util.Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("invalid base64", e);
+                }
+            }
+            case "quoted-printable" -> {
+                return new org.apache.james.mime4j.codec.QuotedPrintableInputStream(
+                        new java.io.ByteArrayInputStream(data, entity.bodyStart(), length)).readAllBytes();
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
     /** The whole message as an entity. */
     public Entity message() throws IOException {
         return entity(0, length);

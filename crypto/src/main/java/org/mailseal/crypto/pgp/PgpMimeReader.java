@@ -2,10 +2,8 @@ package org.mailseal.crypto.pgp;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
 import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.MessageDecryptor;
@@ -31,7 +29,7 @@ public final class PgpMimeReader {
      */
     static Base64Text.Decoded encryptedPayload(MimeParts mime, MimeParts.Entity outer) throws IOException {
         MimeParts.Entity part = encryptedPart(mime, outer);
-        byte[] decoded = decodedBody(mime, part);
+        byte[] decoded = mime.transferDecoded(part);
         return decoded == null
                 ? ArmorReader.decode(mime.data(), part.bodyStart(), part.end())
                 : ArmorReader.decode(decoded, 0, decoded.length);
@@ -47,23 +45,5 @@ public final class PgpMimeReader {
             }
         }
         throw new IOException("PGP/MIME message without an encrypted part");
-    }
-
-    /** The part's body with its Content-Transfer-Encoding undone (armor is normally 7bit already). */
-    static byte[] decodedBody(MimeParts mime, MimeParts.Entity part) throws IOException {
-        int length = part.end() - part.bodyStart();
-        return switch (part.transferEncoding()) {
-            case "base64" -> {
-                try {
-                    var decoded = Base64.getMimeDecoder().decode(java.nio.ByteBuffer.wrap(mime.data(), part.bodyStart(), length));
-                    yield java.util.Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
-                } catch (IllegalArgumentException e) {
-                    throw new IOException("invalid base64", e);
-                }
-            }
-            case "quoted-printable" -> new QuotedPrintableInputStream(
-                    new ByteArrayInputStream(mime.data(), part.bodyStart(), length)).readAllBytes();
-            default -> null; // identity: read in place
-        };
     }
 }

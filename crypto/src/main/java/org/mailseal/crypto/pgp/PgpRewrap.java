@@ -36,7 +36,7 @@ public final class PgpRewrap {
                                       List<RecipientKey.Pgp> recipients, OutputStream out)
             throws IOException, RewrapException {
         MimeParts.Entity part = PgpMimeReader.encryptedPart(mime, outer);
-        if (PgpMimeReader.decodedBody(mime, part) != null) {
+        if (mime.transferDecoded(part) != null) {
             throw new RewrapException("re-wrapping needs the armored part in 7bit, not " + part.transferEncoding());
         }
         byte[] data = mime.data();

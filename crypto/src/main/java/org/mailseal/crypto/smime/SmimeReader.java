@@ -1,10 +1,8 @@
 package org.mailseal.crypto.smime;
 
 import java.io.ByteArrayInputStream;
-import java.nio.ByteBuffer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Base64;
 import java.util.Collection;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1SequenceParser;
@@ -42,7 +40,7 @@ public final class SmimeReader {
                                                   Collection<? extends UnlockedKey> keys, CryptoLimits limits,
                                                   DecryptionOptions options, SpillBuffer plaintext)
             throws IOException, DecryptionFailedException {
-        byte[] der = derBody(mime.data(), outer);
+        byte[] der = derBody(mime, outer);
         try {
             ASN1ObjectIdentifier type = contentType(der);
             if (CMSObjectIdentifiers.authEnvelopedData.equals(type)) {
@@ -64,17 +62,9 @@ public final class SmimeReader {
     }
 
     /** The DER (or BER) bytes of the body, with the Content-Transfer-Encoding (normally base64) undone. */
-    public static byte[] derBody(byte[] data, MimeParts.Entity entity) throws IOException {
-        int length = entity.end() - entity.bodyStart();
-        if (!entity.transferEncoding().equals("base64")) {
-            return java.util.Arrays.copyOfRange(data, entity.bodyStart(), entity.end());
-        }
-        try {
-            ByteBuffer decoded = Base64.getMimeDecoder().decode(ByteBuffer.wrap(data, entity.bodyStart(), length));
-            return java.util.Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
-        } catch (IllegalArgumentException e) {
-            throw new IOException("invalid base64", e);
-        }
+    public static byte[] derBody(MimeParts mime, MimeParts.Entity entity) throws IOException {
+        byte[] decoded = mime.transferDecoded(entity);
+        return decoded != null ? decoded : java.util.Arrays.copyOfRange(mime.data(), entity.bodyStart(), entity.end());
     }
 
     /** The ContentInfo's content type. */

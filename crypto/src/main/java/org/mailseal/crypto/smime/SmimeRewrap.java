@@ -44,7 +44,7 @@ public final class SmimeRewrap {
     public static RewrapResult rewrap(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,
                                       List<RecipientKey.Smime> recipients, OutputStream out)
             throws IOException, RewrapException {
-        byte[] der = SmimeReader.derBody(mime.data(), outer);
+        byte[] der = SmimeReader.derBody(mime, outer);
         ContentInfo info;
         try {
             info = ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
