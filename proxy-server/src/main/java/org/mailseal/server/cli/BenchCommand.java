@@ -9,15 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code mailseal bench ...}: load drivers. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Load drivers.",
         subcommands = {BenchCommand.Smtp.class})
-final class BenchCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: smtp");
-    }
-
+final class BenchCommand {
     @Command(name = "smtp", mixinStandardHelpOptions = true,
             description = {"Send the same load straight to a sink MTA and through mailseal (encrypting to one cv25519",
                 "key) in one run; report messages/s, p50/p99 and the latency mailseal adds, then hold idle sessions.",

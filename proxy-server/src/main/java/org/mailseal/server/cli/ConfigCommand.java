@@ -10,15 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code mailseal config check}: validate without starting anything. */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Work with configuration files.",
         subcommands = {ConfigCommand.Check.class})
-final class ConfigCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: check");
-    }
-
+final class ConfigCommand {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Validate a configuration (keys, ports, certificate files) without starting anything.")
     static final class Check implements Callable<Integer> {

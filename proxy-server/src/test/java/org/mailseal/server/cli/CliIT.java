@@ -97,6 +97,11 @@ class CliIT {
     @Test
     void usageErrorsExitTwo() throws Exception {
         assertThat(Cli.run("encrypt", "--no-such-option").exitCode()).isEqualTo(2);
+        for (String group : new String[] {"keys", "config", "bench"}) {
+            Cli.Result bare = Cli.run(group);
+            assertThat(bare.exitCode()).as(group).isEqualTo(2);
+            assertThat(bare.stderr()).startsWith("mailseal: Missing required subcommand");
+        }
         assertThat(Cli.run("keys", "generate", "--home", home).exitCode()).isEqualTo(2);
         Cli.Result badType = Cli.run("keys", "generate", "--home", home, "--email", "x@example.org", "--password", "p",
                 "--type", "rot13");
