@@ -5,17 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import jakarta.mail.internet.MimeMessage;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -27,10 +20,7 @@ import org.junit.jupiter.api.Test;
 /** The session and the upstream client over real sockets, with GreenMail as the MTA. */
 class GreenMailRelayTest {
     private final GreenMail mta = new GreenMail(new ServerSetup(0, "127.0.0.1", "smtp").dynamicPort());
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    private Channel listener;
-
-    private final MessageFilter passThrough = new PassThroughFilter();
+    private RelayUnderTest relay;
 
     @BeforeEach
     void start() throws Exception {
@@ -40,14 +30,12 @@ class GreenMailRelayTest {
                 .withPlaintextAuth(true);
         SmtpSessionConfig config = SmtpSessionConfig.defaults(SmtpSessionConfig.Role.SUBMISSION, "mailseal.test", Set.of())
                 .withAuthWithoutTls(true);
-        listener = SmtpListener.bind(group, group, NioServerSocketChannel.class, new InetSocketAddress("127.0.0.1", 0),
-                config, SmtpClient.connector(upstream, NioSocketChannel.class), passThrough, InMemorySpool::new);
+        relay = new RelayUnderTest(config, upstream);
     }
 
     @AfterEach
     void stop() throws Exception {
-        listener.close().sync();
-        group.shutdownGracefully().sync();
+        relay.close();
         mta.stop();
     }
 
@@ -84,14 +72,10 @@ class GreenMailRelayTest {
         return reply.toString();
     }
 
-    private int port() {
-        return ((InetSocketAddress) listener.localAddress()).getPort();
-    }
-
     @Test
     void aSubmissionIsRelayedWithAuthAndDotsIntact() throws Exception {
         String plain = Base64.getEncoder().encodeToString("\0alice@example.org\0alice-pw".getBytes(StandardCharsets.UTF_8));
-        String transcript = converse(port(), "EHLO client.test\r\n", "AUTH PLAIN " + plain + "\r\n",
+        String transcript = converse(relay.port(), "EHLO client.test\r\n", "AUTH PLAIN " + plain + "\r\n",
                 "MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.org>\r\nRCPT TO:<carol@example.org>\r\nDATA\r\n",
                 "Subject: relayed\r\nFrom: alice@example.org\r\nTo: bob@example.org\r\n\r\n..a line with a dot\r\n"
                         + "body\n.\nnot the end\r\n.\r\n",
@@ -109,7 +93,7 @@ class GreenMailRelayTest {
     @Test
     void wrongCredentialsAreRefusedByTheUpstream() throws Exception {
         String plain = Base64.getEncoder().encodeToString("\0alice@example.org\0wrong".getBytes(StandardCharsets.UTF_8));
-        String transcript = converse(port(), "EHLO client.test\r\n", "AUTH PLAIN " + plain + "\r\n",
+        String transcript = converse(relay.port(), "EHLO client.test\r\n", "AUTH PLAIN " + plain + "\r\n",
                 "MAIL FROM:<alice@example.org>\r\n");
         assertThat(transcript).contains("535 5.7.8").contains("530 5.7.0");
     }
@@ -117,7 +101,7 @@ class GreenMailRelayTest {
     @Test
     void anUnreachableUpstreamGives421() throws Exception {
         mta.stop();
-        String transcript = converse(port());
+        String transcript = converse(relay.port());
         assertThat(transcript).startsWith("421 4.4.1");
     }
 }

@@ -2,16 +2,9 @@ package org.mailseal.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,11 +17,8 @@ import org.junit.jupiter.api.Test;
  * its retry delivers the message exactly once.
  */
 class UpstreamFailureTest {
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    private Channel listener;
+    private RelayUnderTest relay;
     private ScriptedMta mta;
-
-    private final MessageFilter passThrough = new PassThroughFilter();
 
     private void start(ScriptedMta.Behaviour... behaviours) throws Exception {
         mta = new ScriptedMta(behaviours);
@@ -36,20 +26,18 @@ class UpstreamFailureTest {
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(700));
         SmtpSessionConfig config = SmtpSessionConfig.defaults(SmtpSessionConfig.Role.INBOUND_SMTP, "mx.test",
                 Set.of("example.org"));
-        listener = SmtpListener.bind(group, group, NioServerSocketChannel.class, new InetSocketAddress("127.0.0.1", 0),
-                config, SmtpClient.connector(upstream, NioSocketChannel.class), passThrough, InMemorySpool::new);
+        relay = new RelayUnderTest(config, upstream);
     }
 
     @AfterEach
     void stop() throws Exception {
-        listener.close().sync();
-        group.shutdownGracefully().sync();
+        relay.close();
         mta.close();
     }
 
     /** Sends one message as a client with a retry queue would, and returns the reply to the final dot. */
     private String send() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", ((InetSocketAddress) listener.localAddress()).getPort())) {
+        try (Socket socket = new Socket("127.0.0.1", relay.port())) {
             socket.setSoTimeout(20_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = socket.getOutputStream();
