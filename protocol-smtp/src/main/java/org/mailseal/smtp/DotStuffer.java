@@ -16,27 +16,37 @@ public final class DotStuffer {
     private boolean atLineStart = true;
     private boolean afterCr;
 
-    /** Stuffs one chunk of content; the input is not released. */
-    public ByteBuf stuff(ByteBuf content, ByteBufAllocator allocator) {
-        ByteBuf out = allocator.buffer(content.readableBytes() + content.readableBytes() / 64 + 8);
-        int end = content.writerIndex();
-        for (int i = content.readerIndex(); i < end; i++) {
-            byte b = content.getByte(i);
+    /**
+     * Stuffs {@code length} bytes of content from {@code chunk}. Runs of bytes that need nothing are copied in one
+     * piece; only line ends and line-initial dots are looked at one by one.
+     */
+    public ByteBuf stuff(byte[] chunk, int offset, int length, ByteBufAllocator allocator) {
+        ByteBuf out = allocator.buffer(length + length / 64 + 8);
+        int end = offset + length;
+        int copied = offset; // chunk[copied, i) is still to be written
+        for (int i = offset; i < end; i++) {
+            byte b = chunk[i];
+            if (!afterCr && !atLineStart && b != LF) {
+                afterCr = b == CR; // the common case: nothing to add before this byte
+                continue;
+            }
             if (afterCr && b != LF) {
-                out.writeByte(LF); // a bare CR: finish it as CRLF
+                out.writeBytes(chunk, copied, i - copied).writeByte(LF); // a bare CR: finish it as CRLF
+                copied = i;
                 atLineStart = true;
             }
             if (b == LF && !afterCr) {
-                out.writeByte(CR); // a bare LF: give it its CR
+                out.writeBytes(chunk, copied, i - copied).writeByte(CR); // a bare LF: give it its CR
+                copied = i;
             }
             if (atLineStart && b == '.') {
-                out.writeByte('.');
+                out.writeBytes(chunk, copied, i - copied).writeByte('.');
+                copied = i;
             }
-            out.writeByte(b);
             afterCr = b == CR;
             atLineStart = b == LF;
         }
-        return out;
+        return out.writeBytes(chunk, copied, end - copied);
     }
 
     /** The terminating sequence: CRLF "." CRLF, or just "." CRLF when the content already ended its last line. */

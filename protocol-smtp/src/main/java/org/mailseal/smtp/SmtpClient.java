@@ -361,10 +361,7 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
                         });
                         return;
                     }
-                    ByteBuf raw = channel.alloc().buffer(n).writeBytes(chunk, 0, n);
-                    ByteBuf stuffed = stuffer.stuff(raw, channel.alloc());
-                    raw.release();
-                    ChannelFuture write = channel.writeAndFlush(stuffed);
+                    ChannelFuture write = channel.writeAndFlush(stuffer.stuff(chunk, 0, n, channel.alloc()));
                     if (!channel.isWritable()) {
                         write.addListener(f -> {
                             if (f.isSuccess()) {

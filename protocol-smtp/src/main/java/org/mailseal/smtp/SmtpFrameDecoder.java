@@ -18,7 +18,8 @@ import java.nio.charset.StandardCharsets;
  * which it may do at once, inside its handling of the frame, or later. Until then bytes stay buffered, so a
  * command pipelined behind DATA, STARTTLS or AUTH is never read with the wrong framing, and bytes pipelined behind
  * STARTTLS can be thrown away ({@link #discardBuffered()}). The channel must run with auto-read off; the decoder
- * reads when it needs bytes.
+ * reads when it needs bytes, and flushes the channel first: replies written while a pipelined batch is worked
+ * through go out together once the batch is used up (RFC 2920 §3.1), so the handler writes without flushing.
  */
 public final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
     private enum Want { NOTHING, LINE, DATA }
@@ -135,6 +136,7 @@ public final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
             decoding = false;
         }
         if (want != Want.NOTHING && !ctx.isRemoved()) {
+            ctx.flush(); // about to wait for the client: what was answered so far goes out now
             ctx.read(); // more bytes are needed
         }
     }

@@ -272,6 +272,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void startTls() {
         SslHandler tls = config.tls().newHandler(ctx.alloc());
         reply(SmtpReply.of(220, "2.0.0", "Ready to start TLS"));
+        ctx.flush(); // in the clear, before the handshake
         decoder.discardBuffered();
         ctx.pipeline().addFirst("tls", tls);
         tlsActive = true;
@@ -502,8 +503,9 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         nextCommand();
     }
 
+    /** Writes a reply; the decoder flushes when it next waits for the client (pipelined replies go out together). */
     private void reply(SmtpReply reply) {
-        ctx.writeAndFlush(reply.encode(ctx.alloc()));
+        ctx.write(reply.encode(ctx.alloc()));
     }
 
     private void nextCommand() {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,11 +13,10 @@ class DotStufferTest {
         DotStuffer stuffer = new DotStuffer();
         StringBuilder out = new StringBuilder();
         for (String chunk : chunks) {
-            ByteBuf in = Unpooled.copiedBuffer(chunk, StandardCharsets.ISO_8859_1);
-            ByteBuf stuffed = stuffer.stuff(in, ByteBufAllocator.DEFAULT);
+            byte[] padded = ("xx" + chunk + "yy").getBytes(StandardCharsets.ISO_8859_1); // offsets are honoured
+            ByteBuf stuffed = stuffer.stuff(padded, 2, padded.length - 4, ByteBufAllocator.DEFAULT);
             out.append(stuffed.toString(StandardCharsets.ISO_8859_1));
             stuffed.release();
-            in.release();
         }
         ByteBuf end = stuffer.end(ByteBufAllocator.DEFAULT);
         out.append(end.toString(StandardCharsets.ISO_8859_1));
@@ -32,6 +30,19 @@ class DotStufferTest {
         assertThat(stuff(".", "a\r", "\n.", "\r\n")).isEqualTo("..a\r\n..\r\n.\r\n");
         assertThat(stuff("no final line end")).isEqualTo("no final line end\r\n.\r\n");
         assertThat(stuff("")).isEqualTo(".\r\n");
+    }
+
+    @Test
+    void bareLineEndsBecomeCrlfAndTheResultDoesNotDependOnHowTheContentIsCut() {
+        String content = "ab\r\n.cd\r\n..\n.\rx\r\r\n.\n\nplain text line\r\n.";
+        String expected = "ab\r\n..cd\r\n...\r\n..\r\nx\r\n\r\n..\r\n\r\nplain text line\r\n..\r\n.\r\n";
+        assertThat(stuff(content)).isEqualTo(expected);
+        for (int i = 0; i <= content.length(); i++) {
+            for (int j = i; j <= content.length(); j++) {
+                assertThat(stuff(content.substring(0, i), content.substring(i, j), content.substring(j)))
+                        .as("cut at %d and %d", i, j).isEqualTo(expected);
+            }
+        }
     }
 
     /** Whatever the content, the stuffed form holds CRLF.CRLF only at its very end, and no bare CR or LF. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
@@ -14,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -73,6 +76,24 @@ class SmtpSessionTest {
         start(submission());
         send("EHLO client.example\r\n");
         assertThat(send("AUTH PLAIN " + plain("", "alice@example.org", "pw") + "\r\n")).startsWith("235 ");
+    }
+
+    /** RFC 2920 §3.1: replies to a pipelined batch may be held back and sent together once the batch is used up. */
+    @Test
+    void theRepliesToAPipelinedBatchLeaveInOneWrite() {
+        start(submission());
+        AtomicInteger flushes = new AtomicInteger();
+        channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                flushes.incrementAndGet();
+                ctx.flush();
+            }
+        });
+        assertThat(send("NOOP\r\nNOOP\r\nNOOP\r\n")).isEqualTo("250 2.0.0 OK\r\n".repeat(3));
+        assertThat(flushes).hasValue(1);
+        assertThat(send("NOOP\r\n")).isEqualTo("250 2.0.0 OK\r\n"); // a lone command is answered at once
+        assertThat(flushes).hasValue(2);
     }
 
     @Test

@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
         subcommands = {BenchCommand.Smtp.class})
 final class BenchCommand {
     @Command(name = "smtp", mixinStandardHelpOptions = true,
-            description = {"Send the same load straight to a sink MTA and through mailseal (encrypting to one cv25519",
-                "key) in one run; report messages/s, p50/p99 and the latency mailseal adds, then hold idle sessions.",
+            description = {"Send the same load straight to a sink MTA and through mailseal (encrypting to one "
+                + "cv25519 key) in one run, after a warm-up of about ten seconds; report messages/s, p50/p99 and the "
+                + "latency mailseal adds, then hold idle sessions.",
                 "With --target, measure a running deployment instead (no baseline)."})
     static final class Smtp implements Callable<Integer> {
         @Option(names = "--clients", defaultValue = "50", description = "Concurrent connections (default ${DEFAULT-VALUE}).")
@@ -34,8 +35,8 @@ final class BenchCommand {
         @Option(names = "--target", paramLabel = "HOST:PORT", description = "A running mailseal listener to load.")
         String target;
 
-        @Option(names = "--to", defaultValue = "r@bench.test", description = {"Recipient (default ${DEFAULT-VALUE}, which has a",
-            "cv25519 key; another @bench.test address has none, which measures relaying without encryption)."})
+        @Option(names = "--to", defaultValue = "r@bench.test", description = "Recipient (default ${DEFAULT-VALUE}, which has a "
+            + "cv25519 key; another @bench.test address has none, which measures relaying without encryption).")
         String recipient;
 
         @CommandLine.Spec
