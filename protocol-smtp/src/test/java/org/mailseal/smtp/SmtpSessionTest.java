@@ -164,6 +164,15 @@ class SmtpSessionTest {
         assertThat(upstream.calls).noneMatch(c -> c.startsWith("MAIL"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"RCPT TO:<b\r@example.org>", "RCPT TO:<b@example.org>\nX", "RCPT TO:<b\u0000@example.org>"})
+    void controlCharactersInRcptAreRefusedWith501(String command) {
+        authenticated();
+        assertThat(send("MAIL FROM:<alice@example.org>\r\n")).startsWith("250 ");
+        assertThat(send(command + "\r\n")).startsWith("501 ");
+        assertThat(upstream.calls).noneMatch(c -> c.startsWith("RCPT"));
+    }
+
     @Test
     void authFailuresNeverReachTheUpstream() {
         start(submission());
