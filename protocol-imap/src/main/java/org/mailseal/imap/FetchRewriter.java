@@ -1,0 +1,150 @@
+package org.mailseal.imap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.mailseal.imap.message.MessageView;
+
+/**
+ * Turns a client's FETCH into what the upstream is asked, and the upstream's FETCH responses into what the client
+ * gets. The upstream is asked for the client's own items (so that a non-PEEK item sets \Seen there and the server
+ * reports the FLAGS itself, RFC 3501 §6.4.5) plus UID, BODYSTRUCTURE (which tells whether the message is encrypted)
+ * and BODY.PEEK[] (the ciphertext, which never sets \Seen). A plaintext message's response goes back as it came,
+ * without the added items; an encrypted one's content items are answered from the decrypted message.
+ */
+final class FetchRewriter {
+    /** Items whose values come from the message's content. */
+    private static final Set<String> CONTENT = Set.of("BODY", "BODYSTRUCTURE", "ENVELOPE", "RFC822", "RFC822.HEADER",
+            "RFC822.TEXT", "RFC822.SIZE", "BINARY", "BINARY.SIZE");
+
+    private FetchRewriter() {}
+
+    /** The command for the upstream: the client's items, then what the proxy needs. */
+    static String upstreamCommand(String tag, FetchRequest request) {
+        StringBuilder command = new StringBuilder(tag).append(request.uid() ? " UID FETCH " : " FETCH ")
+                .append(request.messageSet()).append(" (");
+        for (FetchRequest.Item item : request.items()) {
+            command.append(item.text()).append(' ');
+        }
+        if (!request.has("UID")) {
+            command.append("UID ");
+        }
+        if (!request.has("BODYSTRUCTURE")) {
+            command.append("BODYSTRUCTURE ");
+        }
+        if (request.items().stream().noneMatch(FetchRequest.Item::wholeMessage)) {
+            command.append("BODY.PEEK[] ");
+        }
+        command.setLength(command.length() - 1);
+        return command.append(')').append(request.modifiers()).append("\r\n").toString();
+    }
+
+    /** Whether an upstream item is one the proxy added and the client did not ask for. */
+    private static boolean added(FetchResponse.Item item, FetchRequest request) {
+        return switch (item.name()) {
+            case "UID" -> !request.uid() && !request.has("UID");
+            case "BODYSTRUCTURE" -> !request.has("BODYSTRUCTURE");
+            case "BODY[]" -> request.items().stream().noneMatch(FetchRequest.Item::wholeMessage);
+            default -> false;
+        };
+    }
+
+    /** A plaintext message's response, as the upstream gave it, without what the proxy added. */
+    static ByteBuf passThrough(FetchResponse response, FetchRequest request, ByteBufAllocator alloc) {
+        ByteBuf out = start(response, alloc);
+        boolean first = true;
+        for (FetchResponse.Item item : response.items()) {
+            if (!added(item, request)) {
+                first = separate(out, first);
+                out.writeBytes(response.unit(), item.start(), item.end() - item.start());
+            }
+        }
+        return end(out);
+    }
+
+    /**
+     * An encrypted message's response: the upstream's items that do not depend on content (UID, FLAGS,
+     * INTERNALDATE, MODSEQ, ...), then each content item the client asked for, from the plaintext.
+     */
+    static ByteBuf decrypted(FetchResponse response, FetchRequest request, MessageView view, ByteBufAllocator alloc) {
+        ByteBuf out = start(response, alloc);
+        boolean first = true;
+        for (FetchResponse.Item item : response.items()) {
+            if (!added(item, request) && !CONTENT.contains(item.base())) {
+                first = separate(out, first);
+                out.writeBytes(response.unit(), item.start(), item.end() - item.start());
+            }
+        }
+        List<String> done = new ArrayList<>();
+        for (FetchRequest.Item item : request.items()) {
+            if (!item.content() || done.contains(item.responseName())) {
+                continue;
+            }
+            done.add(item.responseName());
+            first = separate(out, first);
+            out.writeCharSequence(item.responseName(), StandardCharsets.US_ASCII);
+            out.writeByte(' ');
+            switch (item.name()) {
+                case "RFC822.SIZE" -> out.writeCharSequence(Integer.toString(view.size()), StandardCharsets.US_ASCII);
+                case "ENVELOPE" -> out.writeBytes(view.envelope());
+                case "BODYSTRUCTURE" -> out.writeBytes(view.bodyStructure());
+                case "RFC822" -> literal(out, view.section(""));
+                case "RFC822.HEADER" -> literal(out, view.section("HEADER"));
+                case "RFC822.TEXT" -> literal(out, view.section("TEXT"));
+                case "BINARY.SIZE" -> {
+                    byte[] section = view.section(item.section());
+                    out.writeCharSequence(section == null ? "NIL" : Integer.toString(section.length),
+                            StandardCharsets.US_ASCII);
+                }
+                default -> { // BODY, BODY.PEEK, BINARY, BINARY.PEEK
+                    if (item.section() == null) {
+                        out.writeBytes(view.body());
+                    } else {
+                        literal(out, partial(view.section(item.section()), item.offset(), item.length()));
+                    }
+                }
+            }
+        }
+        return end(out);
+    }
+
+    private static byte[] partial(byte[] section, long offset, long length) {
+        if (section == null || offset < 0) {
+            return section;
+        }
+        if (offset >= section.length) {
+            return new byte[0];
+        }
+        int to = (int) Math.min(section.length, offset + length);
+        return java.util.Arrays.copyOfRange(section, (int) offset, to);
+    }
+
+    private static void literal(ByteBuf out, byte[] value) {
+        if (value == null) {
+            out.writeCharSequence("NIL", StandardCharsets.US_ASCII);
+            return;
+        }
+        out.writeByte('{').writeCharSequence(Integer.toString(value.length), StandardCharsets.US_ASCII);
+        out.writeByte('}').writeByte('\r').writeByte('\n').writeBytes(value);
+    }
+
+    private static ByteBuf start(FetchResponse response, ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(response.unit().readableBytes() + 256);
+        out.writeCharSequence("* " + response.sequence() + " FETCH (", StandardCharsets.US_ASCII);
+        return out;
+    }
+
+    private static boolean separate(ByteBuf out, boolean first) {
+        if (!first) {
+            out.writeByte(' ');
+        }
+        return false;
+    }
+
+    private static ByteBuf end(ByteBuf out) {
+        return out.writeByte(')').writeByte('\r').writeByte('\n');
+    }
+}

@@ -1,0 +1,710 @@
+package org.mailseal.imap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.mailseal.imap.message.MessageView;
+
+/**
+ * One client connection: the IMAP state machine (RFC 3501 §3), the upstream connection, and the ordered output.
+ *
+ * <p>Commands go upstream with the client's own tags. Most are pipelined; those that change what later commands
+ * mean (login, SELECT and the like, IDLE, a FETCH that needs decryption) are finished before the next command is
+ * read. Responses reach the client in the upstream's order: a FETCH response that needs decrypting is a pending
+ * entry in the output queue, and everything after it waits for it (notes/imap.md, "order is sacred").
+ */
+public final class ImapSession extends ChannelInboundHandlerAdapter implements ImapUpstream.Listener {
+    private enum State { CONNECTING, NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT }
+
+    /** Why a command was sent upstream, so that its completion can be acted on. */
+    private enum Kind { PLAIN, LOGIN, SELECT, DESELECT, LOGOUT, IDLE, FETCH }
+
+    private record Outstanding(String tag, Kind kind, FetchRequest fetch, String mailbox) {}
+
+    private final ImapSessionConfig config;
+    private final ImapUpstreamConfig upstreamConfig;
+    private final Class<? extends SocketChannel> upstreamChannel;
+    private final MailboxCrypto crypto;
+    private final DecryptedMessages cache;
+    private final ImapFrameDecoder decoder;
+
+    private ChannelHandlerContext ctx;
+    private ImapUpstream upstream;
+    private State state = State.CONNECTING;
+    private boolean tlsActive;
+    private String user;
+    private char[] password;
+    private MailboxCrypto.MailboxKeys keys;
+    private String mailbox;
+    private long uidValidity;
+    private long pendingUidValidity;
+    private final ArrayDeque<Outstanding> outstanding = new ArrayDeque<>();
+    /** The tag whose completion the next command waits for; null when commands are read freely. */
+    private String blockedOn;
+    private String saslTag;
+    private String idleTag;
+    private final ArrayDeque<CompletableFuture<ByteBuf>> output = new ArrayDeque<>();
+    private ScheduledFuture<?> idleTimer;
+    private boolean readingUpstream;
+
+    public ImapSession(ImapSessionConfig config, ImapUpstreamConfig upstreamConfig,
+                       Class<? extends SocketChannel> upstreamChannel, MailboxCrypto crypto, DecryptedMessages cache,
+                       ImapFrameDecoder decoder) {
+        this.config = config;
+        this.upstreamConfig = upstreamConfig;
+        this.upstreamChannel = upstreamChannel;
+        this.crypto = crypto;
+        this.cache = cache;
+        this.decoder = decoder;
+    }
+
+    // ------------------------------------------------------------------ connection
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        tlsActive = config.implicitTls();
+        decoder.limits(config.maxLiteralBeforeLogin(), (64 << 10) + 4 * config.maxLiteralBeforeLogin(), true);
+        ImapUpstream.connect(upstreamConfig, ctx.channel().eventLoop(), upstreamChannel, this)
+                .whenCompleteAsync((connected, error) -> {
+                    if (error != null) {
+                        // Why stays in mailseal; the client only learns to come back later.
+                        closeWith("* BYE [UNAVAILABLE] Service not available, try again later\r\n");
+                        return;
+                    }
+                    upstream = connected;
+                    if (!ctx.channel().isActive()) {
+                        upstream.close();
+                        return;
+                    }
+                    state = State.NOT_AUTHENTICATED;
+                    emit("* OK [CAPABILITY " + capabilities() + "] " + config.hostname() + " IMAP4rev1 mailseal ready\r\n");
+                    next();
+                }, ctx.executor());
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelIdleTimer();
+        forgetCredentials();
+        if (keys != null) {
+            keys.close();
+            keys = null;
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+        output.forEach(pending -> pending.thenAccept(ByteBuf::release));
+        output.clear();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (upstream != null) {
+            if (ctx.channel().isWritable()) {
+                upstream.resume();
+            } else {
+                upstream.pause(); // the client is slow: stop reading from the upstream (backpressure)
+            }
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close(); // TLS failures, resets: nothing useful to say
+    }
+
+    @Override
+    public void upstreamClosed() {
+        if (state != State.LOGOUT && ctx.channel().isActive()) {
+            closeWith("* BYE [UNAVAILABLE] Upstream connection lost\r\n");
+        }
+    }
+
+    // ------------------------------------------------------------------ client input
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ImapFrame frame)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        cancelIdleTimer();
+        if (frame instanceof ImapFrame.Unit unit) {
+            try {
+                if (saslTag != null) {
+                    saslResponse(unit.raw());
+                } else if (idleTag != null) {
+                    idleDone(unit.raw());
+                } else {
+                    command(unit);
+                }
+            } catch (ImapSyntaxException e) {
+                bad(unit.tag(), "Invalid arguments");
+            } finally {
+                unit.raw().release();
+            }
+        } else if (frame instanceof ImapFrame.LiteralTooBig tooBig) {
+            if (tooBig.synchronizing()) {
+                reply(tooBig.tag(), "NO [TOOBIG] Literal too big");
+                next();
+            } else {
+                // The literal is on its way regardless and the stream can no longer be trusted (RFC 7888 §4).
+                reply(tooBig.tag(), "BAD [TOOBIG] Literal too big");
+                closeWith("* BYE Too much data\r\n");
+            }
+        } else if (frame instanceof ImapFrame.LineTooLong) {
+            bad(frame.tag(), "Line too long");
+        } else {
+            bad(frame.tag(), "Lines end with CRLF");
+        }
+    }
+
+    private void command(ImapFrame.Unit unit) {
+        String tag = unit.tag();
+        if (tag.equals("*")) {
+            bad("*", "Invalid tag");
+            return;
+        }
+        ByteBuf raw = unit.raw();
+        ImapReader in = new ImapReader(raw);
+        in.word("");
+        in.space();
+        String name = in.atom().toUpperCase(Locale.ROOT);
+        boolean uid = name.equals("UID");
+        if (uid) {
+            in.space();
+            name = "UID " + in.atom().toUpperCase(Locale.ROOT);
+        }
+        if (!UnitCheck.clean(raw, name.equals("APPEND"))) {
+            bad(tag, "CR, LF or NUL where none may be");
+            return;
+        }
+        switch (name) {
+            case "CAPABILITY" -> {
+                emit("* CAPABILITY " + capabilities() + "\r\n");
+                reply(tag, "OK Capability completed");
+                next();
+            }
+            case "NOOP" -> {
+                if (state == State.NOT_AUTHENTICATED) {
+                    reply(tag, "OK NOOP completed");
+                    next();
+                } else {
+                    relay(tag, raw, Kind.PLAIN, null, false);
+                }
+            }
+            case "LOGOUT" -> {
+                if (state == State.NOT_AUTHENTICATED) {
+                    emit("* BYE Logging out\r\n");
+                    reply(tag, "OK Logout completed");
+                    state = State.LOGOUT;
+                    flushThenClose();
+                } else {
+                    relay(tag, raw, Kind.LOGOUT, null, true);
+                }
+            }
+            case "STARTTLS" -> startTls(tag);
+            case "LOGIN" -> {
+                in.space();
+                String login = new String(in.astring(), StandardCharsets.UTF_8);
+                in.space();
+                byte[] secret = in.astring();
+                in.expectEnd();
+                login(tag, login, secret);
+            }
+            case "AUTHENTICATE" -> authenticate(tag, in);
+            default -> authenticatedCommand(tag, name, in, raw);
+        }
+    }
+
+    private void authenticatedCommand(String tag, String name, ImapReader in, ByteBuf raw) {
+        if (state != State.AUTHENTICATED && state != State.SELECTED) {
+            bad(tag, state == State.NOT_AUTHENTICATED ? "Log in first" : "Command not valid now");
+            return;
+        }
+        switch (name) {
+            case "SELECT", "EXAMINE" -> {
+                in.space();
+                String box = new String(in.astring(), StandardCharsets.UTF_8);
+                pendingUidValidity = 0;
+                relay(tag, raw, Kind.SELECT, null, true, box);
+            }
+            case "CLOSE", "UNSELECT" -> relay(tag, raw, Kind.DESELECT, null, true);
+            case "IDLE" -> {
+                idleTag = tag;
+                relay(tag, raw, Kind.IDLE, null, true);
+                decoder.request(); // the client's DONE is read while the upstream reports
+            }
+            case "FETCH", "UID FETCH" -> {
+                if (state != State.SELECTED) {
+                    bad(tag, "No mailbox selected");
+                    return;
+                }
+                in.space();
+                FetchRequest request = FetchRequest.parse(in, name.startsWith("UID"));
+                if (!request.needsContent()) {
+                    relay(tag, raw, Kind.PLAIN, null, false);
+                    return;
+                }
+                send(tag, Unpooled.copiedBuffer(FetchRewriter.upstreamCommand(tag, request), StandardCharsets.ISO_8859_1),
+                        Kind.FETCH, request, true, null);
+            }
+            case "STARTTLS", "LOGIN", "AUTHENTICATE" -> bad(tag, "Already authenticated");
+            default -> relay(tag, raw, Kind.PLAIN, null, false);
+        }
+    }
+
+    private void relay(String tag, ByteBuf raw, Kind kind, FetchRequest fetch, boolean block) {
+        relay(tag, raw, kind, fetch, block, null);
+    }
+
+    private void relay(String tag, ByteBuf raw, Kind kind, FetchRequest fetch, boolean block, String box) {
+        send(tag, raw.retainedDuplicate(), kind, fetch, block, box);
+    }
+
+    private void send(String tag, ByteBuf command, Kind kind, FetchRequest fetch, boolean block, String box) {
+        outstanding.add(new Outstanding(tag, kind, fetch, box));
+        upstream.send(command);
+        if (block) {
+            blockedOn = tag;
+        } else {
+            next();
+        }
+    }
+
+    // ------------------------------------------------------------------ TLS and login
+
+    private void startTls(String tag) {
+        if (config.tls() == null || tlsActive) {
+            bad(tag, tlsActive ? "TLS already active" : "STARTTLS not available");
+            return;
+        }
+        if (state != State.NOT_AUTHENTICATED) {
+            bad(tag, "Already authenticated");
+            return;
+        }
+        reply(tag, "OK Begin TLS negotiation now");
+        ctx.flush(); // in the clear, before the handshake
+        decoder.discardBuffered(); // RFC 3501 §6.2.1: what was pipelined behind STARTTLS never runs
+        SslHandler tls = config.tls().newHandler(ctx.alloc());
+        ctx.pipeline().addFirst("tls", tls);
+        tlsActive = true;
+        tls.handshakeFuture().addListener(handshake -> {
+            if (handshake.isSuccess()) {
+                next();
+            } else {
+                ctx.close();
+            }
+        });
+    }
+
+    private boolean loginAllowed() {
+        return tlsActive || config.loginWithoutTls();
+    }
+
+    private void login(String tag, String login, byte[] secret) {
+        if (state != State.NOT_AUTHENTICATED) {
+            bad(tag, "Already authenticated");
+            return;
+        }
+        if (!loginAllowed()) {
+            reply(tag, "NO [PRIVACYREQUIRED] Use STARTTLS first");
+            next();
+            return;
+        }
+        if (!upstream.tlsActive() && !upstreamConfig.allowPlaintextLogin()) {
+            // DESIGN.md invariant 5: no credentials over an unencrypted upstream link unless configured.
+            reply(tag, "NO [UNAVAILABLE] Login is not possible now");
+            next();
+            return;
+        }
+        user = login;
+        password = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(secret)).array();
+        ByteBuf command = Unpooled.buffer(64 + secret.length + login.length());
+        command.writeCharSequence(tag + " LOGIN ", StandardCharsets.US_ASCII);
+        ImapSyntax.writeString(command, login);
+        command.writeByte(' ');
+        ImapSyntax.writeString(command, secret);
+        command.writeByte('\r').writeByte('\n');
+        Arrays.fill(secret, (byte) 0);
+        send(tag, command, Kind.LOGIN, null, true, null);
+    }
+
+    private void authenticate(String tag, ImapReader in) {
+        in.space();
+        String mechanism = in.atom().toUpperCase(Locale.ROOT);
+        if (!mechanism.equals("PLAIN")) {
+            // Only a mechanism that reveals the password can unlock the user's key (notes/imap.md 11).
+            reply(tag, "NO Unsupported authentication mechanism");
+            next();
+            return;
+        }
+        if (in.accept(' ')) {
+            String initial = in.word("");
+            in.expectEnd();
+            plain(tag, initial);
+            return;
+        }
+        in.expectEnd();
+        saslTag = tag;
+        emit("+ \r\n");
+        next();
+    }
+
+    private void saslResponse(ByteBuf raw) {
+        String tag = saslTag;
+        saslTag = null;
+        String line = ImapUpstream.firstLine(raw);
+        if (line.equals("*")) {
+            reply(tag, "BAD Authentication cancelled");
+            next();
+            return;
+        }
+        plain(tag, line);
+    }
+
+    /** RFC 4616: [authzid] NUL authcid NUL passwd; a foreign authzid is refused. */
+    private void plain(String tag, String base64) {
+        byte[] decoded;
+        try {
+            decoded = Base64.getDecoder().decode(base64.equals("=") ? "" : base64);
+        } catch (IllegalArgumentException e) {
+            reply(tag, "BAD Invalid base64");
+            next();
+            return;
+        }
+        int first = indexOf(decoded, 0);
+        int second = first < 0 ? -1 : indexOf(decoded, first + 1);
+        if (second < 0) {
+            reply(tag, "BAD Invalid PLAIN response");
+            next();
+            return;
+        }
+        String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
+        String authcid = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
+        byte[] secret = Arrays.copyOfRange(decoded, second + 1, decoded.length);
+        Arrays.fill(decoded, (byte) 0);
+        if (!authzid.isEmpty() && !authzid.equals(authcid)) {
+            reply(tag, "NO [AUTHORIZATIONFAILED] Acting as another user is not allowed");
+            next();
+            return;
+        }
+        login(tag, authcid, secret);
+    }
+
+    private static int indexOf(byte[] bytes, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void loggedIn(String tag, String line) {
+        state = State.AUTHENTICATED;
+        decoder.limits(config.maxMessageBytes(), config.maxMessageBytes() + (64 << 10), true);
+        java.util.Set<String> learnt = ImapUpstream.capabilityCode(line);
+        CompletionStage<Void> capabilities = learnt.isEmpty() ? upstream.refreshCapabilities()
+                : CompletableFuture.runAsync(() -> upstream.capabilities(learnt), ctx.executor());
+        char[] secret = password;
+        password = null;
+        CompletableFuture<ByteBuf> done = new CompletableFuture<>();
+        output.add(done);
+        capabilities.thenCompose(ignored -> crypto.unlock(user, secret))
+                .whenCompleteAsync((unlocked, error) -> {
+                    Arrays.fill(secret, '\0');
+                    if (error != null || !ctx.channel().isActive()) {
+                        done.complete(Unpooled.copiedBuffer("* BYE [UNAVAILABLE] Try again later\r\n",
+                                StandardCharsets.US_ASCII));
+                        drain();
+                        ctx.close();
+                        return;
+                    }
+                    keys = unlocked;
+                    done.complete(Unpooled.copiedBuffer(tag + " OK [CAPABILITY " + capabilities() + "] Logged in\r\n",
+                            StandardCharsets.US_ASCII));
+                    drain();
+                    unblock(tag);
+                }, ctx.executor());
+    }
+
+    private void forgetCredentials() {
+        if (password != null) {
+            Arrays.fill(password, '\0');
+            password = null;
+        }
+    }
+
+    private String capabilities() {
+        return state == State.AUTHENTICATED || state == State.SELECTED ? Capabilities.afterLogin(upstream.capabilities())
+                : Capabilities.beforeLogin(config.tls() != null && !tlsActive, loginAllowed());
+    }
+
+    private void idleDone(ByteBuf raw) {
+        if (!ImapUpstream.firstLine(raw).equalsIgnoreCase("DONE")) {
+            bad("*", "Expected DONE");
+            decoder.request();
+            return;
+        }
+        upstream.send(Unpooled.copiedBuffer("DONE\r\n", StandardCharsets.US_ASCII));
+        idleTag = null; // the next command waits for IDLE's completion (blockedOn)
+    }
+
+    // ------------------------------------------------------------------ upstream responses
+
+    @Override
+    public void upstreamReadComplete() {
+        readingUpstream = false;
+        ctx.flush();
+    }
+
+    @Override
+    public void upstreamUnit(ByteBuf unit) {
+        readingUpstream = true;
+        byte first = unit.getByte(unit.readerIndex());
+        if (first == '+') {
+            if (idleTag != null) {
+                emit(unit); // "+ idling"
+            } else {
+                unit.release();
+            }
+            return;
+        }
+        if (first == '*') {
+            untagged(unit);
+            return;
+        }
+        String line = ImapUpstream.firstLine(unit);
+        int space = line.indexOf(' ');
+        String tag = space < 0 ? line : line.substring(0, space);
+        Outstanding done = null;
+        for (Outstanding candidate : outstanding) {
+            if (candidate.tag().equals(tag)) {
+                done = candidate;
+                break;
+            }
+        }
+        if (done == null) {
+            unit.release(); // not a command of the client's (the proxy's own LOGOUT, say)
+            return;
+        }
+        outstanding.remove(done);
+        boolean ok = line.regionMatches(true, space + 1, "OK", 0, 2);
+        switch (done.kind()) {
+            case LOGIN -> {
+                if (ok) {
+                    unit.release();
+                    loggedIn(tag, line);
+                    return;
+                }
+                forgetCredentials();
+                user = null;
+            }
+            case SELECT -> {
+                state = ok ? State.SELECTED : State.AUTHENTICATED; // RFC 3501 §6.3.1: a failed SELECT deselects
+                mailbox = ok ? done.mailbox() : null;
+                uidValidity = ok ? pendingUidValidity : 0;
+            }
+            case DESELECT -> {
+                if (ok) {
+                    state = State.AUTHENTICATED;
+                    mailbox = null;
+                }
+            }
+            case LOGOUT -> state = State.LOGOUT;
+            case IDLE -> idleTag = null;
+            default -> { }
+        }
+        emit(unit);
+        if (done.kind() == Kind.LOGOUT) {
+            flushThenClose();
+            return;
+        }
+        unblock(tag);
+    }
+
+    private void unblock(String tag) {
+        if (tag.equals(blockedOn)) {
+            blockedOn = null;
+            next();
+        }
+    }
+
+    private void untagged(ByteBuf unit) {
+        String line = ImapUpstream.firstLine(unit);
+        String upper = line.toUpperCase(Locale.ROOT);
+        if (upper.startsWith("* OK [UIDVALIDITY ")) {
+            try {
+                pendingUidValidity = Long.parseLong(upper.substring(18, upper.indexOf(']')).trim());
+            } catch (RuntimeException e) {
+                pendingUidValidity = 0;
+            }
+        }
+        if (upper.startsWith("* CAPABILITY ")) {
+            unit.release();
+            emit("* CAPABILITY " + capabilities() + "\r\n");
+            return;
+        }
+        Outstanding fetch = activeFetch();
+        if (fetch != null && upper.contains(" FETCH ")) {
+            FetchResponse response;
+            try {
+                response = FetchResponse.parse(unit);
+            } catch (ImapSyntaxException e) {
+                response = null;
+            }
+            if (response != null && response.item("BODYSTRUCTURE") != null) {
+                rewrite(response, fetch.fetch());
+                return;
+            }
+        }
+        emit(unit);
+    }
+
+    private Outstanding activeFetch() {
+        for (Outstanding candidate : outstanding) {
+            if (candidate.kind() == Kind.FETCH) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** Answers one FETCH response: as it came for plaintext, from the decrypted message for ciphertext. */
+    private void rewrite(FetchResponse response, FetchRequest request) {
+        FetchResponse.Item structure = response.item("BODYSTRUCTURE");
+        FetchResponse.Item uidItem = response.item("UID");
+        if (!EncryptedStructure.isEncrypted(response.value(structure)) || uidItem == null || keys == null) {
+            emitAndRelease(response, FetchRewriter.passThrough(response, request, ctx.alloc()));
+            return;
+        }
+        long uid = Long.parseLong(response.value(uidItem).toString(StandardCharsets.US_ASCII).trim());
+        DecryptedMessages.Key key = new DecryptedMessages.Key(user, mailbox, uidValidity, uid);
+        MessageView cached = cache.get(key);
+        if (cached != null) {
+            emitAndRelease(response, FetchRewriter.decrypted(response, request, cached, ctx.alloc()));
+            return;
+        }
+        FetchResponse.Item body = response.item("BODY[]");
+        byte[] ciphertext = body == null ? null : response.stringValue(body);
+        if (ciphertext == null) {
+            emitAndRelease(response, FetchRewriter.passThrough(response, request, ctx.alloc()));
+            return;
+        }
+        CompletableFuture<ByteBuf> answer = new CompletableFuture<>();
+        output.add(answer);
+        keys.decrypt(ciphertext)
+                .thenApply(plaintext -> plaintext.map(bytes -> MessageView.parse(bytes, 50, 10_000)))
+                .whenCompleteAsync((view, error) -> {
+                    try {
+                        if (error == null && view.isPresent()) {
+                            cache.put(key, view.get());
+                            answer.complete(FetchRewriter.decrypted(response, request, view.get(), ctx.alloc()));
+                        } else {
+                            // Not ours to open (no key, damaged): the client gets it as stored, and may hold the key.
+                            answer.complete(FetchRewriter.passThrough(response, request, ctx.alloc()));
+                        }
+                    } finally {
+                        response.unit().release();
+                    }
+                    drain();
+                }, ctx.executor());
+    }
+
+    private void emitAndRelease(FetchResponse response, ByteBuf answer) {
+        response.unit().release();
+        emit(answer);
+    }
+
+    // ------------------------------------------------------------------ output, in order
+
+    private void emit(String line) {
+        emit(Unpooled.copiedBuffer(line, StandardCharsets.UTF_8));
+    }
+
+    private void emit(ByteBuf bytes) {
+        output.add(CompletableFuture.completedFuture(bytes));
+        drain();
+    }
+
+    private void reply(String tag, String text) {
+        emit(tag + " " + text + "\r\n");
+    }
+
+    private void bad(String tag, String text) {
+        reply(tag, "BAD " + text);
+        next();
+    }
+
+    /** Writes the finished head of the output queue, in order; what waits for decryption holds back the rest. */
+    private void drain() {
+        boolean wrote = false;
+        while (!output.isEmpty() && output.peek().isDone()) {
+            ByteBuf bytes = output.poll().join();
+            if (ctx.channel().isActive()) {
+                ctx.write(bytes);
+                wrote = true;
+            } else {
+                bytes.release();
+            }
+        }
+        if (wrote && !readingUpstream) {
+            ctx.flush(); // during an upstream read, once at its end (upstreamReadComplete)
+        }
+    }
+
+    /** Reads the next command unless one is still running that later commands depend on. */
+    private void next() {
+        if (blockedOn != null || state == State.LOGOUT || state == State.CONNECTING || !ctx.channel().isActive()) {
+            ctx.flush();
+            return;
+        }
+        armIdleTimer();
+        decoder.request();
+    }
+
+    private void flushThenClose() {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void closeWith(String bye) {
+        state = State.LOGOUT;
+        emit(bye);
+        flushThenClose();
+    }
+
+    private void armIdleTimer() {
+        cancelIdleTimer();
+        idleTimer = ctx.executor().schedule(() -> closeWith("* BYE Autologout; idle for too long\r\n"),
+                config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package org.mailseal.imap;
+
+import io.netty.handler.ssl.SslContext;
+import java.time.Duration;
+
+/**
+ * One IMAP listener's settings.
+ *
+ * @param tls                  server context for STARTTLS and implicit TLS; null: no TLS on this listener
+ * @param implicitTls          TLS from the first byte (port 993, RFC 8314)
+ * @param loginWithoutTls      LOGIN and AUTHENTICATE allowed before TLS (loopback and the demo only); otherwise the
+ *                             greeting says LOGINDISABLED until STARTTLS (RFC 3501 §6.2.3)
+ * @param maxLiteralBeforeLogin the largest literal a client may send before it has logged in
+ * @param maxMessageBytes      the largest literal after login (APPEND) and the largest message fetched upstream
+ * @param idleTimeout          how long a client may stay silent (RFC 3501 §5.4: at least 30 minutes)
+ */
+public record ImapSessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
+                                int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout) {
+    public ImapSessionConfig {
+        if (implicitTls && tls == null) {
+            throw new IllegalArgumentException("implicit TLS needs a TLS context");
+        }
+    }
+
+    public static ImapSessionConfig defaults(String hostname) {
+        return new ImapSessionConfig(hostname, null, false, false, 4096, 64 << 20, Duration.ofMinutes(30));
+    }
+
+    public ImapSessionConfig withTls(SslContext context, boolean implicit) {
+        return new ImapSessionConfig(hostname, context, implicit, loginWithoutTls, maxLiteralBeforeLogin,
+                maxMessageBytes, idleTimeout);
+    }
+
+    public ImapSessionConfig withLoginWithoutTls(boolean allowed) {
+        return new ImapSessionConfig(hostname, tls, implicitTls, allowed, maxLiteralBeforeLogin, maxMessageBytes,
+                idleTimeout);
+    }
+
+    public ImapSessionConfig withIdleTimeout(Duration timeout) {
+        return new ImapSessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin,
+                maxMessageBytes, timeout);
+    }
+}

@@ -1,0 +1,135 @@
+package org.mailseal.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The proxy in front of GreenMail, over real sockets, with stand-in cryptography. */
+class ImapProxyGreenMailTest {
+    static final String PLAIN = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: plain\r\n"
+            + "Message-ID: <plain@example.org>\r\n\r\nNot a secret.\r\n";
+    static final String SECRET = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: the real subject\r\n"
+            + "Message-ID: <secret@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "\r\nThe secret text.\r\n.A line with a leading dot.\r\n";
+
+    private final GreenMail store = new GreenMail(new ServerSetup(0, "127.0.0.1", "imap").dynamicPort());
+    private final FakeCrypto crypto = new FakeCrypto();
+    private EventLoopGroup group;
+    private Channel listener;
+    private int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        store.start();
+        store.setUser("bob@example.org", "bob@example.org", "bob-pw");
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        ImapSessionConfig config = ImapSessionConfig.defaults("imap.example.org").withLoginWithoutTls(true);
+        ImapUpstreamConfig upstream = ImapUpstreamConfig.plain("127.0.0.1", store.getImap().getPort());
+        listener = ImapListener.bind(group, group, NioServerSocketChannel.class, NioSocketChannel.class,
+                new InetSocketAddress("127.0.0.1", 0), config, upstream, crypto,
+                new DecryptedMessages(16 << 20, Duration.ofMinutes(5)), null);
+        port = ((InetSocketAddress) listener.localAddress()).getPort();
+        try (ImapTestClient direct = new ImapTestClient(store.getImap().getPort())) {
+            direct.greeting();
+            direct.command("a", "LOGIN bob@example.org bob-pw");
+            append(direct, PLAIN);
+            append(direct, FakeCrypto.encrypt(SECRET));
+            append(direct, FakeCrypto.encrypt(SECRET).replace("FAKE-CIPHERTEXT", "DAMAGED"));
+        }
+    }
+
+    private static void append(ImapTestClient client, String message) throws IOException {
+        byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
+        client.send("ap APPEND INBOX {" + bytes.length + "}\r\n");
+        assertThat(client.line()).startsWith("+");
+        client.send(bytes);
+        client.send("\r\n");
+        assertThat(client.until("ap")).contains("ap OK");
+    }
+
+    @AfterEach
+    void stop() {
+        listener.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        store.stop();
+    }
+
+    private ImapTestClient loggedIn() throws IOException {
+        ImapTestClient client = new ImapTestClient(port);
+        assertThat(client.greeting()).startsWith("* OK [CAPABILITY IMAP4rev1");
+        assertThat(client.command("l", "LOGIN bob@example.org bob-pw")).contains("l OK [CAPABILITY IMAP4rev1");
+        assertThat(client.command("s", "SELECT INBOX")).contains("* 3 EXISTS").contains("s OK");
+        return client;
+    }
+
+    @Test
+    void anEncryptedMessageReadsAsItsPlaintextAndAPlainOnePassesUnchanged() throws IOException {
+        try (ImapTestClient client = loggedIn(); ImapTestClient direct = new ImapTestClient(store.getImap().getPort())) {
+            String secret = client.command("f", "FETCH 2 (RFC822.SIZE BODY.PEEK[])");
+            assertThat(secret).startsWith("* 2 FETCH (RFC822.SIZE " + SECRET.length() + " BODY[] {" + SECRET.length()
+                    + "}\r\n" + SECRET + ")\r\n");
+            assertThat(secret).doesNotContain("FAKE-CIPHERTEXT").doesNotContain("UID").doesNotContain("BODYSTRUCTURE");
+            assertThat(crypto.lastPassword).isEqualTo("bob-pw");
+
+            direct.greeting();
+            direct.command("l", "LOGIN bob@example.org bob-pw");
+            direct.command("s", "SELECT INBOX");
+            String viaProxy = client.command("g", "FETCH 1 (FLAGS RFC822.SIZE BODY.PEEK[])");
+            String straight = direct.command("g", "FETCH 1 (FLAGS RFC822.SIZE BODY.PEEK[])");
+            assertThat(viaProxy).isEqualTo(straight);
+        }
+    }
+
+    @Test
+    void aMessageThatDoesNotOpenIsPassedThroughAsStored() throws IOException {
+        try (ImapTestClient client = loggedIn()) {
+            String damaged = client.command("f", "FETCH 3 BODY.PEEK[]");
+            assertThat(damaged).contains("DAMAGED").doesNotContain("The secret text");
+        }
+    }
+
+    @Test
+    void headerAndTextSectionsAndPartialFetchesComeFromThePlaintext() throws IOException {
+        try (ImapTestClient client = loggedIn()) {
+            String header = SECRET.substring(0, SECRET.indexOf("\r\n\r\n") + 4);
+            String text = SECRET.substring(header.length());
+            assertThat(client.command("h", "UID FETCH 2 (BODY.PEEK[HEADER] BODY.PEEK[TEXT]<4.6>)"))
+                    .contains("BODY[HEADER] {" + header.length() + "}\r\n" + header)
+                    .contains("BODY[TEXT]<4> {6}\r\n" + text.substring(4, 10))
+                    .contains("UID 2");
+        }
+    }
+
+    @Test
+    void aNonPeekFetchSetsSeenAndReportsTheFlagsAPeekDoesNot() throws IOException {
+        try (ImapTestClient client = loggedIn()) {
+            assertThat(client.command("p", "FETCH 2 (FLAGS BODY.PEEK[TEXT])")).contains("FLAGS ()");
+            assertThat(client.command("q", "FETCH 2 FLAGS")).doesNotContain("\\Seen");
+            assertThat(client.command("r", "FETCH 2 BODY[TEXT]")).contains("\\Seen").contains("The secret text");
+            assertThat(client.command("t", "FETCH 2 FLAGS")).contains("\\Seen");
+        }
+    }
+
+    @Test
+    void theSecondFetchOfAMessageIsServedFromTheCache() throws IOException {
+        try (ImapTestClient client = loggedIn()) {
+            client.command("a", "FETCH 2 BODY.PEEK[]");
+            client.command("b", "FETCH 2 RFC822.SIZE");
+            assertThat(crypto.decryptions).hasValue(1);
+        }
+    }
+}
