@@ -43,6 +43,8 @@ final class DemoCommand implements Callable<Integer> {
                 ports.submission());
         out.printf("  inbound     127.0.0.1:%d  (accepts mail for @%s, encrypts it for the mailbox owner)%n",
                 ports.inbound(), Demo.DOMAIN);
+        out.printf("  imap        127.0.0.1:%d  (STARTTLS, self-signed; LOGIN also without TLS: demo only; reads decrypted)%n",
+                ports.imap());
         out.printf("  mail server 127.0.0.1: SMTP %d, POP3 %d, IMAP %d (GreenMail, what mailseal relays to)%n",
                 ports.upstreamSmtp(), ports.upstreamPop3(), ports.upstreamImap());
         out.println("  users (log in with the full address; the password also protects the user's key):");

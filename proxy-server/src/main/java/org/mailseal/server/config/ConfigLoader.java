@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
+import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.SmtpSessionConfig;
 import org.mailseal.smtp.UpstreamConfig;
@@ -83,12 +84,23 @@ public final class ConfigLoader {
         int maxRecipients = (int) number(limits, "maxRecipients", "limits.maxRecipients", 100, 1, 10_000);
         int spoolMemory = (int) number(limits, "spoolMemoryBytes", "limits.spoolMemoryBytes", 1 << 20, 4096, 1 << 30);
         List<ListenerConfig> listeners = new ArrayList<>();
+        List<ImapListenerConfig> imapListeners = new ArrayList<>();
         JsonNode list = root.path("listeners");
         if (!list.isArray() || list.isEmpty()) {
             problem("listeners: at least one listener is needed");
         } else {
             Set<String> endpoints = new LinkedHashSet<>();
             for (int i = 0; i < list.size(); i++) {
+                if ("imap".equalsIgnoreCase(list.get(i).path("role").asText())) {
+                    ImapListenerConfig imap = imapListener(list.get(i), "listeners[" + i + "]", (int) maxMessage);
+                    if (imap != null) {
+                        if (!endpoints.add(imap.host() + ":" + imap.port())) {
+                            problem("listeners[" + i + "].listen: " + imap.host() + ":" + imap.port() + " is used twice");
+                        }
+                        imapListeners.add(imap);
+                    }
+                    continue;
+                }
                 ListenerConfig listener = listener(list.get(i), "listeners[" + i + "]");
                 if (listener != null) {
                     if (!endpoints.add(listener.host() + ":" + listener.port())) {
@@ -98,7 +110,8 @@ public final class ConfigLoader {
                 }
             }
         }
-        return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners, gateway);
+        return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners, gateway,
+                imapListeners);
     }
 
     private MailsealConfig.GatewayKey gateway(JsonNode node) {
@@ -194,20 +207,8 @@ public final class ConfigLoader {
         String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
         String hostname = node.has("hostname") ? text(node.get("hostname"), where + ".hostname") : "localhost";
         JsonNode tlsNode = node.path("tls");
-        allowOnly(tlsNode, where + ".tls", "certificate", "key", "implicit");
-        SslContext tls = null;
+        SslContext tls = serverTls(tlsNode, where);
         boolean implicit = bool(tlsNode, "implicit", where + ".tls.implicit", false);
-        if (!tlsNode.isMissingNode()) {
-            Path certificate = existingFile(text(tlsNode.path("certificate"), where + ".tls.certificate"), where + ".tls.certificate");
-            Path key = existingFile(text(tlsNode.path("key"), where + ".tls.key"), where + ".tls.key");
-            if (certificate != null && key != null) {
-                try {
-                    tls = SslContextBuilder.forServer(certificate.toFile(), key.toFile()).build();
-                } catch (Exception e) {
-                    problem(where + ".tls: cannot load the certificate and key: " + e.getMessage());
-                }
-            }
-        }
         boolean authWithoutTls = bool(node, "authWithoutTls", where + ".authWithoutTls", false);
         Set<String> localDomains = new LinkedHashSet<>();
         for (JsonNode domain : node.path("localDomains")) {
@@ -226,6 +227,50 @@ public final class ConfigLoader {
         }
         return new ListenerConfig(name, role, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
                 authWithoutTls, localDomains, upstream);
+    }
+
+    private SslContext serverTls(JsonNode tlsNode, String where) {
+        allowOnly(tlsNode, where + ".tls", "certificate", "key", "implicit");
+        if (tlsNode.isMissingNode()) {
+            return null;
+        }
+        Path certificate = existingFile(text(tlsNode.path("certificate"), where + ".tls.certificate"), where + ".tls.certificate");
+        Path key = existingFile(text(tlsNode.path("key"), where + ".tls.key"), where + ".tls.key");
+        if (certificate != null && key != null) {
+            try {
+                return SslContextBuilder.forServer(certificate.toFile(), key.toFile()).build();
+            } catch (Exception e) {
+                problem(where + ".tls: cannot load the certificate and key: " + e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    /** An IMAP listener: the same keys as an SMTP one, without localDomains; its upstream is an IMAP server. */
+    private ImapListenerConfig imapListener(JsonNode node, String where, int maxMessageBytes) {
+        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "upstream");
+        String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
+        String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
+        String hostname = node.has("hostname") ? text(node.get("hostname"), where + ".hostname") : "localhost";
+        SslContext tls = serverTls(node.path("tls"), where);
+        boolean implicit = bool(node.path("tls"), "implicit", where + ".tls.implicit", false);
+        if (implicit && tls == null) {
+            problem(where + ".tls.implicit: implicit TLS needs tls.certificate and tls.key");
+        }
+        boolean loginWithoutTls = bool(node, "authWithoutTls", where + ".authWithoutTls", false);
+        if (node.path("upstream").has("lmtp")) {
+            problem(where + ".upstream.lmtp: an IMAP listener's upstream is an IMAP server");
+        }
+        UpstreamConfig upstream = upstream(node.path("upstream"), where + ".upstream", hostname, false);
+        if (endpoint == null || upstream == null) {
+            return null;
+        }
+        ImapUpstreamConfig imap = new ImapUpstreamConfig(upstream.host(), upstream.port(),
+                ImapUpstreamConfig.TlsMode.valueOf(upstream.tls().name()), upstream.sslContext(),
+                upstream.allowPlaintextAuth(), maxMessageBytes + (1 << 20), upstream.connectTimeout(),
+                upstream.commandTimeout());
+        return new ImapListenerConfig(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
+                loginWithoutTls, imap);
     }
 
     private UpstreamConfig upstream(JsonNode node, String where, String heloName, boolean lmtpListener) {
@@ -412,7 +457,7 @@ public final class ConfigLoader {
             case "inbound", "smtp" -> SmtpSessionConfig.Role.INBOUND_SMTP;
             case "lmtp" -> SmtpSessionConfig.Role.INBOUND_LMTP;
             default -> {
-                problem(where + ": '" + text + "' is not one of submission, inbound, lmtp");
+                problem(where + ": '" + text + "' is not one of submission, inbound, lmtp, imap");
                 yield null;
             }
         };

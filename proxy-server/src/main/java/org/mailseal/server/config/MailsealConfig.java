@@ -13,14 +13,21 @@ import org.mailseal.server.policy.Policy;
  */
 public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                              int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
-                             GatewayKey gateway) {
+                             GatewayKey gateway, List<ImapListenerConfig> imapListeners) {
     public MailsealConfig {
         listeners = List.copyOf(listeners);
+        imapListeners = List.copyOf(imapListeners);
     }
 
     public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                           int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners) {
-        this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, null);
+        this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, null, List.of());
+    }
+
+    /** The same configuration with these IMAP listeners. */
+    public MailsealConfig withImapListeners(List<ImapListenerConfig> imap) {
+        return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
+                listeners, gateway, imap);
     }
 
     /**

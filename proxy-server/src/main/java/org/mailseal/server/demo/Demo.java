@@ -2,6 +2,7 @@ package org.mailseal.server.demo;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
+import io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -9,6 +10,8 @@ import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyAlgorithm;
+import org.mailseal.imap.ImapUpstreamConfig;
+import org.mailseal.server.config.ImapListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.policy.Policy;
@@ -35,9 +38,9 @@ public final class Demo implements AutoCloseable {
             new User("dave@" + DOMAIN, "dave-pw", null));
 
     /** Ports: the upstream's (GreenMail) and mailseal's. */
-    public record Ports(int upstreamSmtp, int upstreamPop3, int upstreamImap, int submission, int inbound) {
+    public record Ports(int upstreamSmtp, int upstreamPop3, int upstreamImap, int submission, int inbound, int imap) {
         static Ports from(int base) {
-            return new Ports(base + 1025, base + 1110, base + 1143, base + 587, base + 25);
+            return new Ports(base + 1025, base + 1110, base + 1143, base + 587, base + 25, base + 143);
         }
     }
 
@@ -74,12 +77,15 @@ public final class Demo implements AutoCloseable {
         }
         // Loopback only: the demo lets credentials cross the unencrypted link to GreenMail, and AUTH without TLS.
         UpstreamConfig upstream = UpstreamConfig.plain("127.0.0.1", ports.upstreamSmtp(), HOSTNAME).withPlaintextAuth(true);
+        SslContext tls = SelfSignedTls.serverContext(HOSTNAME);
         MailsealConfig config = new MailsealConfig(homeDirectory, Policy.opportunistic(), EncryptionOptions.DEFAULTS,
                 25L << 20, 100, 1 << 20, List.of(
                         new ListenerConfig("submission", SmtpSessionConfig.Role.SUBMISSION, "127.0.0.1", ports.submission(),
-                                HOSTNAME, SelfSignedTls.serverContext(HOSTNAME), false, true, Set.of(), upstream),
+                                HOSTNAME, tls, false, true, Set.of(), upstream),
                         new ListenerConfig("inbound", SmtpSessionConfig.Role.INBOUND_SMTP, "127.0.0.1", ports.inbound(),
-                                HOSTNAME, null, false, false, Set.of(DOMAIN), upstream)));
+                                HOSTNAME, null, false, false, Set.of(DOMAIN), upstream)))
+                .withImapListeners(List.of(new ImapListenerConfig("imap", "127.0.0.1", ports.imap(), HOSTNAME, tls,
+                        false, true, ImapUpstreamConfig.plain("127.0.0.1", ports.upstreamImap()))));
         try {
             return new Demo(mailServer, ProxyServer.start(config), ports, home);
         } catch (Exception e) {

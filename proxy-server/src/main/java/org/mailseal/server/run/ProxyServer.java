@@ -18,12 +18,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.mailseal.crypto.CryptoLimits;
+import org.mailseal.crypto.MessageEncryptor;
 import org.mailseal.crypto.keys.CachingKeyDirectory;
 import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyUnlockException;
 import org.mailseal.crypto.keys.UnlockedKey;
+import org.mailseal.imap.DecryptedMessages;
+import org.mailseal.imap.ImapListener;
+import org.mailseal.imap.ImapSessionConfig;
+import org.mailseal.imap.MailboxCrypto;
+import org.mailseal.server.config.ImapListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
+import org.mailseal.server.imap.UnlockingMailboxCrypto;
 import org.mailseal.server.smtp.EncryptingFilter;
 import org.mailseal.server.smtp.SpillSpool;
 import org.mailseal.smtp.SmtpClient;
@@ -35,6 +42,10 @@ import org.mailseal.smtp.SmtpSessionConfig;
  * accepting connections, lets open sessions finish for a while (drain), then stops.
  */
 public final class ProxyServer implements AutoCloseable {
+    /** How long a user's unlocked keys stay in memory after the last use. */
+    private static final Duration UNLOCKED_KEY_IDLE = Duration.ofMinutes(5);
+    /** Decrypted messages kept for IMAP, in memory only. */
+    private static final long DECRYPTED_CACHE_BYTES = 128L << 20;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ExecutorService crypto;
@@ -74,7 +85,8 @@ public final class ProxyServer implements AutoCloseable {
                 });
         CryptoLimits limits = CryptoLimits.DEFAULTS.withMaxMessageBytes(Math.max(config.maxMessageBytes() * 2,
                 CryptoLimits.DEFAULTS.maxMessageBytes()));
-        EncryptingFilter filter = new EncryptingFilter(new CachingKeyDirectory(home, Duration.ofMinutes(1)),
+        CachingKeyDirectory keys = new CachingKeyDirectory(home, Duration.ofMinutes(1));
+        EncryptingFilter filter = new EncryptingFilter(keys,
                 config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto, gatewayKeys);
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
         List<Channel> listeners = new ArrayList<>();
@@ -90,6 +102,19 @@ public final class ProxyServer implements AutoCloseable {
                         new InetSocketAddress(listener.host(), listener.port()), session,
                         SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter,
                         SpillSpool.factory(config.spoolMemoryBytes()), sessions));
+            }
+            if (!config.imapListeners().isEmpty()) {
+                MailboxCrypto mailboxCrypto = new UnlockingMailboxCrypto(home, keys, limits,
+                        new MessageEncryptor(limits, config.encryption()), crypto, UNLOCKED_KEY_IDLE);
+                DecryptedMessages decrypted = new DecryptedMessages(DECRYPTED_CACHE_BYTES, Duration.ofMinutes(30));
+                for (ImapListenerConfig listener : config.imapListeners()) {
+                    ImapSessionConfig session = new ImapSessionConfig(listener.hostname(), listener.tls(),
+                            listener.implicitTls(), listener.loginWithoutTls(), 4096,
+                            (int) Math.min(Integer.MAX_VALUE - (2 << 20), config.maxMessageBytes()), Duration.ofMinutes(30));
+                    listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
+                            new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
+                            mailboxCrypto, decrypted, sessions));
+                }
             }
         } catch (RuntimeException | InterruptedException e) {
             server.close();

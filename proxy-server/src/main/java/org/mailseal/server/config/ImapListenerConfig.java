@@ -1,0 +1,13 @@
+package org.mailseal.server.config;
+
+import io.netty.handler.ssl.SslContext;
+import org.mailseal.imap.ImapUpstreamConfig;
+
+/**
+ * One IMAP listening port: its TLS (already loaded) and the IMAP server it stands in front of.
+ *
+ * @param tls             the server TLS context for STARTTLS or implicit TLS; null for none
+ * @param loginWithoutTls LOGIN before TLS (loopback and the demo only)
+ */
+public record ImapListenerConfig(String name, String host, int port, String hostname, SslContext tls,
+                                 boolean implicitTls, boolean loginWithoutTls, ImapUpstreamConfig upstream) {}
