@@ -14,7 +14,11 @@ final class ImapTestClient implements AutoCloseable {
     private final OutputStream out;
 
     ImapTestClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    ImapTestClient(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();

@@ -1,0 +1,34 @@
+package org.mailseal.imap;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** The IMAP proxy on a loopback port in front of a given upstream, with stand-in cryptography. */
+final class ProxyUnderTest implements AutoCloseable {
+    final FakeCrypto crypto = new FakeCrypto();
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel listener;
+
+    ProxyUnderTest(ImapSessionConfig config, ImapUpstreamConfig upstream) throws InterruptedException {
+        listener = ImapListener.bind(group, group, NioServerSocketChannel.class, NioSocketChannel.class,
+                new InetSocketAddress("127.0.0.1", 0), config, upstream, crypto,
+                new DecryptedMessages(16 << 20, Duration.ofMinutes(5)), null);
+    }
+
+    int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
