@@ -251,6 +251,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
                 relay(tag, raw, Kind.SELECT, null, true, box);
             }
             case "CLOSE", "UNSELECT" -> relay(tag, raw, Kind.DESELECT, null, true);
+            case "APPEND" -> append(tag, in);
             case "IDLE" -> {
                 idleTag = tag;
                 relay(tag, raw, Kind.IDLE, null, true);
@@ -273,6 +274,50 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
             case "STARTTLS", "LOGIN", "AUTHENTICATE" -> bad(tag, "Already authenticated");
             default -> relay(tag, raw, Kind.PLAIN, null, false);
         }
+    }
+
+    /**
+     * APPEND (RFC 3501 §6.3.11): the message is encrypted to the user's own key before it reaches the server
+     * (notes/imap.md 10); flags and date go along as the client gave them, and the server's answer (APPENDUID
+     * included) comes back as it is.
+     */
+    private void append(String tag, ImapReader in) {
+        in.space();
+        byte[] box = in.astring();
+        in.space();
+        String flags = "";
+        if (in.peek() == '(') {
+            int start = in.position();
+            in.skipValue();
+            flags = in.buffer().toString(start, in.position() - start, StandardCharsets.US_ASCII) + " ";
+            in.space();
+        }
+        String date = "";
+        if (in.peek() == '"') {
+            date = "\"" + new String(in.string(), StandardCharsets.US_ASCII) + "\" ";
+            in.space();
+        }
+        byte[] message = in.string();
+        in.expectEnd();
+        String mailboxName = new String(box, StandardCharsets.UTF_8);
+        String prefix = flags + date;
+        blockedOn = tag; // until the server answered
+        keys.encryptForStorage(mailboxName, message).whenCompleteAsync((encrypted, error) -> {
+            if (error != null || !ctx.channel().isActive()) {
+                reply(tag, "NO [UNAVAILABLE] Cannot store the message now");
+                unblock(tag);
+                return;
+            }
+            byte[] stored = encrypted.orElse(message);
+            ByteBuf command = Unpooled.buffer(stored.length + box.length + 128);
+            command.writeCharSequence(tag + " APPEND ", StandardCharsets.US_ASCII);
+            ImapSyntax.writeString(command, box);
+            command.writeByte(' ').writeCharSequence(prefix, StandardCharsets.US_ASCII);
+            command.writeByte('{').writeCharSequence(Integer.toString(stored.length), StandardCharsets.US_ASCII);
+            command.writeByte('}').writeByte('\r').writeByte('\n').writeBytes(stored).writeByte('\r').writeByte('\n');
+            blockedOn = null;
+            send(tag, command, Kind.PLAIN, null, true, null);
+        }, ctx.executor());
     }
 
     private void relay(String tag, ByteBuf raw, Kind kind, FetchRequest fetch, boolean block) {

@@ -125,6 +125,24 @@ class ImapProxyGreenMailTest {
     }
 
     @Test
+    void anAppendedMessageIsStoredEncryptedAndReadsBackAsWritten() throws IOException {
+        String draft = "From: bob@example.org\r\nSubject: draft\r\n\r\nNot sent yet.\r\n";
+        try (ImapTestClient client = loggedIn(); ImapTestClient direct = new ImapTestClient(store.getImap().getPort())) {
+            client.send("a APPEND INBOX (\\Draft) \"28-Nov-2026 10:00:00 +0000\" {" + draft.length() + "}\r\n");
+            assertThat(client.line()).startsWith("+");
+            client.send(draft + "\r\n");
+            assertThat(client.until("a")).contains("a OK");
+            direct.greeting();
+            direct.command("l", "LOGIN bob@example.org bob-pw");
+            direct.command("s", "SELECT INBOX");
+            String stored = direct.command("f", "FETCH 4 (FLAGS INTERNALDATE BODY.PEEK[])");
+            assertThat(stored).contains("FAKE-CIPHERTEXT").doesNotContain("Not sent yet").contains("\\Draft")
+                    .contains("28-Nov-2026 10:00:00 +0000");
+            assertThat(client.command("g", "FETCH 4 BODY.PEEK[]")).contains("{" + draft.length() + "}\r\n" + draft);
+        }
+    }
+
+    @Test
     void theSecondFetchOfAMessageIsServedFromTheCache() throws IOException {
         try (ImapTestClient client = loggedIn()) {
             client.command("a", "FETCH 2 BODY.PEEK[]");

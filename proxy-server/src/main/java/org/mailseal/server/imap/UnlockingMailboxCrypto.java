@@ -30,6 +30,7 @@ import org.mailseal.crypto.keys.KeyDirectory;
 import org.mailseal.crypto.keys.KeyUnlockException;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
+import org.mailseal.crypto.mime.HeaderSection;
 import org.mailseal.imap.MailboxCrypto;
 
 /**
@@ -79,6 +80,7 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
     private final MessageDecryptor decryptor;
     private final MessageEncryptor encryptor;
     private final Executor executor;
+    private final CryptoLimits limits;
     private final Cache<Login, Shared> unlocked;
 
     public UnlockingMailboxCrypto(FileKeyHome home, KeyDirectory publicKeys, CryptoLimits limits,
@@ -88,6 +90,7 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
         this.decryptor = new MessageDecryptor(limits, DecryptionOptions.DEFAULTS);
         this.encryptor = encryptor;
         this.executor = executor;
+        this.limits = limits;
         this.unlocked = Caffeine.newBuilder()
                 .expireAfterAccess(idleExpiry)
                 .executor(Runnable::run)
@@ -170,6 +173,10 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
                     return Optional.empty();
                 }
                 try {
+                    HeaderSection header = HeaderSection.read(new ByteArrayInputStream(message), limits.maxHeaderBytes());
+                    if (MessageDecryptor.encryptedFormat(header).isPresent()) {
+                        return Optional.<byte[]>empty(); // encrypted by the client already: stored as it is
+                    }
                     ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024);
                     encryptor.encrypt(new ByteArrayInputStream(message), message.length, out, own);
                     return Optional.of(out.toByteArray());
