@@ -21,8 +21,33 @@ final class BodyStructureWriter {
     }
 
     /** Recursion is bounded by the parser's maximum depth. */
-    static void write(StringBuilder out, byte[] message, MimePart part, boolean extended) {
-        new BodyStructureWriter(message, extended).part(out, part);
+    static void write(StringBuilder out, byte[] message, MimePart root, boolean extended) {
+        if (isPlain7bit(root)) {
+            // Dovecot keeps no structure for such messages and answers with its defaults, in its own case.
+            out.append(EMPTY_BODY, 0, EMPTY_BODY.length() - 3)
+                    .append(root.end - root.headerEnd).append(' ').append(root.lines(message))
+                    .append(extended ? " NIL NIL NIL NIL)" : ")");
+            return;
+        }
+        new BodyStructureWriter(message, extended).part(out, root);
+    }
+
+    /** A single text/plain part in us-ascii and 7bit with no other Content-* data (Dovecot's test, as it is). */
+    private static boolean isPlain7bit(MimePart root) {
+        ContentFields c = root.content;
+        if (!root.text || !root.children.isEmpty() || root.multipart) {
+            return false;
+        }
+        if (c.subtype() != null && !c.subtype().equalsIgnoreCase("plain")) {
+            return false;
+        }
+        if (c.params().size() > 1 || !c.params().isEmpty() && (!c.params().get(0).name().equalsIgnoreCase("charset")
+                || !c.params().get(0).value().equalsIgnoreCase("us-ascii"))) {
+            return false;
+        }
+        return c.id() == null && c.description() == null
+                && (c.encoding() == null || c.encoding().equalsIgnoreCase("7bit"))
+                && c.md5() == null && c.disposition() == null && c.languages() == null && c.location() == null;
     }
 
     private void part(StringBuilder out, MimePart part) {
@@ -66,7 +91,7 @@ final class BodyStructureWriter {
             text = c.type().equalsIgnoreCase("text");
             ImapString.nstring(out, c.type());
             out.append(' ');
-            ImapString.nstring(out, c.subtype());
+            ImapString.nstring(out, c.subtype() == null ? "" : c.subtype());
         }
         out.append(' ');
         params(out, c.params(), text);

@@ -9,7 +9,7 @@ import java.util.List;
  * decoded), type and parameter case is preserved.
  *
  * @param type         media type as written, "" when unparsable, null when there is no Content-Type
- * @param subtype      media subtype as written, "" when missing
+ * @param subtype      media subtype as written, null when there is no "/"
  * @param params       Content-Type parameters (RFC 2231 continuations merged)
  * @param id           raw Content-ID
  * @param description  raw Content-Description
@@ -28,7 +28,8 @@ record ContentFields(String type, String subtype, List<MimeParams.Param> params,
             new ContentFields(null, null, List.of(), null, null, null, null, null, List.of(), null, null);
 
     /** What the part's first Content-Type says about its structure, for the part splitter. */
-    record TypeInfo(boolean present, boolean multipart, boolean digest, boolean rfc822, String boundary) {
+    record TypeInfo(boolean present, boolean text, boolean multipart, boolean digest, boolean rfc822,
+                    String boundary) {
     }
 
     static TypeInfo typeInfo(List<HeaderField> fields) {
@@ -51,10 +52,11 @@ record ContentFields(String type, String subtype, List<MimeParams.Param> params,
                         }
                     }
                 }
-                return new TypeInfo(true, multipart, digest, rfc822, boundary);
+                boolean text = s.equalsIgnoreCase("text") || s.regionMatches(true, 0, "text/", 0, 5);
+                return new TypeInfo(true, text, multipart, digest, rfc822, boundary);
             }
         }
-        return new TypeInfo(false, false, false, false, null);
+        return new TypeInfo(false, false, false, false, false, null);
     }
 
     /** Reads the Content-* fields; a part that is not MIME (no MIME-Version, no Content-Type) has none. */
@@ -90,7 +92,7 @@ record ContentFields(String type, String subtype, List<MimeParams.Param> params,
                 int ret = t.contentType(ct);
                 int slash = ct.indexOf("/");
                 type = slash < 0 ? ct.toString() : ct.substring(0, slash);
-                subtype = slash < 0 ? "" : ct.substring(slash + 1);
+                subtype = slash < 0 ? null : ct.substring(slash + 1);
                 // A broken Content-Type keeps its type, but its parameters are not read.
                 params = ret < 0 ? List.of() : MimeParams.parse(t);
             } else if (name.equalsIgnoreCase("Transfer-Encoding") && encoding == null) {

@@ -59,7 +59,8 @@ final class Envelope {
 
     /** Writes the envelope's fields (without the surrounding parentheses). */
     void write(StringBuilder out) {
-        ImapString.nstring(out, date);
+        // unfolded: CR and LF dropped (a folded header must still fit a quoted string)
+        ImapString.nstringNoLf(out, date);
         out.append(' ');
         if (subject == null) {
             out.append("NIL");
@@ -80,9 +81,9 @@ final class Envelope {
         out.append(' ');
         addresses(out, bcc);
         out.append(' ');
-        ImapString.nstring(out, inReplyTo);
+        ImapString.nstringNoLf(out, inReplyTo);
         out.append(' ');
-        ImapString.nstring(out, messageId);
+        ImapString.nstringNoLf(out, messageId);
     }
 
     private static void addresses(StringBuilder out, List<Address> list) {

@@ -9,8 +9,8 @@ import java.util.List;
  * lines and line ends), which HEADER.FIELDS copies verbatim (RFC 3501 §6.4.5).
  *
  * @param name  the text before the colon without trailing blanks, or the whole line when there is no colon
- * @param value the value with leading blanks skipped and folding undone (a TAB that starts a continuation line
- *              becomes a space), in ISO-8859-1; null when the line has no colon
+ * @param value the value with leading blanks skipped, continuation lines kept with their line ends (callers
+ *              unfold as Dovecot does for each use), in ISO-8859-1; null when the line has no colon
  * @param start offset of the field's first octet
  * @param end   offset after the field's last line end
  */
@@ -21,7 +21,8 @@ record HeaderField(String name, String value, int start, int end) {
         List<HeaderField> fields = new ArrayList<>();
         int p = start;
         String name = null;
-        StringBuilder value = null;
+        int valueStart = -1;
+        int valueEnd = -1;
         int fieldStart = start;
         while (p < end) {
             int lf = indexOf(m, (byte) '\n', p, end);
@@ -31,23 +32,16 @@ record HeaderField(String name, String value, int start, int end) {
                 break; // the empty line ending the header
             }
             if (name != null && isLwsp(m[p])) {
-                if (value != null) {
-                    // RFC 5322 §2.2.3 unfolding, plus Dovecot's TAB-to-space for the first blank of the line
-                    if (m[p] == '\t') {
-                        value.append(' ').append(latin1(m, p + 1, contentEnd));
-                    } else {
-                        value.append(latin1(m, p, contentEnd));
-                    }
-                }
+                valueEnd = contentEnd; // RFC 5322 §2.2.3 folding
             } else {
                 if (name != null) {
-                    fields.add(new HeaderField(name, value == null ? null : value.toString(), fieldStart, p));
+                    fields.add(field(m, name, valueStart, valueEnd, fieldStart, p));
                 }
                 fieldStart = p;
                 int colon = indexOf(m, (byte) ':', p, contentEnd);
                 if (colon < 0) {
                     name = latin1(m, p, contentEnd);
-                    value = null;
+                    valueStart = -1;
                 } else {
                     int nameEnd = colon;
                     while (nameEnd > p && isLwsp(m[nameEnd - 1])) {
@@ -61,15 +55,20 @@ record HeaderField(String name, String value, int start, int end) {
                     if (v == contentEnd && v > colon + 1) {
                         v = colon + 2; // all blanks: skip only the first one
                     }
-                    value = new StringBuilder(latin1(m, v, contentEnd));
+                    valueStart = v;
+                    valueEnd = contentEnd;
                 }
             }
             p = lineEnd;
         }
         if (name != null) {
-            fields.add(new HeaderField(name, value == null ? null : value.toString(), fieldStart, p));
+            fields.add(field(m, name, valueStart, valueEnd, fieldStart, p));
         }
         return fields;
+    }
+
+    private static HeaderField field(byte[] m, String name, int valueStart, int valueEnd, int start, int end) {
+        return new HeaderField(name, valueStart < 0 ? null : latin1(m, valueStart, valueEnd), start, end);
     }
 
     static boolean isLwsp(byte b) {

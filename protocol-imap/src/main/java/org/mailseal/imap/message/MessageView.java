@@ -112,8 +112,10 @@ public final class MessageView {
             case ALL -> bytes(0, message.length);
             case HEADER -> bytes(part.start, part.headerEnd);
             case TEXT -> bytes(part.headerEnd, part.end);
-            case HEADER_FIELDS -> headerFields(part, spec.fields(), true);
-            case HEADER_FIELDS_NOT -> headerFields(part, spec.fields(), false);
+            case HEADER_FIELDS -> part == root
+                    ? rootHeaderFields(spec.fields())
+                    : filteredHeader(part, spec.fields(), true);
+            case HEADER_FIELDS_NOT -> filteredHeader(part, spec.fields(), false);
             case MIME -> throw new IllegalStateException("MIME without a part number");
         };
     }
@@ -144,25 +146,59 @@ public final class MessageView {
         return part;
     }
 
-    /** The fields (not) named, verbatim and in message order, then the empty line (RFC 3501 §6.4.5). */
-    private byte[] headerFields(MimePart part, List<String> names, boolean include) {
+    /**
+     * HEADER.FIELDS of the message: the named fields verbatim and in message order, then an empty line
+     * (RFC 3501 §6.4.5), also when the header had none.
+     */
+    private byte[] rootHeaderFields(List<String> names) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (HeaderField f : part.fields) {
-            boolean named = false;
-            for (String n : names) {
-                if (n.equalsIgnoreCase(f.name())) {
-                    named = true;
-                    break;
-                }
-            }
-            if (named == include) {
-                byte[] b = bytes(f.start(), f.end());
-                out.write(b, 0, b.length);
+        for (HeaderField f : root.fields) {
+            if (named(f, names)) {
+                out.writeBytes(bytes(f.start(), f.end()));
             }
         }
         out.write('\r');
         out.write('\n');
         return out.toByteArray();
+    }
+
+    /**
+     * HEADER.FIELDS.NOT, and HEADER.FIELDS of an encapsulated message, the way Dovecot filters the stream: the
+     * header is re-read up to the first empty line or the end of the message (a delimiter does not stop it), and
+     * the empty line is copied only when there is one.
+     */
+    private byte[] filteredHeader(MimePart part, List<String> names, boolean include) {
+        int end = part.start;
+        int eoh = -1;
+        while (end < message.length) {
+            if (message[end] == '\n' || (message[end] == '\r' && end + 1 < message.length
+                                          && message[end + 1] == '\n')) {
+                eoh = end;
+                end += message[end] == '\n' ? 1 : 2;
+                break;
+            }
+            int lf = HeaderField.indexOf(message, (byte) '\n', end, message.length);
+            end = lf < 0 ? message.length : lf + 1;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (HeaderField f : HeaderField.parse(message, part.start, end)) {
+            if (named(f, names) == include) {
+                out.writeBytes(bytes(f.start(), f.end()));
+            }
+        }
+        if (eoh >= 0) {
+            out.writeBytes(bytes(eoh, end));
+        }
+        return out.toByteArray();
+    }
+
+    private static boolean named(HeaderField f, List<String> names) {
+        for (String n : names) {
+            if (n.equalsIgnoreCase(f.name())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private byte[] bytes(int from, int to) {

@@ -25,6 +25,10 @@ final class MimePart {
     boolean multipart;
     /** message/rfc822 (explicit, or by default inside multipart/digest) with its encapsulated message parsed. */
     boolean rfc822;
+    /** multipart/digest: its parts default to message/rfc822. */
+    boolean digest;
+    /** Dovecot's text flag: a text/* Content-Type or none at all. */
+    boolean text;
     /** The boundary parameter of a multipart, null when absent. */
     String multipartBoundary;
     /** Parsed only for a message: the root and the child of a message/rfc822 part. */

@@ -49,7 +49,10 @@ final class MimeTreeParser {
             Delimiter d;
             if (inHeader) {
                 d = readHeader(current, pos);
-                if (d == null) {
+                if (d != null) {
+                    // the part's own end excludes the line end, its ancestors' include it
+                    current = current.parent;
+                } else {
                     pos = current.headerEnd;
                     MimePart child = startBody(current);
                     if (child != null) {
@@ -94,52 +97,47 @@ final class MimeTreeParser {
         }
     }
 
-    /** Reads the header of {@code part} from {@code pos}; returns a delimiter if one cut the header short. */
+    /**
+     * Reads the header of {@code part} from {@code pos}; returns the delimiter that cut it short, if any. As in
+     * Dovecot, a delimiter at the start of any header line, or on the line right after the empty line, ends the
+     * header, and the line end before it (even the empty line's) then belongs to the parent part's body.
+     */
     private Delimiter readHeader(MimePart part, int pos) {
         int p = pos;
         int lastNewline = 0;
+        boolean eoh = false;
         Delimiter cut = null;
         while (true) {
-            if (p >= m.length) {
-                part.headerEnd = m.length;
-                break;
+            if (eoh) {
+                part.headerEnd = p;
+                classify(part);
             }
-            Delimiter d = delimiterAt(p, lastNewline > 0 ? p - lastNewline : p);
+            Delimiter d = delimiterAt(p, p, eoh ? ownBoundary(part) : null);
             if (d != null) {
-                // RFC 2046 §5.1.1: the CRLF before the delimiter is the delimiter's, not the header's
-                part.headerEnd = d.partEnd();
+                part.headerEnd = p - lastNewline;
                 cut = d;
                 break;
             }
-            if (m[p] == '\n' || (m[p] == '\r' && p + 1 < m.length && m[p + 1] == '\n')) {
-                part.headerEnd = p + (m[p] == '\n' ? 1 : 2);
+            if (eoh || p >= m.length) {
+                part.headerEnd = p;
                 break;
+            }
+            if (m[p] == '\n' || (m[p] == '\r' && p + 1 < m.length && m[p + 1] == '\n')) {
+                lastNewline = m[p] == '\n' ? 1 : 2;
+                p += lastNewline;
+                eoh = true;
+                continue;
             }
             int lf = HeaderField.indexOf(m, (byte) '\n', p, m.length);
             if (lf < 0) {
-                part.headerEnd = m.length;
-                break;
+                p = m.length;
+                continue;
             }
             lastNewline = lf > p && m[lf - 1] == '\r' ? 2 : 1;
             p = lf + 1;
         }
-        part.fields = HeaderField.parse(m, part.start, part.headerEnd);
-        ContentFields.TypeInfo type = ContentFields.typeInfo(part.fields);
-        boolean mimeVersion = part.fields.stream()
-                .anyMatch(f -> f.value() != null && f.name().equalsIgnoreCase("MIME-Version"));
-        boolean inMultipart = part.parent != null && part.parent.multipart && !part.parent.rfc822;
-        // Without MIME-Version or Content-Type (and outside a multipart) Content-* fields mean nothing.
-        boolean mime = mimeVersion || type.present() || inMultipart;
-        part.content = ContentFields.parse(part.fields, mime);
-        part.multipart = type.multipart();
-        part.rfc822 = type.rfc822()
-                || (!type.present() && inMultipart && part.parent.content.subtype() != null
-                    && part.parent.content.subtype().equalsIgnoreCase("digest"));
-        if (part.parent == null || part.parent.rfc822) {
-            part.envelope = Envelope.of(part.fields);
-        }
-        if (part.multipart) {
-            part.multipartBoundary = type.boundary();
+        if (!eoh) {
+            classify(part);
         }
         if (cut != null) {
             part.end = part.headerEnd;
@@ -154,6 +152,33 @@ final class MimeTreeParser {
             }
         }
         return cut;
+    }
+
+    /** Reads what the header of a part says about its content; the header range must be final. */
+    private void classify(MimePart part) {
+        part.fields = HeaderField.parse(m, part.start, part.headerEnd);
+        ContentFields.TypeInfo type = ContentFields.typeInfo(part.fields);
+        boolean mimeVersion = part.fields.stream()
+                .anyMatch(f -> f.value() != null && f.name().equalsIgnoreCase("MIME-Version"));
+        boolean inMultipart = part.parent != null && part.parent.multipart;
+        // Without MIME-Version or Content-Type (and outside a multipart) Content-* fields mean nothing.
+        boolean mime = mimeVersion || type.present() || inMultipart;
+        part.content = ContentFields.parse(part.fields, mime);
+        part.multipart = type.multipart();
+        part.multipartBoundary = type.boundary();
+        // RFC 2046 §5.1.5: in multipart/digest the default type is message/rfc822
+        part.rfc822 = type.rfc822() || (!type.present() && inMultipart && part.parent.digest);
+        part.digest = type.digest();
+        part.text = type.present() ? type.text() : !part.rfc822;
+        if (part.parent == null || part.parent.rfc822) {
+            part.envelope = Envelope.of(part.fields);
+        }
+    }
+
+    /** The boundary a multipart is about to open, which must not cut its own header. */
+    private Boundary ownBoundary(MimePart part) {
+        return part.multipart && part.multipartBoundary != null
+                ? new Boundary(part.multipartBoundary.getBytes(StandardCharsets.ISO_8859_1), part) : null;
     }
 
     /**
@@ -201,17 +226,22 @@ final class MimeTreeParser {
     }
 
     private Delimiter delimiterAt(int line, int partEnd) {
+        return delimiterAt(line, partEnd, null);
+    }
+
+    /** A delimiter of an enclosing multipart at {@code line}; null also when {@code own} matches best. */
+    private Delimiter delimiterAt(int line, int partEnd, Boundary own) {
         if (boundaries.isEmpty() || line + 2 > m.length || m[line] != '-' || m[line + 1] != '-') {
             return null;
         }
-        Boundary best = null;
+        Boundary best = own != null && regionEquals(line + 2, own.text()) ? own : null;
         for (int i = boundaries.size() - 1; i >= 0; i--) {
             Boundary b = boundaries.get(i);
             if (regionEquals(line + 2, b.text()) && (best == null || best.text().length < b.text().length)) {
                 best = b;
             }
         }
-        if (best == null) {
+        if (best == null || best == own) {
             return null;
         }
         int after = line + 2 + best.text().length;

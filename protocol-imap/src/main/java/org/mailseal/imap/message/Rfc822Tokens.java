@@ -249,23 +249,35 @@ final class Rfc822Tokens {
         return s.charAt(pos) == '[' ? domainLiteral(out) : dotAtom(out);
     }
 
-    /** type "/" subtype (RFC 2045 §5.1); on error what was read so far is still in {@code out}. */
+    /**
+     * type "/" subtype (RFC 2045 §5.1). On error {@code out} keeps a lone type token that ran to the end of the
+     * value (so "Content-Type: text" still says "text") and is otherwise emptied, as Dovecot 2.3.19 does.
+     */
     int contentType(StringBuilder out) {
+        int start = out.length();
         if (skipLwsp() <= 0) {
             return -1;
         }
-        if (mimeToken(out) <= 0) {
+        if (mimeToken(out) <= 0 || out.length() == start) {
             return -1;
         }
         if (peek() != '/') {
+            out.setLength(start);
             return -1;
         }
         pos++;
         if (skipLwsp() <= 0) {
+            out.setLength(start);
             return -1;
         }
         out.append('/');
-        return mimeToken(out);
+        int subtypeStart = out.length();
+        int ret = mimeToken(out);
+        if (ret < 0 || out.length() == subtypeStart || (pos < end && s.charAt(pos) != ';')) {
+            out.setLength(start);
+            return -1;
+        }
+        return ret;
     }
 
     /** One {@code ; attribute = value}; fills {@code kv[0..1]}. 0 at the end, negative when broken. */
