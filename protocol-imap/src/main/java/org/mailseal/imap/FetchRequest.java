@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.mailseal.imap.message.MessageView;
 
 /**
  * A client's FETCH or UID FETCH (RFC 3501 §6.4.5, §6.4.8): the message set, the items in the client's order (macros
@@ -97,6 +98,9 @@ public record FetchRequest(boolean uid, String messageSet, List<Item> items, Str
                 long length = -1;
                 if (in.peek() == '[') {
                     section = section(in);
+                    if (MessageView.parseSection(section) == null) {
+                        throw new ImapSyntaxException("bad section");
+                    }
                     if (in.accept('<')) {
                         offset = number(in.word(".>"));
                         in.expect('.');

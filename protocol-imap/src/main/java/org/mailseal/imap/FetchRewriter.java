@@ -11,9 +11,9 @@ import org.mailseal.imap.message.MessageView;
 /**
  * Turns a client's FETCH into what the upstream is asked, and the upstream's FETCH responses into what the client
  * gets. The upstream is asked for the client's own items (so that a non-PEEK item sets \Seen there and the server
- * reports the FLAGS itself, RFC 3501 §6.4.5) plus UID, BODYSTRUCTURE (which tells whether the message is encrypted)
- * and BODY.PEEK[] (the ciphertext, which never sets \Seen). A plaintext message's response goes back as it came,
- * without the added items; an encrypted one's content items are answered from the decrypted message.
+ * reports the FLAGS itself, RFC 3501 §6.4.5) plus UID and BODYSTRUCTURE (which tells whether the message is
+ * encrypted). A plaintext message's response goes back as it came, without the added items; an encrypted one's
+ * content items are answered from the decrypted message.
  */
 final class FetchRewriter {
     /** Items whose values come from the message's content. */
@@ -35,9 +35,6 @@ final class FetchRewriter {
         if (!request.has("BODYSTRUCTURE")) {
             command.append("BODYSTRUCTURE ");
         }
-        if (request.items().stream().noneMatch(FetchRequest.Item::wholeMessage)) {
-            command.append("BODY.PEEK[] ");
-        }
         command.setLength(command.length() - 1);
         return command.append(')').append(request.modifiers()).append("\r\n").toString();
     }
@@ -47,7 +44,6 @@ final class FetchRewriter {
         return switch (item.name()) {
             case "UID" -> !request.uid() && !request.has("UID");
             case "BODYSTRUCTURE" -> !request.has("BODYSTRUCTURE");
-            case "BODY[]" -> request.items().stream().noneMatch(FetchRequest.Item::wholeMessage);
             default -> false;
         };
     }
@@ -96,7 +92,7 @@ final class FetchRewriter {
                 case "RFC822.TEXT" -> literal(out, view.section("TEXT"));
                 case "BINARY.SIZE" -> {
                     byte[] section = view.section(item.section());
-                    out.writeCharSequence(section == null ? "NIL" : Integer.toString(section.length),
+                    out.writeCharSequence(Integer.toString(section == null ? 0 : section.length),
                             StandardCharsets.US_ASCII);
                 }
                 default -> { // BODY, BODY.PEEK, BINARY, BINARY.PEEK
@@ -122,10 +118,10 @@ final class FetchRewriter {
         return java.util.Arrays.copyOfRange(section, (int) offset, to);
     }
 
+    /** A section that does not exist is the empty string, as Dovecot answers it. */
     private static void literal(ByteBuf out, byte[] value) {
         if (value == null) {
-            out.writeCharSequence("NIL", StandardCharsets.US_ASCII);
-            return;
+            value = new byte[0];
         }
         out.writeByte('{').writeCharSequence(Integer.toString(value.length), StandardCharsets.US_ASCII);
         out.writeByte('}').writeByte('\r').writeByte('\n').writeBytes(value);

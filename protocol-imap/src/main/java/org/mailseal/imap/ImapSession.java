@@ -26,13 +26,14 @@ import org.mailseal.imap.message.MessageView;
  * read. Responses reach the client in the upstream's order: a FETCH response that needs decrypting is a pending
  * entry in the output queue, and everything after it waits for it (notes/imap.md, "order is sacred").
  */
-public final class ImapSession extends ChannelInboundHandlerAdapter implements ImapUpstream.Listener {
+public final class ImapSession extends ChannelInboundHandlerAdapter
+        implements ImapUpstream.Listener, ContentFetch.Session {
     private enum State { CONNECTING, NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT }
 
     /** Why a command was sent upstream, so that its completion can be acted on. */
     private enum Kind { PLAIN, LOGIN, SELECT, DESELECT, LOGOUT, IDLE, FETCH }
 
-    private record Outstanding(String tag, Kind kind, FetchRequest fetch, String mailbox) {}
+    private record Outstanding(String tag, Kind kind, ContentFetch fetch, String mailbox) {}
 
     private final ImapSessionConfig config;
     private final ImapUpstreamConfig upstreamConfig;
@@ -268,8 +269,9 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
                     relay(tag, raw, Kind.PLAIN, null, false);
                     return;
                 }
-                send(tag, Unpooled.copiedBuffer(FetchRewriter.upstreamCommand(tag, request), StandardCharsets.ISO_8859_1),
-                        Kind.FETCH, request, true, null);
+                ContentFetch fetch = new ContentFetch(request, this);
+                send(tag, Unpooled.copiedBuffer(fetch.upstreamCommand(tag), StandardCharsets.ISO_8859_1),
+                        Kind.FETCH, fetch, true, null);
             }
             case "STARTTLS", "LOGIN", "AUTHENTICATE" -> bad(tag, "Already authenticated");
             default -> relay(tag, raw, Kind.PLAIN, null, false);
@@ -320,15 +322,15 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
         }, ctx.executor());
     }
 
-    private void relay(String tag, ByteBuf raw, Kind kind, FetchRequest fetch, boolean block) {
+    private void relay(String tag, ByteBuf raw, Kind kind, ContentFetch fetch, boolean block) {
         relay(tag, raw, kind, fetch, block, null);
     }
 
-    private void relay(String tag, ByteBuf raw, Kind kind, FetchRequest fetch, boolean block, String box) {
+    private void relay(String tag, ByteBuf raw, Kind kind, ContentFetch fetch, boolean block, String box) {
         send(tag, raw.retainedDuplicate(), kind, fetch, block, box);
     }
 
-    private void send(String tag, ByteBuf command, Kind kind, FetchRequest fetch, boolean block, String box) {
+    private void send(String tag, ByteBuf command, Kind kind, ContentFetch fetch, boolean block, String box) {
         outstanding.add(new Outstanding(tag, kind, fetch, box));
         upstream.send(command);
         if (block) {
@@ -580,6 +582,17 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
             }
             case LOGOUT -> state = State.LOGOUT;
             case IDLE -> idleTag = null;
+            case FETCH -> {
+                // The ciphertexts still missing are fetched before the client hears that its command is done.
+                done.fetch().finish().whenCompleteAsync((unsolicited, error) -> {
+                    emit(unit);
+                    if (unsolicited != null) {
+                        unsolicited.forEach(this::emit);
+                    }
+                    unblock(tag);
+                }, ctx.executor());
+                return;
+            }
             default -> { }
         }
         emit(unit);
@@ -621,7 +634,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
                 response = null;
             }
             if (response != null && response.item("BODYSTRUCTURE") != null) {
-                rewrite(response, fetch.fetch());
+                fetch.fetch().response(response);
                 return;
             }
         }
@@ -637,50 +650,43 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
         return null;
     }
 
-    /** Answers one FETCH response: as it came for plaintext, from the decrypted message for ciphertext. */
-    private void rewrite(FetchResponse response, FetchRequest request) {
-        FetchResponse.Item structure = response.item("BODYSTRUCTURE");
-        FetchResponse.Item uidItem = response.item("UID");
-        if (!EncryptedStructure.isEncrypted(response.value(structure)) || uidItem == null || keys == null) {
-            emitAndRelease(response, FetchRewriter.passThrough(response, request, ctx.alloc()));
-            return;
-        }
-        long uid = Long.parseLong(response.value(uidItem).toString(StandardCharsets.US_ASCII).trim());
-        DecryptedMessages.Key key = new DecryptedMessages.Key(user, mailbox, uidValidity, uid);
-        MessageView cached = cache.get(key);
-        if (cached != null) {
-            emitAndRelease(response, FetchRewriter.decrypted(response, request, cached, ctx.alloc()));
-            return;
-        }
-        FetchResponse.Item body = response.item("BODY[]");
-        byte[] ciphertext = body == null ? null : response.stringValue(body);
-        if (ciphertext == null) {
-            emitAndRelease(response, FetchRewriter.passThrough(response, request, ctx.alloc()));
-            return;
-        }
-        CompletableFuture<ByteBuf> answer = new CompletableFuture<>();
-        output.add(answer);
-        keys.decrypt(ciphertext)
-                .thenApply(plaintext -> plaintext.map(bytes -> MessageView.parse(bytes, 50, 10_000)))
-                .whenCompleteAsync((view, error) -> {
-                    try {
-                        if (error == null && view.isPresent()) {
-                            cache.put(key, view.get());
-                            answer.complete(FetchRewriter.decrypted(response, request, view.get(), ctx.alloc()));
-                        } else {
-                            // Not ours to open (no key, damaged): the client gets it as stored, and may hold the key.
-                            answer.complete(FetchRewriter.passThrough(response, request, ctx.alloc()));
-                        }
-                    } finally {
-                        response.unit().release();
-                    }
-                    drain();
-                }, ctx.executor());
+    // ------------------------------------------------------------------ what a content fetch needs
+
+    @Override
+    public io.netty.util.concurrent.EventExecutor executor() {
+        return ctx.executor();
     }
 
-    private void emitAndRelease(FetchResponse response, ByteBuf answer) {
-        response.unit().release();
-        emit(answer);
+    @Override
+    public io.netty.buffer.ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public CompletableFuture<ByteBuf> reserve() {
+        CompletableFuture<ByteBuf> pending = new CompletableFuture<>();
+        output.add(pending);
+        return pending;
+    }
+
+    @Override
+    public MailboxCrypto.MailboxKeys keys() {
+        return keys;
+    }
+
+    @Override
+    public DecryptedMessages cache() {
+        return cache;
+    }
+
+    @Override
+    public DecryptedMessages.Key key(long uid) {
+        return new DecryptedMessages.Key(user, mailbox, uidValidity, uid);
+    }
+
+    @Override
+    public ImapUpstream upstream() {
+        return upstream;
     }
 
     // ------------------------------------------------------------------ output, in order
@@ -689,7 +695,8 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
         emit(Unpooled.copiedBuffer(line, StandardCharsets.UTF_8));
     }
 
-    private void emit(ByteBuf bytes) {
+    @Override
+    public void emit(ByteBuf bytes) {
         output.add(CompletableFuture.completedFuture(bytes));
         drain();
     }
@@ -704,7 +711,8 @@ public final class ImapSession extends ChannelInboundHandlerAdapter implements I
     }
 
     /** Writes the finished head of the output queue, in order; what waits for decryption holds back the rest. */
-    private void drain() {
+    @Override
+    public void drain() {
         boolean wrote = false;
         while (!output.isEmpty() && output.peek().isDone()) {
             ByteBuf bytes = output.poll().join();

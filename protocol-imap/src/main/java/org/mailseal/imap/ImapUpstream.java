@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
@@ -55,8 +56,8 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
     private String internalTag;
     private String internalCommand = "";
     private boolean extraAfterStartTls;
-    private List<ByteBuf> internalUnits;
-    private CompletableFuture<List<ByteBuf>> internalDone;
+    private Consumer<ByteBuf> internalUntagged;
+    private CompletableFuture<ByteBuf> internalDone;
     // Parts of a command still to send, each after a continuation request.
     private final ArrayDeque<ByteBuf> awaitingContinuation = new ArrayDeque<>();
 
@@ -89,8 +90,8 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
                     }
                 });
         internalTag = "";
-        internalUnits = new ArrayList<>();
-        CompletableFuture<List<ByteBuf>> greeting = internalDone = new CompletableFuture<>();
+        internalUntagged = ByteBuf::release;
+        CompletableFuture<ByteBuf> greeting = internalDone = new CompletableFuture<>();
         ChannelFuture connecting = bootstrap.connect(config.host(), config.port());
         channel = connecting.channel();
         connecting.addListener(done -> {
@@ -100,9 +101,9 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
                 return;
             }
             tlsActive = config.tls() == ImapUpstreamConfig.TlsMode.IMPLICIT;
-            greeting.thenCompose(units -> {
-                String line = firstLine(units.get(units.size() - 1));
-                release(units);
+            greeting.thenCompose(unit -> {
+                String line = firstLine(unit);
+                unit.release();
                 if (!line.regionMatches(true, 0, "* OK", 0, 4)) {
                     // PREAUTH would skip the login the proxy needs; BYE is a refusal.
                     throw new ImapUpstreamException("upstream greeting refused: " + sanitize(line));
@@ -186,11 +187,24 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
 
     /** Sends a command of the proxy's own and collects every response up to its tagged completion. */
     CompletionStage<List<ByteBuf>> internal(String command) {
+        List<ByteBuf> units = new ArrayList<>();
+        return internal(command, units::add).thenApply(tagged -> {
+            units.add(tagged);
+            return units;
+        });
+    }
+
+    /**
+     * Sends a command of the proxy's own; its untagged responses (and any unsolicited ones meanwhile) go to
+     * {@code untagged} as they arrive, which releases them; the tagged completion is the result. Only while no
+     * command of the client's is outstanding.
+     */
+    CompletionStage<ByteBuf> internal(String command, Consumer<ByteBuf> untagged) {
         internalTag = "ms" + (++internalTags);
         internalCommand = command;
-        internalUnits = new ArrayList<>();
+        internalUntagged = untagged;
         internalDone = new CompletableFuture<>();
-        CompletableFuture<List<ByteBuf>> done = internalDone;
+        CompletableFuture<ByteBuf> done = internalDone;
         send(Unpooled.copiedBuffer(internalTag + " " + command + "\r\n", StandardCharsets.UTF_8));
         return done;
     }
@@ -264,16 +278,17 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
             return;
         }
         if (internalDone != null) {
-            internalUnits.add(raw);
             String tag = unit.tag();
             if (tag.equals(internalTag) || (internalTag.isEmpty() && raw.getByte(raw.readerIndex()) == '*')) {
                 if (internalCommand.equals("STARTTLS")) {
                     decoder.pause(); // nothing more is read in the clear
                     extraAfterStartTls = decoder.buffered() > 0;
                 }
-                CompletableFuture<List<ByteBuf>> done = internalDone;
+                CompletableFuture<ByteBuf> done = internalDone;
                 internalDone = null;
-                done.complete(internalUnits);
+                done.complete(raw);
+            } else {
+                internalUntagged.accept(raw);
             }
             return;
         }

@@ -1,6 +1,7 @@
 package org.mailseal.server.cli;
 
 import java.util.concurrent.Callable;
+import org.mailseal.server.bench.ImapBench;
 import org.mailseal.server.bench.SmtpBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code mailseal bench ...}: load drivers. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Load drivers.",
-        subcommands = {BenchCommand.Smtp.class})
+        subcommands = {BenchCommand.Smtp.class, BenchCommand.Imap.class})
 final class BenchCommand {
     @Command(name = "smtp", mixinStandardHelpOptions = true,
             description = {"Send the same load straight to a sink MTA and through mailseal (encrypting to one "
@@ -53,6 +54,34 @@ final class BenchCommand {
             }
             SmtpBench.run(new SmtpBench.Options(target, recipient, clients, messages, size, target == null ? idle : 0, rate),
                     spec.commandLine().getOut());
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "imap", mixinStandardHelpOptions = true,
+            description = {"Fill an embedded IMAP server with the same messages in plaintext and encrypted to one "
+                + "cv25519 key; FETCH BODY[] of all plaintext ones straight from the server, then of all encrypted ones "
+                + "through mailseal with a cold and a warm cache; report the times and ratios, then hold IDLE sessions."})
+    static final class Imap implements Callable<Integer> {
+        @Option(names = "--messages", defaultValue = "1000", description = "Messages in each mailbox (default ${DEFAULT-VALUE}).")
+        int messages;
+
+        @Option(names = "--size", defaultValue = "16384", description = "Message size in bytes (default ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--idle", defaultValue = "1000", description = "IDLE sessions to hold at the end (default ${DEFAULT-VALUE}).")
+        int idle;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (messages < 1 || messages > 100_000 || size < 256 || size > (16 << 20) || idle < 0 || idle > 10_000) {
+                throw new UserError(ExitCodes.USAGE, "out of range: 1-100000 messages, 256 B-16 MiB, 0-10000 idle");
+            }
+            ImapBench.run(new ImapBench.Options(messages, size, idle), spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }

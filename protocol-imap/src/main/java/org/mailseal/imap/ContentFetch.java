@@ -1,0 +1,196 @@
+package org.mailseal.imap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.mailseal.imap.message.MessageView;
+
+/**
+ * One client FETCH whose items depend on content (notes/imap.md 3-5). The upstream is asked for the client's items
+ * plus UID and BODYSTRUCTURE. A plaintext message's response goes back as it came. An encrypted message's response
+ * becomes a pending entry in the output queue, answered from the decrypted message: at once when it is cached or
+ * when the client asked for the whole message anyway (the ciphertext is in the response); otherwise the ciphertexts
+ * are fetched by UID with BODY.PEEK[] on the same connection once the upstream has finished the client's command,
+ * before its completion goes to the client, so no proxy command ever interleaves with the client's.
+ */
+final class ContentFetch {
+    /** What a content fetch needs of its session; all of it used on the session's event loop. */
+    interface Session {
+        EventExecutor executor();
+
+        ByteBufAllocator alloc();
+
+        /** Puts a finished response at the end of the output queue. */
+        void emit(ByteBuf response);
+
+        /** Puts a pending response at the end of the output queue; it goes out once completed and drained. */
+        CompletableFuture<ByteBuf> reserve();
+
+        /** Writes what is finished at the head of the output queue. */
+        void drain();
+
+        MailboxCrypto.MailboxKeys keys();
+
+        DecryptedMessages cache();
+
+        /** The cache key of a message of the selected mailbox. */
+        DecryptedMessages.Key key(long uid);
+
+        ImapUpstream upstream();
+    }
+
+    /** Ciphertexts fetched per command of the proxy's own: bounds the memory they hold at once. */
+    private static final int BATCH = 32;
+    private static final int MAX_DEPTH = 50;
+    private static final int MAX_PARTS = 10_000;
+
+    private final FetchRequest request;
+    private final Session session;
+    private final Map<Long, Missing> missing = new LinkedHashMap<>();
+
+    private record Missing(FetchResponse response, CompletableFuture<ByteBuf> answer) {}
+
+    ContentFetch(FetchRequest request, Session session) {
+        this.request = request;
+        this.session = session;
+    }
+
+    FetchRequest request() {
+        return request;
+    }
+
+    /** The command for the upstream. */
+    String upstreamCommand(String tag) {
+        return FetchRewriter.upstreamCommand(tag, request);
+    }
+
+    /** One FETCH response of this command (it owns the response's buffer from here). */
+    void response(FetchResponse response) {
+        FetchResponse.Item structure = response.item("BODYSTRUCTURE");
+        FetchResponse.Item uidItem = response.item("UID");
+        MailboxCrypto.MailboxKeys keys = session.keys();
+        if (structure == null || uidItem == null || keys == null
+                || !EncryptedStructure.isEncrypted(response.value(structure))) {
+            emitAndRelease(response, FetchRewriter.passThrough(response, request, session.alloc()));
+            return;
+        }
+        long uid;
+        try {
+            uid = Long.parseLong(response.value(uidItem).toString(StandardCharsets.US_ASCII).trim());
+        } catch (NumberFormatException e) {
+            emitAndRelease(response, FetchRewriter.passThrough(response, request, session.alloc()));
+            return;
+        }
+        MessageView cached = session.cache().get(session.key(uid));
+        if (cached != null) {
+            emitAndRelease(response, FetchRewriter.decrypted(response, request, cached, session.alloc()));
+            return;
+        }
+        CompletableFuture<ByteBuf> answer = session.reserve();
+        FetchResponse.Item body = response.item("BODY[]");
+        if (body != null) {
+            decrypt(response, response.stringValue(body), uid, answer);
+        } else if (missing.putIfAbsent(uid, new Missing(response, answer)) != null) {
+            // The same message twice in one response set: answer the second as the first will be.
+            missing.get(uid).answer().whenComplete((ignored, error) -> session.executor().execute(() ->
+                    finish(response, session.cache().get(session.key(uid)), answer)));
+        }
+    }
+
+    /**
+     * The upstream finished the client's command: fetches the ciphertexts still missing, in batches. The result is
+     * what arrived meanwhile that was not the proxy's (unsolicited updates), to go to the client after the
+     * command's completion.
+     */
+    CompletionStage<List<ByteBuf>> finish() {
+        List<ByteBuf> unsolicited = new ArrayList<>();
+        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+        List<Long> uids = new ArrayList<>(missing.keySet());
+        for (int from = 0; from < uids.size(); from += BATCH) {
+            List<Long> batch = uids.subList(from, Math.min(uids.size(), from + BATCH));
+            StringBuilder set = new StringBuilder();
+            for (long uid : batch) {
+                set.append(set.length() == 0 ? "" : ",").append(uid);
+            }
+            chain = chain.thenCompose(ignored -> session.upstream()
+                    .internal("UID FETCH " + set + " (UID BODY.PEEK[])", unit -> ciphertext(unit, unsolicited))
+                    .thenAccept(ByteBuf::release));
+        }
+        return chain.handleAsync((ignored, error) -> {
+            // Whatever did not come (expunged meanwhile, connection trouble) goes to the client as the server gave it.
+            for (Missing left : missing.values()) {
+                if (!left.answer().isDone()) {
+                    finish(left.response(), null, left.answer());
+                }
+            }
+            return unsolicited;
+        }, session.executor());
+    }
+
+    private void ciphertext(ByteBuf unit, List<ByteBuf> unsolicited) {
+        FetchResponse response;
+        try {
+            response = FetchResponse.parse(unit);
+        } catch (ImapSyntaxException e) {
+            response = null;
+        }
+        FetchResponse.Item uidItem = response == null ? null : response.item("UID");
+        FetchResponse.Item body = response == null ? null : response.item("BODY[]");
+        if (uidItem == null || body == null) {
+            unsolicited.add(unit);
+            return;
+        }
+        long uid = Long.parseLong(response.value(uidItem).toString(StandardCharsets.US_ASCII).trim());
+        Missing waiting = missing.get(uid);
+        if (waiting == null || waiting.answer().isDone()) {
+            unit.release();
+            return;
+        }
+        byte[] ciphertext = response.stringValue(body);
+        unit.release();
+        decrypt(waiting.response(), ciphertext, uid, waiting.answer());
+    }
+
+    /** Decrypts off the event loop and completes the answer on it; a message that does not open goes as stored. */
+    private void decrypt(FetchResponse response, byte[] ciphertext, long uid, CompletableFuture<ByteBuf> answer) {
+        if (ciphertext == null) {
+            finish(response, null, answer);
+            return;
+        }
+        DecryptedMessages.Key key = session.key(uid);
+        session.keys().decrypt(ciphertext)
+                .thenApply(plaintext -> plaintext.map(bytes -> MessageView.parse(bytes, MAX_DEPTH, MAX_PARTS)))
+                .whenCompleteAsync((view, error) -> {
+                    MessageView opened = error == null && view.isPresent() ? view.get() : null;
+                    if (opened != null) {
+                        session.cache().put(key, opened);
+                    }
+                    finish(response, opened, answer);
+                }, session.executor());
+    }
+
+    private void finish(FetchResponse response, MessageView view, CompletableFuture<ByteBuf> answer) {
+        try {
+            answer.complete(view != null ? FetchRewriter.decrypted(response, request, view, session.alloc())
+                    // Not ours to open (no key, damaged): the client gets it as stored, and may hold the key.
+                    : FetchRewriter.passThrough(response, request, session.alloc()));
+        } finally {
+            if (response.unit().refCnt() > 0) {
+                response.unit().release();
+            }
+        }
+        session.drain();
+    }
+
+    private void emitAndRelease(FetchResponse response, ByteBuf answer) {
+        response.unit().release();
+        session.emit(answer);
+    }
+}

@@ -1,0 +1,255 @@
+package org.mailseal.server.bench;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.mailseal.crypto.EncryptionOptions;
+import org.mailseal.crypto.Format;
+import org.mailseal.crypto.MessageEncryptor;
+import org.mailseal.crypto.keys.FileKeyHome;
+import org.mailseal.crypto.keys.KeyAlgorithm;
+import org.mailseal.imap.ImapUpstreamConfig;
+import org.mailseal.server.config.ImapListenerConfig;
+import org.mailseal.server.config.MailsealConfig;
+import org.mailseal.server.policy.Policy;
+import org.mailseal.server.run.ProxyServer;
+
+/**
+ * {@code mailseal bench imap}: a mailbox of N plaintext messages and a mailbox of the same N messages encrypted to
+ * one cv25519 key, on the same embedded server; FETCH BODY[] of all of them straight from the server (plaintext),
+ * then through mailseal (encrypted) cold and warm, in one run; then idle (IDLE) sessions held open through mailseal,
+ * with the heap they take.
+ */
+public final class ImapBench {
+    private static final String USER = "bench@bench.test";
+    private static final String PASSWORD = "bench-pw";
+
+    public record Options(int messages, int size, int idleSessions) {}
+
+    private ImapBench() {}
+
+    public static void run(Options options, PrintWriter out) throws Exception {
+        Path home = Files.createTempDirectory("mailseal-bench-keys");
+        GreenMail server = new GreenMail(new ServerSetup(0, "127.0.0.1", "imap").dynamicPort());
+        server.start();
+        try {
+            server.setUser(USER, USER, PASSWORD);
+            FileKeyHome keys = FileKeyHome.open(home);
+            keys.generate(USER, Format.PGP_MIME, KeyAlgorithm.CV25519, PASSWORD.toCharArray());
+            int upstreamPort = server.getImap().getPort();
+            fill(upstreamPort, keys, options, out);
+            MailsealConfig config = new MailsealConfig(home, Policy.opportunistic(), EncryptionOptions.DEFAULTS,
+                    64L << 20, 100, 1 << 20, List.of()).withImapListeners(List.of(new ImapListenerConfig("imap",
+                    "127.0.0.1", 0, "mailseal.bench.test", null, false, true,
+                    ImapUpstreamConfig.plain("127.0.0.1", upstreamPort))));
+            try (ProxyServer proxy = ProxyServer.start(config)) {
+                int proxyPort = proxy.addresses().get(0).getPort();
+                fetchAll(upstreamPort, "plain", options.messages()); // warm-up: the server's own caches, the JIT
+                double direct = fetchAll(upstreamPort, "plain", options.messages());
+                double cold = fetchAll(proxyPort, "encrypted", options.messages());
+                double warm = fetchAll(proxyPort, "encrypted", options.messages());
+                out.printf("FETCH BODY[] of %,d messages of %,d bytes (one cv25519 recipient), one FETCH command%n",
+                        options.messages(), options.size());
+                out.printf("%-38s %9s %9s%n", "", "seconds", "ratio");
+                out.printf("%-38s %9.3f %9s%n", "direct from the server (plaintext)", direct, "1.00");
+                out.printf("%-38s %9.3f %9.2f%n", "through mailseal, cold cache", cold, cold / direct);
+                out.printf("%-38s %9.3f %9.2f%n", "through mailseal, warm cache", warm, warm / direct);
+                if (options.idleSessions() > 0) {
+                    idle(proxyPort, options.idleSessions(), proxy, out);
+                }
+            }
+        } finally {
+            server.stop();
+            try (var paths = Files.walk(home)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+    }
+
+    /** Appends the messages twice: as they are to "plain", encrypted to "encrypted". */
+    private static void fill(int port, FileKeyHome keys, Options options, PrintWriter out) throws IOException {
+        MessageEncryptor encryptor = new MessageEncryptor();
+        var recipients = keys.encryptionKeys(USER);
+        try (Connection imap = new Connection(port)) {
+            imap.command("LOGIN " + USER + " " + PASSWORD);
+            imap.command("CREATE plain");
+            imap.command("CREATE encrypted");
+            for (int i = 0; i < options.messages(); i++) {
+                byte[] message = message(i, options.size());
+                imap.append("plain", message);
+                ByteArrayOutputStream encrypted = new ByteArrayOutputStream(message.length * 2);
+                encryptor.encrypt(new ByteArrayInputStream(message), message.length, encrypted, recipients);
+                imap.append("encrypted", encrypted.toByteArray());
+            }
+        }
+        out.printf("mailboxes filled: %,d plaintext and %,d encrypted messages%n", options.messages(), options.messages());
+        out.flush();
+    }
+
+    private static byte[] message(int index, int size) {
+        StringBuilder text = new StringBuilder("From: load@bench.test\r\nTo: " + USER + "\r\nSubject: message " + index
+                + "\r\nMessage-ID: <" + index + "@bench.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n");
+        java.util.Random random = new java.util.Random(index);
+        byte[] line = new byte[57];
+        while (text.length() < size - 80) {
+            random.nextBytes(line);
+            text.append(java.util.Base64.getEncoder().encodeToString(line)).append("\r\n");
+        }
+        return text.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Logs in, selects, fetches every message's BODY[] in one command; returns the seconds the FETCH took. */
+    private static double fetchAll(int port, String mailbox, int expected) throws IOException {
+        try (Connection imap = new Connection(port)) {
+            imap.command("LOGIN " + USER + " " + PASSWORD);
+            imap.command("EXAMINE " + mailbox);
+            long started = System.nanoTime();
+            int fetched = imap.fetchAll();
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (fetched != expected) {
+                throw new IOException("fetched " + fetched + " messages from " + mailbox + ", expected " + expected);
+            }
+            return seconds;
+        }
+    }
+
+    /** Opens IDLE sessions through mailseal and reports the heap they hold. */
+    private static void idle(int port, int count, ProxyServer proxy, PrintWriter out) throws IOException {
+        long before = heapUsedAfterGc();
+        List<Connection> sessions = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                Connection imap = new Connection(port);
+                sessions.add(imap);
+                imap.command("LOGIN " + USER + " " + PASSWORD);
+                imap.command("SELECT INBOX");
+                imap.send("i IDLE\r\n");
+                String line = imap.line();
+                if (!line.startsWith("+")) {
+                    throw new IOException("IDLE refused: " + line);
+                }
+            }
+            long after = heapUsedAfterGc();
+            out.printf("%,d IDLE sessions open (mailseal counts %,d), heap %.1f MiB -> %.1f MiB (%.1f KiB a session), "
+                    + "max heap %.0f MiB%n", count, proxy.sessions(), before / 1048576.0, after / 1048576.0,
+                    (after - before) / 1024.0 / count, Runtime.getRuntime().maxMemory() / 1048576.0);
+        } finally {
+            for (Connection session : sessions) {
+                session.close();
+            }
+        }
+    }
+
+    private static long heapUsedAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** A minimal blocking IMAP client: commands, APPEND, and a FETCH whose literals it reads and counts. */
+    private static final class Connection implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+        private int tags;
+
+        Connection(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(120_000);
+            in = new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16);
+            out = socket.getOutputStream();
+            line(); // greeting
+        }
+
+        void send(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        String command(String command) throws IOException {
+            String tag = "t" + (++tags);
+            send(tag + " " + command + "\r\n");
+            return until(tag);
+        }
+
+        void append(String mailbox, byte[] message) throws IOException {
+            String tag = "t" + (++tags);
+            send(tag + " APPEND " + mailbox + " {" + message.length + "}\r\n");
+            if (!line().startsWith("+")) {
+                throw new IOException("APPEND refused");
+            }
+            byte[] withEnd = java.util.Arrays.copyOf(message, message.length + 2);
+            withEnd[message.length] = '\r';
+            withEnd[message.length + 1] = '\n';
+            out.write(withEnd); // one write: no Nagle delay between the literal and its line end
+            out.flush();
+            until(tag);
+        }
+
+        int fetchAll() throws IOException {
+            String tag = "t" + (++tags);
+            send(tag + " FETCH 1:* (BODY.PEEK[])\r\n");
+            int messages = 0;
+            while (true) {
+                String line = line();
+                if (line.startsWith(tag + " ")) {
+                    if (!line.startsWith(tag + " OK")) {
+                        throw new IOException("FETCH failed: " + line.trim());
+                    }
+                    return messages;
+                }
+                while (line.endsWith("}\r\n")) {
+                    int size = Integer.parseInt(line.substring(line.lastIndexOf('{') + 1, line.length() - 3));
+                    in.skipNBytes(size);
+                    messages++;
+                    line = line();
+                }
+            }
+        }
+
+        private String until(String tag) throws IOException {
+            while (true) {
+                String line = line();
+                if (line.startsWith(tag + " ")) {
+                    if (!line.startsWith(tag + " OK")) {
+                        throw new IOException("command failed: " + line.trim());
+                    }
+                    return line;
+                }
+            }
+        }
+
+        String line() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+            int b;
+            while ((b = in.read()) >= 0) {
+                line.write(b);
+                if (b == '\n') {
+                    return line.toString(StandardCharsets.ISO_8859_1);
+                }
+            }
+            throw new IOException("connection closed");
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
