@@ -76,8 +76,10 @@ final class ContentFetch {
         FetchResponse.Item structure = response.item("BODYSTRUCTURE");
         FetchResponse.Item uidItem = response.item("UID");
         MailboxCrypto.MailboxKeys keys = session.keys();
-        if (structure == null || uidItem == null || keys == null
-                || !EncryptedStructure.isEncrypted(response.value(structure))) {
+        FetchResponse.Item whole = response.item("BODY[]");
+        boolean encrypted = structure != null ? EncryptedStructure.isEncrypted(response.value(structure))
+                : whole != null && EncryptedStructure.isEncryptedMessage(response.value(whole));
+        if (uidItem == null || keys == null || !encrypted) {
             emitAndRelease(response, FetchRewriter.passThrough(response, request, session.alloc()));
             return;
         }

@@ -45,6 +45,47 @@ final class EncryptedStructure {
         }
     }
 
+    /**
+     * The same verdict from a whole message as a FETCH returns it (a quoted string or literal): from its top-level
+     * Content-Type field, found in the header section (at most 256 KiB of it is looked at).
+     */
+    static boolean isEncryptedMessage(ByteBuf value) {
+        byte[] message;
+        try {
+            message = new ImapReader(value).nstring();
+        } catch (ImapSyntaxException e) {
+            return false;
+        }
+        if (message == null) {
+            return false;
+        }
+        String header = new String(message, 0, Math.min(message.length, 256 << 10), StandardCharsets.ISO_8859_1);
+        int end = header.indexOf("\r\n\r\n");
+        if (end >= 0) {
+            header = header.substring(0, end + 2);
+        }
+        String contentType = null;
+        for (String field : header.replaceAll("\r\n[ \t]", " ").split("\r\n")) {
+            if (field.regionMatches(true, 0, "Content-Type:", 0, 13)) {
+                contentType = field; // RFC 2045: one per entity; the last wins, as mime4j would have it
+            }
+        }
+        if (contentType == null) {
+            return false;
+        }
+        var parsed = org.apache.james.mime4j.field.Fields.contentType(contentType.substring(13).trim());
+        String mimeType = parsed.getMimeType();
+        if (mimeType.equals("multipart/encrypted")) {
+            return "application/pgp-encrypted".equalsIgnoreCase(parsed.getParameter("protocol"));
+        }
+        if (!mimeType.equals("application/pkcs7-mime") && !mimeType.equals("application/x-pkcs7-mime")) {
+            return false;
+        }
+        String smimeType = parsed.getParameter("smime-type");
+        return smimeType == null ? "smime.p7m".equalsIgnoreCase(parsed.getParameter("name"))
+                : smimeType.equalsIgnoreCase("enveloped-data") || smimeType.equalsIgnoreCase("authenveloped-data");
+    }
+
     private static Map<String, String> parameters(ImapReader in) {
         Map<String, String> parameters = new HashMap<>();
         if (!in.accept('(')) {

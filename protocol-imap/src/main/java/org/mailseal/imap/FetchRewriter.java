@@ -32,8 +32,8 @@ final class FetchRewriter {
         if (!request.has("UID")) {
             command.append("UID ");
         }
-        if (!request.has("BODYSTRUCTURE")) {
-            command.append("BODYSTRUCTURE ");
+        if (!request.has("BODYSTRUCTURE") && request.items().stream().noneMatch(FetchRequest.Item::wholeMessage)) {
+            command.append("BODYSTRUCTURE "); // with the whole message asked for, its own header tells
         }
         command.setLength(command.length() - 1);
         return command.append(')').append(request.modifiers()).append("\r\n").toString();

@@ -633,7 +633,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             } catch (ImapSyntaxException e) {
                 response = null;
             }
-            if (response != null && response.item("BODYSTRUCTURE") != null) {
+            if (response != null && (response.item("BODYSTRUCTURE") != null || response.item("BODY[]") != null)) {
                 fetch.fetch().response(response);
                 return;
             }
