@@ -143,6 +143,21 @@ class ImapProxyGreenMailTest {
     }
 
     @Test
+    void idleReportsAMessageArrivingMeanwhileAndDoneEndsIt() throws IOException {
+        try (ImapTestClient client = loggedIn(); ImapTestClient other = new ImapTestClient(store.getImap().getPort())) {
+            client.send("i IDLE\r\n");
+            assertThat(client.line()).startsWith("+ ");
+            other.greeting();
+            other.command("l", "LOGIN bob@example.org bob-pw");
+            append(other, FakeCrypto.encrypt(SECRET));
+            assertThat(client.line()).isEqualTo("* 4 EXISTS\r\n");
+            client.send("DONE\r\n");
+            assertThat(client.until("i")).endsWith("i OK IDLE completed.\r\n");
+            assertThat(client.command("f", "FETCH 4 BODY.PEEK[TEXT]")).contains("The secret text.");
+        }
+    }
+
+    @Test
     void theSecondFetchOfAMessageIsServedFromTheCache() throws IOException {
         try (ImapTestClient client = loggedIn()) {
             client.command("a", "FETCH 2 BODY.PEEK[]");
