@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.keys.SmimeKeys;
+import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.SmtpSessionConfig;
 import org.mailseal.smtp.UpstreamConfig;
@@ -66,6 +67,28 @@ class ConfigLoaderTest {
         assertThat(new String(config.gateway().passphrase())).isEqualTo("gateway secret");
         assertThat(config.policy().keyAddressFor("anyone@partner.example")).isEqualTo("gateway@partner.example");
         assertThat(config.policy().keyAddressFor("bob@example.org")).isEqualTo("bob@example.org");
+        assertThat(config.imapListeners()).hasSize(1);
+        ImapListenerConfig imap = config.imapListeners().get(0);
+        assertThat(imap.port()).isEqualTo(143);
+        assertThat(imap.tls()).isNotNull();
+        assertThat(imap.loginWithoutTls()).isFalse();
+        assertThat(imap.upstream().tls()).isEqualTo(ImapUpstreamConfig.TlsMode.STARTTLS);
+        assertThat(imap.upstream().port()).isEqualTo(10143);
+        assertThat(imap.upstream().allowPlaintextLogin()).isFalse();
+    }
+
+    @Test
+    void anImapListenerTakesNoLmtpAndNoLocalDomains() throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, """
+                listeners:
+                  - role: imap
+                    listen: 127.0.0.1:143
+                    localDomains: [example.org]
+                    upstream: {host: 127.0.0.1, port: 10143, lmtp: true}
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessageContaining("listeners[0].localDomains: unknown key")
+                .hasMessageContaining("listeners[0].upstream.lmtp: an IMAP listener's upstream is an IMAP server");
     }
 
     @Test
@@ -89,7 +112,7 @@ class ConfigLoaderTest {
                         "listeners[0].tls.certificate: file " + dir.resolve("missing.pem") + " does not exist or cannot be read",
                         "listeners[0].localDomains: an inbound listener needs the domains it accepts mail for (no open relay)",
                         "listeners[0].upstream.tls: 'sometimes' is not one of none, starttls, implicit",
-                        "listeners[1].role: 'relay' is not one of submission, inbound, lmtp",
+                        "listeners[1].role: 'relay' is not one of submission, inbound, lmtp, imap",
                         "listeners[1].listen: expected host:port, got 'nowhere'",
                         "listeners[1].upstream: missing (host and port of the real mail server)"));
     }
