@@ -2,6 +2,9 @@ package org.mailseal.server.bench;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -71,9 +74,10 @@ public final class ImapBench {
                 out.printf("%-38s %9.3f %9s%n", "direct from the server (plaintext)", direct, "1.00");
                 out.printf("%-38s %9.3f %9.2f%n", "through mailseal, cold cache", cold, cold / direct);
                 out.printf("%-38s %9.3f %9.2f%n", "through mailseal, warm cache", warm, warm / direct);
-                if (options.idleSessions() > 0) {
-                    idle(proxyPort, options.idleSessions(), proxy, out);
-                }
+            }
+            if (options.idleSessions() > 0) {
+                server.stop(); // its threads and sessions are not part of the measurement
+                idle(home, options.idleSessions(), out);
             }
         } finally {
             server.stop();
@@ -85,7 +89,7 @@ public final class ImapBench {
         }
     }
 
-    /** Appends the messages twice: as they are to "plain", encrypted to "encrypted". */
+    /** Appends each message as it is to "plain", and encrypted to "encrypted" and to "warmup". */
     private static void fill(int port, FileKeyHome keys, Options options, PrintWriter out) throws IOException {
         MessageEncryptor encryptor = new MessageEncryptor();
         var recipients = keys.encryptionKeys(USER);
@@ -135,8 +139,31 @@ public final class ImapBench {
         }
     }
 
-    /** Opens IDLE sessions through mailseal and reports the heap they hold. */
-    private static void idle(int port, int count, ProxyServer proxy, PrintWriter out) throws IOException {
+    /**
+     * Opens IDLE sessions straight to a server that holds nothing but sessions, then as many through a mailseal in
+     * front of it, and reports the heap each set holds: mailseal's share is the difference.
+     */
+    private static void idle(Path home, int count, PrintWriter out) throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (IdleImapServer server = new IdleImapServer(group)) {
+            MailsealConfig config = new MailsealConfig(home, Policy.opportunistic(), EncryptionOptions.DEFAULTS,
+                    64L << 20, 100, 1 << 20, List.of()).withImapListeners(List.of(new ImapListenerConfig("imap",
+                    "127.0.0.1", 0, "mailseal.bench.test", null, false, true,
+                    ImapUpstreamConfig.plain("127.0.0.1", server.port()))));
+            try (ProxyServer proxy = ProxyServer.start(config)) {
+                long direct = idleHeap(server.port(), count);
+                long through = idleHeap(proxy.addresses().get(0).getPort(), count);
+                out.printf("%,d IDLE sessions: straight to the server +%.1f MiB heap; through mailseal (with its "
+                        + "upstream sessions) +%.1f MiB: mailseal's share %.1f MiB (%.1f KiB a session); max heap %.0f MiB%n",
+                        count, direct / 1048576.0, through / 1048576.0, (through - direct) / 1048576.0,
+                        (through - direct) / 1024.0 / count, Runtime.getRuntime().maxMemory() / 1048576.0);
+            }
+        } finally {
+            group.shutdownGracefully().syncUninterruptibly();
+        }
+    }
+
+    private static long idleHeap(int port, int count) throws IOException {
         long before = heapUsedAfterGc();
         List<Connection> sessions = new ArrayList<>();
         try {
@@ -151,10 +178,7 @@ public final class ImapBench {
                     throw new IOException("IDLE refused: " + line);
                 }
             }
-            long after = heapUsedAfterGc();
-            out.printf("%,d IDLE sessions open (mailseal counts %,d), heap %.1f MiB -> %.1f MiB (%.1f KiB a session), "
-                    + "max heap %.0f MiB%n", count, proxy.sessions(), before / 1048576.0, after / 1048576.0,
-                    (after - before) / 1024.0 / count, Runtime.getRuntime().maxMemory() / 1048576.0);
+            return heapUsedAfterGc() - before;
         } finally {
             for (Connection session : sessions) {
                 session.close();

@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** {@code mailseal bench smtp} runs its comparison and reports it; figures are for the README, not asserted. */
+/** {@code mailseal bench smtp|imap} run their comparisons and report them; figures are for the README, not asserted. */
 class BenchIT {
     @Test
     void aSmallComparisonRunReportsBothSidesWithoutFailures() throws Exception {
@@ -19,5 +19,17 @@ class BenchIT {
             assertThat(Integer.parseInt(line.group(2))).as("failed messages, " + row).isZero();
         }
         assertThat(out).contains("added latency: p50").contains("50 idle sessions open (mailseal counts 50)");
+    }
+
+    @Test
+    void aSmallImapComparisonReportsDirectColdAndWarmAndIdleSessions() throws Exception {
+        Cli.Result result = Cli.run("bench", "imap", "--messages", "50", "--size", "4096", "--idle", "20");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        String out = result.out();
+        for (String row : new String[] {"direct from the server \\(plaintext\\)", "through mailseal, cold cache",
+                "through mailseal, warm cache"}) {
+            assertThat(Pattern.compile(row + " +[\\d.]+ +[\\d.]+").matcher(out).find()).as(row + "\n" + out).isTrue();
+        }
+        assertThat(out).contains("20 IDLE sessions: straight to the server");
     }
 }
