@@ -97,7 +97,7 @@ public record FetchRequest(boolean uid, String messageSet, List<Item> items, Str
                 long offset = -1;
                 long length = -1;
                 if (in.peek() == '[') {
-                    section = section(in);
+                    section = in.section();
                     if (MessageView.parseSection(section) == null) {
                         throw new ImapSyntaxException("bad section");
                     }
@@ -122,34 +122,6 @@ public record FetchRequest(boolean uid, String messageSet, List<Item> items, Str
     private static void macro(List<Item> items, String... names) {
         for (String name : names) {
             items.add(new Item(name, null, -1, -1, name));
-        }
-    }
-
-    /** The text between [ and ], which may hold a parenthesized list of header names (quoted or not). */
-    private static String section(ImapReader in) {
-        in.expect('[');
-        int start = in.position();
-        int depth = 0;
-        while (true) {
-            int b = in.peek();
-            if (b == -1 || b == '\r' || b == '\n') {
-                throw new ImapSyntaxException("unterminated section");
-            }
-            if (b == '"' || b == '{') {
-                in.string();
-                continue;
-            }
-            in.accept((char) b);
-            if (b == '(') {
-                depth++;
-            } else if (b == ')' && --depth < 0) {
-                throw new ImapSyntaxException("unbalanced section");
-            } else if (b == ']' && depth == 0) {
-                return in.buffer().toString(start, in.position() - 1 - start, StandardCharsets.ISO_8859_1);
-            }
-            if (in.position() - start > 4096) {
-                throw new ImapSyntaxException("section too long");
-            }
         }
     }
 

@@ -65,25 +65,7 @@ public record FetchResponse(ByteBuf unit, long sequence, List<Item> items) {
         int start = in.position();
         in.word("[(");
         if (in.peek() == '[') {
-            int depth = 0;
-            while (true) {
-                int b = in.peek();
-                if (b == -1 || b == '\r') {
-                    throw new ImapSyntaxException("unterminated section");
-                }
-                if (b == '"' || b == '{') {
-                    in.string();
-                    continue;
-                }
-                in.accept((char) b);
-                if (b == '(') {
-                    depth++;
-                } else if (b == ')') {
-                    depth--;
-                } else if (b == ']' && depth <= 0) {
-                    break;
-                }
-            }
+            in.section();
             if (in.accept('<')) {
                 in.word(">");
                 in.expect('>');

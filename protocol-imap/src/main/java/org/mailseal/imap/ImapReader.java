@@ -189,6 +189,34 @@ public final class ImapReader {
     }
 
     /**
+     * The text between "[" and its "]" (a FETCH section: it may hold a parenthesized list of header names, quoted
+     * or as literals), at most 4 KiB; the reader stands after the "]".
+     */
+    public String section() {
+        expect('[');
+        int start = pos;
+        int depth = 0;
+        while (true) {
+            int b = peek();
+            if (b == -1 || b == '\r' || b == '\n' || pos - start > 4096) {
+                throw new ImapSyntaxException("unterminated section");
+            }
+            if (b == '"' || b == '{') {
+                string();
+                continue;
+            }
+            pos++;
+            if (b == '(') {
+                depth++;
+            } else if (b == ')' && --depth < 0) {
+                throw new ImapSyntaxException("unbalanced section");
+            } else if (b == ']' && depth == 0) {
+                return in.toString(start, pos - 1 - start, StandardCharsets.ISO_8859_1);
+            }
+        }
+    }
+
+    /**
      * Skips one value of any kind (atom, number, NIL, string, literal, or a list of values, nested up to
      * {@link #MAX_DEPTH}) and returns where it started.
      */
