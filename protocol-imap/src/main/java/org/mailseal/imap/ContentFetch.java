@@ -55,7 +55,17 @@ final class ContentFetch {
     private final Session session;
     private final Map<Long, Missing> missing = new LinkedHashMap<>();
 
-    private record Missing(FetchResponse response, CompletableFuture<ByteBuf> answer) {}
+    /** A response waiting for its message's ciphertext; arrived once the ciphertext came and decryption began. */
+    private static final class Missing {
+        final FetchResponse response;
+        final CompletableFuture<ByteBuf> answer;
+        boolean arrived;
+
+        Missing(FetchResponse response, CompletableFuture<ByteBuf> answer) {
+            this.response = response;
+            this.answer = answer;
+        }
+    }
 
     ContentFetch(FetchRequest request, Session session) {
         this.request = request;
@@ -101,7 +111,7 @@ final class ContentFetch {
             decrypt(response, response.stringValue(body), uid, answer);
         } else if (missing.putIfAbsent(uid, new Missing(response, answer)) != null) {
             // The same message twice in one response set: answer the second as the first will be.
-            missing.get(uid).answer().whenComplete((ignored, error) -> session.executor().execute(() ->
+            missing.get(uid).answer.whenComplete((ignored, error) -> session.executor().execute(() ->
                     finish(response, session.cache().get(session.key(uid)), answer)));
         }
     }
@@ -126,10 +136,11 @@ final class ContentFetch {
                     .thenAccept(ByteBuf::release));
         }
         return chain.handleAsync((ignored, error) -> {
-            // Whatever did not come (expunged meanwhile, connection trouble) goes to the client as the server gave it.
+            // Whatever did not come (expunged meanwhile, connection trouble) goes to the client as the server gave it;
+            // what came is being decrypted and completes its own answer (the command's completion waits behind it).
             for (Missing left : missing.values()) {
-                if (!left.answer().isDone()) {
-                    finish(left.response(), null, left.answer());
+                if (!left.arrived) {
+                    finish(left.response, null, left.answer);
                 }
             }
             return unsolicited;
@@ -151,13 +162,14 @@ final class ContentFetch {
         }
         long uid = Long.parseLong(response.value(uidItem).toString(StandardCharsets.US_ASCII).trim());
         Missing waiting = missing.get(uid);
-        if (waiting == null || waiting.answer().isDone()) {
+        if (waiting == null || waiting.arrived) {
             unit.release();
             return;
         }
+        waiting.arrived = true;
         byte[] ciphertext = response.stringValue(body);
         unit.release();
-        decrypt(waiting.response(), ciphertext, uid, waiting.answer());
+        decrypt(waiting.response, ciphertext, uid, waiting.answer);
     }
 
     /** Decrypts off the event loop and completes the answer on it; a message that does not open goes as stored. */
@@ -179,14 +191,15 @@ final class ContentFetch {
     }
 
     private void finish(FetchResponse response, MessageView view, CompletableFuture<ByteBuf> answer) {
+        if (answer.isDone()) {
+            return; // answered already; its response was released then
+        }
         try {
             answer.complete(view != null ? FetchRewriter.decrypted(response, request, view, session.alloc())
                     // Not ours to open (no key, damaged): the client gets it as stored, and may hold the key.
                     : FetchRewriter.passThrough(response, request, session.alloc()));
         } finally {
-            if (response.unit().refCnt() > 0) {
-                response.unit().release();
-            }
+            response.unit().release();
         }
         session.drain();
     }

@@ -50,16 +50,32 @@ final class EncryptedStructure {
      * Content-Type field, found in the header section (at most 256 KiB of it is looked at).
      */
     static boolean isEncryptedMessage(ByteBuf value) {
-        byte[] message;
+        String header;
         try {
-            message = new ImapReader(value).nstring();
+            ImapReader in = new ImapReader(value);
+            int first = in.peek();
+            if (first == '{' || first == '~') {
+                int[] range = in.literalRange(); // looked at in place: the message is not copied
+                int scanEnd = Math.min(range[1], range[0] + (256 << 10));
+                int end = range[0];
+                while (end < scanEnd) { // up to the blank line that ends the header section
+                    int lf = value.indexOf(end, scanEnd, (byte) '\n');
+                    end = lf < 0 ? scanEnd : lf + 1;
+                    if (lf < 0 || (end + 1 < scanEnd && value.getByte(end) == '\r' && value.getByte(end + 1) == '\n')) {
+                        break;
+                    }
+                }
+                header = value.toString(range[0], end - range[0], StandardCharsets.ISO_8859_1);
+            } else {
+                byte[] message = in.nstring();
+                if (message == null) {
+                    return false;
+                }
+                header = new String(message, 0, Math.min(message.length, 256 << 10), StandardCharsets.ISO_8859_1);
+            }
         } catch (ImapSyntaxException e) {
             return false;
         }
-        if (message == null) {
-            return false;
-        }
-        String header = new String(message, 0, Math.min(message.length, 256 << 10), StandardCharsets.ISO_8859_1);
         int end = header.indexOf("\r\n\r\n");
         if (end >= 0) {
             header = header.substring(0, end + 2);

@@ -62,49 +62,82 @@ final class FetchRewriter {
     }
 
     /**
-     * An encrypted message's response: the upstream's items that do not depend on content (UID, FLAGS,
-     * INTERNALDATE, MODSEQ, ...), then each content item the client asked for, from the plaintext.
+     * An encrypted message's response, item for item in the upstream's order (so that it reads as the server would
+     * have answered for the plaintext): items that do not depend on content (UID, FLAGS, INTERNALDATE, MODSEQ, ...)
+     * as the server gave them, content items under the server's own name with values from the plaintext.
      */
     static ByteBuf decrypted(FetchResponse response, FetchRequest request, MessageView view, ByteBufAllocator alloc) {
         ByteBuf out = start(response, alloc);
         boolean first = true;
+        List<FetchRequest.Item> unanswered = new ArrayList<>(request.items().stream().filter(FetchRequest.Item::content)
+                .toList());
         for (FetchResponse.Item item : response.items()) {
-            if (!added(item, request) && !CONTENT.contains(item.base())) {
-                first = separate(out, first);
-                out.writeBytes(response.unit(), item.start(), item.end() - item.start());
-            }
-        }
-        List<String> done = new ArrayList<>();
-        for (FetchRequest.Item item : request.items()) {
-            if (!item.content() || done.contains(item.responseName())) {
+            if (added(item, request)) {
                 continue;
             }
-            done.add(item.responseName());
-            first = separate(out, first);
-            out.writeCharSequence(item.responseName(), StandardCharsets.US_ASCII);
-            out.writeByte(' ');
-            switch (item.name()) {
-                case "RFC822.SIZE" -> out.writeCharSequence(Integer.toString(view.size()), StandardCharsets.US_ASCII);
-                case "ENVELOPE" -> out.writeBytes(view.envelope());
-                case "BODYSTRUCTURE" -> out.writeBytes(view.bodyStructure());
-                case "RFC822" -> literal(out, view.section(""));
-                case "RFC822.HEADER" -> literal(out, view.section("HEADER"));
-                case "RFC822.TEXT" -> literal(out, view.section("TEXT"));
-                case "BINARY.SIZE" -> {
-                    byte[] section = view.section(item.section());
-                    out.writeCharSequence(Integer.toString(section == null ? 0 : section.length),
-                            StandardCharsets.US_ASCII);
+            if (!CONTENT.contains(item.base())) {
+                first = separate(out, first);
+                out.writeBytes(response.unit(), item.start(), item.end() - item.start());
+                continue;
+            }
+            FetchRequest.Item asked = matching(item, unanswered);
+            if (asked != null) {
+                unanswered.removeIf(other -> normalized(other.responseName()).equals(normalized(asked.responseName())));
+                first = separate(out, first);
+                int nameEnd = item.valueStart();
+                while (nameEnd > item.start() && response.unit().getByte(nameEnd - 1) == ' ') {
+                    nameEnd--;
                 }
-                default -> { // BODY, BODY.PEEK, BINARY, BINARY.PEEK
-                    if (item.section() == null) {
-                        out.writeBytes(view.body());
-                    } else {
-                        literal(out, partial(view.section(item.section()), item.offset(), item.length()));
-                    }
-                }
+                out.writeBytes(response.unit(), item.start(), nameEnd - item.start()).writeByte(' '); // the server's name
+                value(out, asked, view);
+            }
+        }
+        java.util.Set<String> late = new java.util.HashSet<>();
+        for (FetchRequest.Item asked : unanswered) { // not echoed by the server: answered under the RFC's name
+            if (late.add(normalized(asked.responseName()))) {
+                first = separate(out, first);
+                out.writeCharSequence(asked.responseName() + " ", StandardCharsets.US_ASCII);
+                value(out, asked, view);
             }
         }
         return end(out);
+    }
+
+    /** The client's item an upstream content item answers: the same name, compared without case and quotes. */
+    private static FetchRequest.Item matching(FetchResponse.Item item, List<FetchRequest.Item> asked) {
+        String name = normalized(item.name());
+        for (FetchRequest.Item candidate : asked) {
+            if (normalized(candidate.responseName()).equals(name)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static String normalized(String name) {
+        return name.toUpperCase(java.util.Locale.ROOT).replace("\"", "").replaceAll("\\s+", " ");
+    }
+
+    private static void value(ByteBuf out, FetchRequest.Item item, MessageView view) {
+        switch (item.name()) {
+            case "RFC822.SIZE" -> out.writeCharSequence(Integer.toString(view.size()), StandardCharsets.US_ASCII);
+            case "ENVELOPE" -> out.writeBytes(view.envelope());
+            case "BODYSTRUCTURE" -> out.writeBytes(view.bodyStructure());
+            case "RFC822" -> literal(out, view.section(""));
+            case "RFC822.HEADER" -> literal(out, view.section("HEADER"));
+            case "RFC822.TEXT" -> literal(out, view.section("TEXT"));
+            case "BINARY.SIZE" -> {
+                byte[] section = view.section(item.section());
+                out.writeCharSequence(Integer.toString(section == null ? 0 : section.length), StandardCharsets.US_ASCII);
+            }
+            default -> { // BODY, BODY.PEEK, BINARY, BINARY.PEEK
+                if (item.section() == null) {
+                    out.writeBytes(view.body());
+                } else {
+                    literal(out, partial(view.section(item.section()), item.offset(), item.length()));
+                }
+            }
+        }
     }
 
     private static byte[] partial(byte[] section, long offset, long length) {
