@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # A throwaway Dovecot (IMAP only, plaintext, 127.0.0.1) used as the oracle for MessageView's differential tests.
 # User oracle@example.org / oraclepw, Maildir under BASE. Needs root (Dovecot drops to mail_uid for mail access).
-# Usage: dovecot.sh start|stop BASE PORT
+# Usage: dovecot.sh start|stop BASE PORT [USER:PASSWORD ...]
+# Extra USER:PASSWORD pairs add accounts (ImapConformanceTest gives every transcript fresh ones).
 # Settings adapted from proxy-server/src/test/mailstack/mailstack.sh (TLS, POP3, LMTP and Postfix left out).
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 cmd=${1:?usage: dovecot.sh start|stop BASE PORT}
 BASE=${2:?usage: dovecot.sh start|stop BASE PORT}
 PORT=${3:?usage: dovecot.sh start|stop BASE PORT}
+shift 3
 if [ "$cmd" = stop ]; then
   if [ -f "$BASE/pid" ]; then
     pid=$(cat "$BASE/pid")
@@ -22,6 +24,9 @@ MAIL_USER=mail; MAIL_GROUP=mail
 mkdir -p "$BASE"/{mail,run,state}
 chmod 755 "$BASE"; chown "$MAIL_USER:$MAIL_GROUP" "$BASE/mail"
 printf 'oracle@example.org:{PLAIN}oraclepw\n' > "$BASE/users"
+for account in "$@"; do
+  printf '%s:{PLAIN}%s\n' "${account%%:*}" "${account#*:}" >> "$BASE/users"
+done
 cat > "$BASE/dovecot.conf" <<CONF
 protocols = imap
 listen = 127.0.0.1

@@ -1,0 +1,64 @@
+package org.mailseal.imap;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A loopback relay that prints what passes between the proxy and its upstream ({@code -Dconformance.wiretap=true}):
+ * the first thing to look at when the proxy's answer differs and the reason is not in the diff.
+ */
+final class WireTap implements AutoCloseable {
+    private final ServerSocket server;
+
+    WireTap(int target) throws IOException {
+        server = new ServerSocket();
+        server.bind(new InetSocketAddress("127.0.0.1", 0));
+        Thread accept = new Thread(() -> {
+            try {
+                while (true) {
+                    Socket client = server.accept();
+                    Socket upstream = new Socket("127.0.0.1", target);
+                    pump(client.getInputStream(), upstream.getOutputStream(), "P>U ");
+                    pump(upstream.getInputStream(), client.getOutputStream(), "U>P ");
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        }, "wiretap-accept");
+        accept.setDaemon(true);
+        accept.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    private static void pump(InputStream in, OutputStream out, String prefix) {
+        Thread t = new Thread(() -> {
+            byte[] buffer = new byte[8192];
+            try (in; out) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    String text = new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+                    System.out.print(prefix + text.replace("\r\n", "\r\n" + prefix).stripTrailing() + "\n");
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // one side closed
+            }
+        }, "wiretap-" + prefix.trim());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
