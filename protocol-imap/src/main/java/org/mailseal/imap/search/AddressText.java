@@ -15,11 +15,23 @@ import org.apache.james.mime4j.field.address.LenientAddressParser;
  * {@code FROM "<alice@"} finds a bare {@code alice@example.org} too.
  */
 final class AddressText {
+    // Private-use characters, which the parser treats as atext like the "=?" and "?=" they stand for.
+    private static final String OPEN = "\uE000";
+    private static final String CLOSE = "\uE001";
     private AddressText() {
     }
 
+    /**
+     * The normalized list, encoded-words decoded. Dovecot decides quoting on the still encoded names and decodes
+     * the written list afterwards, so the parser must not see encoded-words: they are masked while it runs.
+     */
     static String normalize(String value) {
-        AddressList list = LenientAddressParser.DEFAULT.parseAddressList(value);
+        String masked = value.replace("=?", OPEN).replace("?=", CLOSE);
+        String written = write(LenientAddressParser.DEFAULT.parseAddressList(masked));
+        return ContentSearch.decodeWords(written.replace(OPEN, "=?").replace(CLOSE, "?="));
+    }
+
+    private static String write(AddressList list) {
         List<String> out = new ArrayList<>();
         for (Address a : list) {
             if (a instanceof Group g) {
@@ -41,7 +53,10 @@ final class AddressText {
         return name == null || name.isEmpty() ? addr : phrase(name) + " " + addr;
     }
 
-    /** A phrase as written by Dovecot: bare when all atext (RFC 5322 §3.2.3), else quoted with escapes. */
+    /**
+     * A phrase as Dovecot writes it: bare when all atext (RFC 5322 §3.2.3), else quoted, with backslashes before
+     * {@code " \ '} (Dovecot's IS_ESCAPED_CHAR also escapes the apostrophe).
+     */
     private static String phrase(String name) {
         boolean atext = true;
         for (int i = 0; i < name.length() && atext; i++) {
@@ -51,6 +66,6 @@ final class AddressText {
         if (atext) {
             return name;
         }
-        return '"' + name.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        return '"' + name.replace("\\", "\\\\").replace("\"", "\\\"").replace("'", "\\'") + '"';
     }
 }

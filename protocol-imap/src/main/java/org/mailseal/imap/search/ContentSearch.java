@@ -3,10 +3,7 @@ package org.mailseal.imap.search;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.time.LocalDate;
@@ -24,13 +21,12 @@ import org.mailseal.imap.message.MessageView;
  * The searchable text of one message, decoded the way Dovecot 2.3 decodes it for SEARCH without full-text
  * indexes, so that an encrypted message is found exactly when its plaintext copy would be:
  * <ul>
- *   <li>header values are unfolded, RFC 2047 encoded-words decoded, 8-bit octets read as UTF-8 when valid, and
- *   runs of blanks made one space;</li>
+ *   <li>header values are unfolded, RFC 2047 encoded-words decoded and 8-bit octets read as UTF-8; SUBJECT
+ *   also makes runs of blanks one space;</li>
  *   <li>bodies are the text leaf parts (text/* or no Content-Type) with the Content-Transfer-Encoding undone
  *   (RFC 2045 §6.7, §6.8) and the charset converted; other parts, preambles and epilogues are not searched;</li>
  *   <li>TEXT also reads every part's header fields ("Name: value"), BODY none;</li>
- *   <li>comparison is a substring match after compatibility decomposition and upper-casing, Dovecot's
- *   i;unicode-casemap (RFC 5051), so that "cafe" finds "Café" as Dovecot does.</li>
+ *   <li>comparison is a substring match after compatibility decomposition and upper-casing ({@link #fold}).</li>
  * </ul>
  */
 final class ContentSearch {
@@ -43,7 +39,11 @@ final class ContentSearch {
         this.view = view;
     }
 
-    /** Case-folds for comparison: NFKD, then upper case per code point (RFC 5051's titlecase, near enough). */
+    /**
+     * Case-folds for comparison as Dovecot's i;unicode-casemap does (RFC 5051): compatibility decomposition, marks
+     * kept, then upper case per code point (titlecase, near enough). So "cafe" finds "Café" (a prefix of
+     * "CAFE\u0301") but "zoe" does not find "Zöe", as on Dovecot.
+     */
     static String fold(String s) {
         String d = Normalizer.normalize(s, Normalizer.Form.NFKD);
         StringBuilder out = new StringBuilder(d.length());
@@ -52,6 +52,9 @@ final class ContentSearch {
     }
 
     boolean body(String needle) {
+        if (needle.isEmpty()) {
+            return true; // as Dovecot: even a message without any text part
+        }
         if (bodies == null) {
             bodies = new ArrayList<>();
             for (MessageView.SearchPart p : parts()) {
@@ -65,6 +68,9 @@ final class ContentSearch {
 
     /** TEXT's header half: every field of every part. */
     boolean headers(String needle) {
+        if (needle.isEmpty()) {
+            return true;
+        }
         if (allHeaders == null) {
             allHeaders = new ArrayList<>();
             for (MessageView.SearchPart p : parts()) {
@@ -76,10 +82,17 @@ final class ContentSearch {
         return allHeaders.stream().anyMatch(h -> h.contains(needle));
     }
 
-    /** HEADER name string and SUBJECT: any field of that name in the message's own header. */
-    boolean header(String name, String needle) {
+    /**
+     * HEADER name string and SUBJECT: any field of that name in the message's own header. Only SUBJECT makes
+     * runs of blanks one space (Dovecot's SEARCH_HEADER_COMPRESS_LWSP); HEADER compares them as they are.
+     */
+    boolean header(String name, String needle, boolean compressBlanks) {
         for (MessageView.Field f : rootHeader()) {
-            if (f.value() != null && f.name().equalsIgnoreCase(name) && fold(headerText(f.value())).contains(needle)) {
+            if (f.value() == null || !f.name().equalsIgnoreCase(name)) {
+                continue;
+            }
+            String text = headerText(f.value());
+            if (fold(compressBlanks ? blanks(text) : text).contains(needle)) {
                 return true;
             }
         }
@@ -90,7 +103,7 @@ final class ContentSearch {
     boolean address(String name, String needle) {
         for (MessageView.Field f : rootHeader()) {
             if (f.value() != null && f.name().equalsIgnoreCase(name)
-                && fold(blanks(AddressText.normalize(utf8(unfold(f.value()))))).contains(needle)) {
+                && fold(AddressText.normalize(utf8(unfold(f.value())))).contains(needle)) {
                 return true;
             }
         }
@@ -123,7 +136,12 @@ final class ContentSearch {
     }
 
     static String headerText(String raw) {
-        return blanks(DecoderUtil.decodeEncodedWords(utf8(unfold(raw)), DecodeMonitor.SILENT));
+        return decodeWords(utf8(unfold(raw)));
+    }
+
+    /** RFC 2047 encoded-words decoded; blanks between adjacent ones dropped (§6.2). */
+    static String decodeWords(String s) {
+        return DecoderUtil.decodeEncodedWords(s, DecodeMonitor.SILENT);
     }
 
     /** RFC 5322 §2.2.3 unfolding: the line ends go, the blanks after them stay. */
@@ -136,15 +154,9 @@ final class ContentSearch {
         return s.replaceAll("[ \t]+", " ");
     }
 
-    /** A header value read as ISO-8859-1, re-read as UTF-8 when its octets are valid UTF-8 (RFC 6532). */
+    /** A header value read as ISO-8859-1, re-read as UTF-8 (RFC 6532); invalid octets become U+FFFD, as Dovecot. */
     static String utf8(String latin1) {
-        byte[] b = latin1.getBytes(StandardCharsets.ISO_8859_1);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b)).toString();
-        } catch (CharacterCodingException e) {
-            return latin1;
-        }
+        return new String(latin1.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
     private static String decodeBody(MessageView.SearchPart p) {

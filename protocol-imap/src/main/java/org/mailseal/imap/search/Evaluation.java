@@ -74,9 +74,9 @@ final class Evaluation {
         return switch (t.where()) {
             case BODY -> c.body(needle);
             case TEXT -> c.headers(needle) || c.body(needle);
-            case SUBJECT -> c.header("Subject", needle);
+            case SUBJECT -> c.header("Subject", needle, true);
             case FROM, TO, CC, BCC -> c.address(t.where().name().toLowerCase(Locale.ROOT), needle);
-            case HEADER -> c.header(t.header(), needle);
+            case HEADER -> c.header(t.header(), needle, false);
         };
     }
 
