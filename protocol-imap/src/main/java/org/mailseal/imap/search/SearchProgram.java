@@ -83,6 +83,11 @@ public final class SearchProgram {
      * message can match. Always one line of 7-bit text without literals.
      */
     public String superset() {
+        if (!dependsOnContent()) {
+            StringBuilder out = new StringBuilder();
+            writeList(out, keys, false); // no strings, so no CHARSET needed
+            return out.toString();
+        }
         Bound b = Bound.and(keys.stream().map(k -> Bound.of(k, true)).toList());
         StringBuilder out = new StringBuilder();
         if (b.key() == null) {
@@ -134,7 +139,11 @@ public final class SearchProgram {
             }
             if (k instanceof SearchKey.Not n) {
                 Bound inner = of(n.key(), !upper); // NOT flips which bound is needed
-                return inner.key() == null ? (inner.always() ? FALSE : TRUE) : new Bound(new SearchKey.Not(inner.key()), false);
+                if (inner.key() == null) {
+                    return inner.always() ? FALSE : TRUE;
+                }
+                return new Bound(inner.key() instanceof SearchKey.Not nn ? nn.key() : new SearchKey.Not(inner.key()),
+                        false);
             }
             if (k instanceof SearchKey.Or o) {
                 Bound l = of(o.left(), upper);
