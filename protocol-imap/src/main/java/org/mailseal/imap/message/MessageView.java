@@ -120,6 +120,50 @@ public final class MessageView {
         };
     }
 
+    /**
+     * One part as SEARCH reads it (used by {@code org.mailseal.imap.search}): its header fields and, for a leaf, its
+     * still transfer-encoded body with what is needed to decode it.
+     *
+     * @param header           the part's header fields in order; a value keeps its folding line ends and is null
+     *                         for a line without a colon
+     * @param text             Dovecot's text flag (a text/* Content-Type or none): the body is searchable text
+     * @param leaf             neither a multipart nor a message/rfc822 part
+     * @param charset          the Content-Type charset parameter, null when absent
+     * @param transferEncoding the Content-Transfer-Encoding token, null when absent
+     * @param body             the body octets (for a multipart: preamble, parts and epilogue)
+     */
+    public record SearchPart(List<Field> header, boolean text, boolean leaf, String charset, String transferEncoding,
+                             byte[] body) {
+    }
+
+    /** A header field: its name and its raw value in ISO-8859-1 (null when the line has no colon). */
+    public record Field(String name, String value) {
+    }
+
+    /** Every part, depth first, the message itself first; the parts of a message/rfc822 part follow it. */
+    public List<SearchPart> searchParts() {
+        List<SearchPart> parts = new java.util.ArrayList<>();
+        java.util.ArrayDeque<MimePart> todo = new java.util.ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            MimePart p = todo.pop();
+            List<Field> header = p.fields.stream().map(f -> new Field(f.name(), f.value())).toList();
+            String charset = null;
+            for (MimeParams.Param param : p.content.params()) {
+                if (charset == null && param.name().equalsIgnoreCase("charset")) {
+                    charset = param.value();
+                }
+            }
+            boolean leaf = !p.multipart && !p.rfc822;
+            parts.add(new SearchPart(header, p.text, leaf, charset, p.content.encoding(),
+                    Arrays.copyOfRange(message, p.headerEnd, p.end)));
+            for (int i = p.children.size() - 1; i >= 0; i--) {
+                todo.push(p.children.get(i));
+            }
+        }
+        return parts;
+    }
+
     /** Parses a section-spec; null for a syntactically invalid one (the caller answers BAD). */
     public static SectionSpec parseSection(String section) {
         return SectionSpec.parse(section);
