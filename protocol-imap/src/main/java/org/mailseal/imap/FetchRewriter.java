@@ -80,8 +80,9 @@ final class FetchRewriter {
                 out.writeBytes(response.unit(), item.start(), item.end() - item.start());
                 continue;
             }
-            FetchRequest.Item asked = matching(item, unanswered);
+            FetchRequest.Item asked = matching(item, request.items());
             if (asked != null) {
+                // Answered as often as the server echoes it (Dovecot answers a repeated item twice).
                 unanswered.removeIf(other -> normalized(other.responseName()).equals(normalized(asked.responseName())));
                 first = separate(out, first);
                 int nameEnd = item.valueStart();

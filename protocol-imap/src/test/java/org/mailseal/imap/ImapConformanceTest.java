@@ -32,7 +32,8 @@ class ImapConformanceTest {
         List<Arguments> cases = new ArrayList<>();
         for (String name : Transcript.names()) {
             for (String upstream : UPSTREAMS) {
-                if (!name.startsWith(only) || !upstream.startsWith(onlyUpstream)) {
+                if (!name.startsWith(only) || !upstream.startsWith(onlyUpstream)
+                        || !Transcript.load(name).upstreams().contains(upstream)) {
                     continue;
                 }
                 cases.add(Arguments.of(name, upstream));
@@ -81,10 +82,21 @@ class ImapConformanceTest {
 
         ResponseNormaliser.Profile profile = upstreamName.equals("greenmail") ? ResponseNormaliser.Profile.GREENMAIL
                 : ResponseNormaliser.Profile.STRICT;
-        List<String> expected = ResponseNormaliser.normalise(direct.record(), profile);
-        List<String> actual = ResponseNormaliser.normalise(proxied.record(), profile);
+        List<String> expected = new ArrayList<>(ResponseNormaliser.normalise(direct.record(), profile));
+        List<String> actual = new ArrayList<>(ResponseNormaliser.normalise(proxied.record(), profile));
         List<String> failures = new ArrayList<>(direct.failures());
         failures.addAll(proxied.failures());
+        for (String tag : transcript.stricterTags()) {
+            List<String> refused = block(actual, tag);
+            if (refused.size() != 1 || !refused.get(0).startsWith(tag + " BAD")) {
+                failures.add("the proxy should refuse " + tag + " with BAD (RFC 3501 §9), but answered " + refused);
+            }
+            block(expected, tag);
+        }
+        if (transcript.freeOrder()) {
+            expected = expected.stream().sorted().toList();
+            actual = actual.stream().sorted().toList();
+        }
         if (!expected.equals(actual)) {
             failures.add("responses differ (- " + upstreamName + " on plaintext, + proxy on encrypted):\n"
                     + TranscriptDiff.diff(expected, actual));
@@ -94,6 +106,19 @@ class ImapConformanceTest {
             System.out.println(report);
             assertThat(failures).as(report).isEmpty();
         }
+    }
+
+    /** Removes a non-pipelined command's client line and responses from a record (mutable copy); returns the responses. */
+    private static List<String> block(List<String> record, String tag) {
+        int start = record.indexOf(record.stream().filter(unit -> unit.startsWith("C: " + tag + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no command tagged " + tag)));
+        int end = start + 1;
+        while (end < record.size() && !record.get(end).startsWith("C: ") && !record.get(end).startsWith("# ")) {
+            end++;
+        }
+        List<String> responses = new ArrayList<>(record.subList(start + 1, end));
+        record.subList(start, end).clear();
+        return responses;
     }
 
     /** Logs in (not recorded: the proxy's greeting and capabilities are its own), then plays the transcript. */

@@ -18,7 +18,15 @@ import java.util.stream.Stream;
  * One conformance transcript, parsed: the accounts' starting contents and the client's steps with their
  * expectations. The format is described in {@code src/test/resources/transcripts/README.md}.
  */
-record Transcript(String name, List<String> mailboxes, List<Message> messages, List<Step> steps) {
+/**
+ * @param stricterTags commands the proxy refuses with BAD as RFC 3501's grammar says, where Dovecot is lenient
+ *                     ({@code # stricter: TAG ...}); their responses are checked on the proxy alone
+ * @param freeOrder    responses of pipelined commands may interleave differently ({@code # order: free}, RFC 3501
+ *                     §5.5); the streams are compared as multisets of responses
+ * @param upstreams    the servers it runs against ({@code # upstreams: dovecot (why)}; default both)
+ */
+record Transcript(String name, List<String> mailboxes, List<Message> messages, List<Step> steps,
+                  List<String> stricterTags, boolean freeOrder, List<String> upstreams) {
     /** A corpus message stored before the session starts, or delivered while it runs. */
     record Message(String mailbox, String corpus, byte[] plaintext, boolean encrypted, String flags) {}
 
@@ -60,13 +68,22 @@ record Transcript(String name, List<String> mailboxes, List<Message> messages, L
         List<Message> messages = new ArrayList<>();
         List<Step> steps = new ArrayList<>();
         List<Expect> expects = null; // where the next S: lines go
+        List<String> stricter = new ArrayList<>();
+        boolean freeOrder = false;
+        List<String> upstreams = List.of("greenmail", "dovecot");
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             int number = i + 1;
             if (line.isBlank()) {
                 continue;
             }
-            if (line.startsWith("# create: ")) {
+            if (line.startsWith("# stricter: ")) {
+                stricter.addAll(List.of(line.substring(12).replaceAll("\\(.*", "").trim().split(" +")));
+            } else if (line.startsWith("# upstreams: ")) {
+                upstreams = List.of(line.substring(13).replaceAll("\\(.*", "").trim().split(" +"));
+            } else if (line.startsWith("# order: free")) {
+                freeOrder = true;
+            } else if (line.startsWith("# create: ")) {
                 requireSetup(steps, number);
                 mailboxes.add(line.substring(10).trim());
             } else if (line.startsWith("# append: ")) {
@@ -127,7 +144,8 @@ record Transcript(String name, List<String> mailboxes, List<Message> messages, L
         if (!steps.isEmpty() && steps.get(steps.size() - 1) instanceof Send last && last.pipelined()) {
             throw new IllegalArgumentException(name + ": ends with a pipelined line that is never sent");
         }
-        return new Transcript(name, List.copyOf(mailboxes), List.copyOf(messages), List.copyOf(steps));
+        return new Transcript(name, List.copyOf(mailboxes), List.copyOf(messages), List.copyOf(steps),
+                List.copyOf(stricter), freeOrder, upstreams);
     }
 
     private static void requireSetup(List<Step> steps, int number) {
