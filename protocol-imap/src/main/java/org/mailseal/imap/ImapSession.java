@@ -16,7 +16,8 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.mailseal.imap.message.MessageView;
+import org.mailseal.imap.search.BadCharsetException;
+import org.mailseal.imap.search.SearchProgram;
 
 /**
  * One client connection: the IMAP state machine (RFC 3501 §3), the upstream connection, and the ordered output.
@@ -59,6 +60,8 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     private String idleTag;
     private final ArrayDeque<CompletableFuture<ByteBuf>> output = new ArrayDeque<>();
     private ScheduledFuture<?> idleTimer;
+    /** A content search waiting for earlier commands to finish upstream. */
+    private Runnable pendingSearch;
     private boolean readingUpstream;
 
     public ImapSession(ImapSessionConfig config, ImapUpstreamConfig upstreamConfig,
@@ -273,6 +276,26 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
                 send(tag, Unpooled.copiedBuffer(fetch.upstreamCommand(tag), StandardCharsets.ISO_8859_1),
                         Kind.FETCH, fetch, true, null);
             }
+            case "SEARCH", "UID SEARCH" -> {
+                if (state != State.SELECTED) {
+                    bad(tag, "No mailbox selected");
+                    return;
+                }
+                in.space();
+                SearchProgram program;
+                try {
+                    program = SearchProgram.parse(in);
+                } catch (BadCharsetException e) {
+                    reply(tag, "NO [" + BadCharsetException.RESPONSE_CODE + "] Unsupported charset");
+                    next();
+                    return;
+                }
+                if (!program.dependsOnContent()) {
+                    relay(tag, raw, Kind.PLAIN, null, false);
+                    return;
+                }
+                search(tag, new ContentSearch(program, name.startsWith("UID"), this));
+            }
             case "STARTTLS", "LOGIN", "AUTHENTICATE" -> bad(tag, "Already authenticated");
             default -> relay(tag, raw, Kind.PLAIN, null, false);
         }
@@ -320,6 +343,38 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             blockedOn = null;
             send(tag, command, Kind.PLAIN, null, true, null);
         }, ctx.executor());
+    }
+
+    /**
+     * A search over content: the proxy's own commands run on the connection while the client's waits (it is the
+     * only command outstanding: earlier ones finish first), then the answer and what arrived unasked meanwhile.
+     */
+    private void search(String tag, ContentSearch search) {
+        blockedOn = tag;
+        CompletableFuture<ByteBuf> answer = reserve();
+        Runnable start = () -> search.run().whenCompleteAsync((responses, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                String status = cause instanceof ContentSearch.Refused refused ? refused.status
+                        : "NO [UNAVAILABLE] Search failed, try again";
+                answer.complete(Unpooled.copiedBuffer(tag + " " + status + "\r\n", StandardCharsets.US_ASCII));
+            } else {
+                ByteBuf all = ctx.alloc().buffer();
+                for (ByteBuf response : responses) {
+                    all.writeBytes(response);
+                    response.release();
+                }
+                all.writeCharSequence(tag + " OK SEARCH completed\r\n", StandardCharsets.US_ASCII);
+                answer.complete(all);
+            }
+            drain();
+            unblock(tag);
+        }, ctx.executor());
+        if (outstanding.isEmpty()) {
+            start.run();
+        } else {
+            pendingSearch = start; // after the commands still running upstream (internal commands need a quiet line)
+        }
     }
 
     private void relay(String tag, ByteBuf raw, Kind kind, ContentFetch fetch, boolean block) {
@@ -558,6 +613,11 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             return;
         }
         outstanding.remove(done);
+        if (outstanding.isEmpty() && pendingSearch != null) {
+            Runnable start = pendingSearch;
+            pendingSearch = null;
+            ctx.executor().execute(start); // after this completion has been handled
+        }
         boolean ok = line.regionMatches(true, space + 1, "OK", 0, 2);
         switch (done.kind()) {
             case LOGIN -> {

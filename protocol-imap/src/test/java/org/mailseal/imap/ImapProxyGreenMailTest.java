@@ -158,6 +158,18 @@ class ImapProxyGreenMailTest {
     }
 
     @Test
+    void searchesOverContentSeeThePlaintextOfEncryptedMessages() throws IOException {
+        try (ImapTestClient client = loggedIn()) {
+            assertThat(client.command("a", "SEARCH SUBJECT \"real subject\"")).startsWith("* SEARCH 2\r\n");
+            assertThat(client.command("b", "UID SEARCH BODY \"leading dot\"")).startsWith("* SEARCH 2\r\n");
+            assertThat(client.command("c", "SEARCH OR SUBJECT plain TEXT \"secret text\"")).startsWith("* SEARCH 1 2\r\n");
+            assertThat(client.command("d", "SEARCH NOT SUBJECT \"real\" UNSEEN")).startsWith("* SEARCH 1 3\r\n");
+            assertThat(client.command("e", "SEARCH CHARSET X-UNKNOWN SUBJECT x"))
+                    .isEqualTo("e NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset\r\n");
+        }
+    }
+
+    @Test
     void theSecondFetchOfAMessageIsServedFromTheCache() throws IOException {
         try (ImapTestClient client = loggedIn()) {
             client.command("a", "FETCH 2 BODY.PEEK[]");
