@@ -148,46 +148,63 @@ final class ContentFetch {
     }
 
     private void ciphertext(ByteBuf unit, List<ByteBuf> unsolicited) {
-        FetchResponse response;
-        try {
-            response = FetchResponse.parse(unit);
-        } catch (ImapSyntaxException e) {
-            response = null;
-        }
-        FetchResponse.Item uidItem = response == null ? null : response.item("UID");
-        FetchResponse.Item body = response == null ? null : response.item("BODY[]");
-        if (uidItem == null || body == null) {
-            unsolicited.add(unit);
+        Ciphertext fetched = Ciphertext.of(unit);
+        if (fetched == null) {
+            unsolicited.add(unit); // not the proxy's: an update for the client
             return;
         }
-        long uid = Long.parseLong(response.value(uidItem).toString(StandardCharsets.US_ASCII).trim());
-        Missing waiting = missing.get(uid);
+        unit.release();
+        Missing waiting = missing.get(fetched.uid());
         if (waiting == null || waiting.arrived) {
-            unit.release();
             return;
         }
         waiting.arrived = true;
-        byte[] ciphertext = response.stringValue(body);
-        unit.release();
-        decrypt(waiting.response, ciphertext, uid, waiting.answer);
+        decrypt(waiting.response, fetched.bytes(), fetched.uid(), waiting.answer);
     }
 
-    /** Decrypts off the event loop and completes the answer on it; a message that does not open goes as stored. */
-    private void decrypt(FetchResponse response, byte[] ciphertext, long uid, CompletableFuture<ByteBuf> answer) {
+    /** A message's UID and stored octets, from a FETCH response of (UID BODY.PEEK[]). */
+    record Ciphertext(long uid, byte[] bytes) {
+        /** Null when the unit is no such response (it is not released either way). */
+        static Ciphertext of(ByteBuf unit) {
+            FetchResponse response;
+            try {
+                response = FetchResponse.parse(unit);
+            } catch (ImapSyntaxException e) {
+                return null;
+            }
+            FetchResponse.Item uid = response == null ? null : response.item("UID");
+            FetchResponse.Item body = response == null ? null : response.item("BODY[]");
+            if (uid == null || body == null) {
+                return null;
+            }
+            return new Ciphertext(Long.parseLong(response.value(uid).toString(StandardCharsets.US_ASCII).trim()),
+                    response.stringValue(body));
+        }
+    }
+
+    /**
+     * Decrypts off the event loop, parses the plaintext and caches it; completes on the event loop with the view,
+     * or with null when the message does not open.
+     */
+    static CompletableFuture<MessageView> open(Session session, long uid, byte[] ciphertext) {
         if (ciphertext == null) {
-            finish(response, null, answer);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         DecryptedMessages.Key key = session.key(uid);
-        session.keys().decrypt(ciphertext)
+        return session.keys().decrypt(ciphertext)
                 .thenApply(plaintext -> plaintext.map(bytes -> MessageView.parse(bytes, MAX_DEPTH, MAX_PARTS)))
-                .whenCompleteAsync((view, error) -> {
+                .handleAsync((view, error) -> {
                     MessageView opened = error == null && view.isPresent() ? view.get() : null;
                     if (opened != null) {
                         session.cache().put(key, opened);
                     }
-                    finish(response, opened, answer);
-                }, session.executor());
+                    return opened;
+                }, session.executor()).toCompletableFuture();
+    }
+
+    /** Decrypts and completes the answer; a message that does not open goes as stored. */
+    private void decrypt(FetchResponse response, byte[] ciphertext, long uid, CompletableFuture<ByteBuf> answer) {
+        open(session, uid, ciphertext).thenAccept(view -> finish(response, view, answer));
     }
 
     private void finish(FetchResponse response, MessageView view, CompletableFuture<ByteBuf> answer) {

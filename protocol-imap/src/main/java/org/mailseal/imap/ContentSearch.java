@@ -187,31 +187,17 @@ final class ContentSearch {
     }
 
     private CompletableFuture<Void> decrypt(ByteBuf unit, Map<Long, Candidate> facts) {
-        FetchResponse response;
-        try {
-            response = FetchResponse.parse(unit);
-        } catch (ImapSyntaxException e) {
-            response = null;
-        }
-        FetchResponse.Item uidItem = response == null ? null : response.item("UID");
-        FetchResponse.Item body = response == null ? null : response.item("BODY[]");
-        if (uidItem == null || body == null) {
+        ContentFetch.Ciphertext fetched = ContentFetch.Ciphertext.of(unit);
+        if (fetched == null) {
             unsolicited.add(unit);
             return CompletableFuture.completedFuture(null);
         }
-        Candidate candidate = facts.get(number(response, uidItem));
-        byte[] ciphertext = response.stringValue(body);
         unit.release();
-        if (candidate == null || ciphertext == null) {
+        Candidate candidate = facts.get(fetched.uid());
+        if (candidate == null) {
             return CompletableFuture.completedFuture(null);
         }
-        DecryptedMessages.Key key = session.key(candidate.uid);
-        return session.keys().decrypt(ciphertext)
-                .thenApply(plaintext -> plaintext.map(bytes -> MessageView.parse(bytes, 50, 10_000)))
-                .thenAcceptAsync(view -> view.ifPresent(opened -> {
-                    session.cache().put(key, opened);
-                    candidate.view = opened;
-                }), session.executor()).toCompletableFuture();
+        return ContentFetch.open(session, fetched.uid(), fetched.bytes()).thenAccept(view -> candidate.view = view);
     }
 
     /** The facts in a FETCH response, or null (the unit is then kept for the client, or released). */
