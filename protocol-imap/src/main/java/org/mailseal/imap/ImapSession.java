@@ -327,7 +327,10 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         String mailboxName = new String(box, StandardCharsets.UTF_8);
         String prefix = flags + date;
         blockedOn = tag; // until the server answered
-        keys.encryptForStorage(mailboxName, message).whenCompleteAsync((encrypted, error) -> {
+        CompletionStage<java.util.Optional<byte[]>> storing = config.storesPlaintext(mailboxName)
+                ? CompletableFuture.completedFuture(java.util.Optional.empty())
+                : keys.encryptForStorage(mailboxName, message);
+        storing.whenCompleteAsync((encrypted, error) -> {
             if (error != null || !ctx.channel().isActive()) {
                 reply(tag, "NO [UNAVAILABLE] Cannot store the message now");
                 unblock(tag);

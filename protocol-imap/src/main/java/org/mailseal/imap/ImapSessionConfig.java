@@ -2,6 +2,7 @@ package org.mailseal.imap;
 
 import io.netty.handler.ssl.SslContext;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * One IMAP listener's settings.
@@ -13,13 +14,33 @@ import java.time.Duration;
  * @param maxLiteralBeforeLogin the largest literal a client may send before it has logged in
  * @param maxMessageBytes      the largest literal after login (APPEND) and the largest message fetched upstream
  * @param idleTimeout          how long a client may stay silent (RFC 3501 §5.4: at least 30 minutes)
+ * @param plaintextAppends     mailboxes whose APPENDs are stored as they come (say, Drafts for a webmail that
+ *                             cannot read them otherwise); every other APPEND is encrypted to the user's own key
  */
 public record ImapSessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
-                                int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout) {
+                                int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout,
+                                Set<String> plaintextAppends) {
     public ImapSessionConfig {
         if (implicitTls && tls == null) {
             throw new IllegalArgumentException("implicit TLS needs a TLS context");
         }
+        plaintextAppends = Set.copyOf(plaintextAppends);
+    }
+
+    public ImapSessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
+                             int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout) {
+        this(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin, maxMessageBytes, idleTimeout, Set.of());
+    }
+
+    /** Whether an APPEND to this mailbox is stored without encryption (INBOX named in any case, RFC 3501 §5.1). */
+    public boolean storesPlaintext(String mailbox) {
+        return plaintextAppends.contains(mailbox) || (mailbox.equalsIgnoreCase("INBOX")
+                && plaintextAppends.stream().anyMatch(name -> name.equalsIgnoreCase("INBOX")));
+    }
+
+    public ImapSessionConfig withPlaintextAppends(Set<String> mailboxes) {
+        return new ImapSessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin,
+                maxMessageBytes, idleTimeout, mailboxes);
     }
 
     public static ImapSessionConfig defaults(String hostname) {

@@ -143,6 +143,32 @@ class ImapProxyGreenMailTest {
     }
 
     @Test
+    void appendsToAMailboxConfiguredForPlaintextAreStoredAsTheyCome() throws Exception {
+        String draft = "From: bob@example.org\r\nSubject: draft\r\n\r\nNot sent yet.\r\n";
+        try (ProxyUnderTest plainDrafts = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org")
+                .withLoginWithoutTls(true).withPlaintextAppends(java.util.Set.of("Drafts")),
+                ImapUpstreamConfig.plain("127.0.0.1", store.getImap().getPort()));
+             ImapTestClient client = new ImapTestClient(plainDrafts.port());
+             ImapTestClient direct = new ImapTestClient(store.getImap().getPort())) {
+            client.greeting();
+            client.command("l", "LOGIN bob@example.org bob-pw");
+            client.command("c", "CREATE Drafts");
+            for (String mailbox : new String[] {"Drafts", "INBOX"}) {
+                client.send("a APPEND " + mailbox + " {" + draft.length() + "}\r\n");
+                assertThat(client.line()).startsWith("+");
+                client.send(draft + "\r\n");
+                assertThat(client.until("a")).contains("a OK");
+            }
+            direct.greeting();
+            direct.command("l", "LOGIN bob@example.org bob-pw");
+            direct.command("s", "SELECT Drafts");
+            assertThat(direct.command("f", "FETCH 1 BODY.PEEK[]")).contains(draft);
+            direct.command("s", "SELECT INBOX");
+            assertThat(direct.command("f", "FETCH 4 BODY.PEEK[]")).contains("FAKE-CIPHERTEXT").doesNotContain("Not sent");
+        }
+    }
+
+    @Test
     void idleReportsAMessageArrivingMeanwhileAndDoneEndsIt() throws IOException {
         try (ImapTestClient client = loggedIn(); ImapTestClient other = new ImapTestClient(store.getImap().getPort())) {
             client.send("i IDLE\r\n");

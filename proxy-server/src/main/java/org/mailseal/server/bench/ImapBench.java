@@ -36,38 +36,55 @@ import org.mailseal.server.run.ProxyServer;
  * and a warm cache, in one run; then idle (IDLE) sessions held open through mailseal, with the heap they take.
  */
 public final class ImapBench {
-    private static final String USER = "bench@bench.test";
-    private static final String PASSWORD = "bench-pw";
-
-    public record Options(int messages, int size, int idleSessions) {}
+    /**
+     * @param server   host:port of an IMAP server to measure against (its mailboxes bench-plain, bench-encrypted
+     *                 and bench-warmup are created and filled), or null for an embedded GreenMail
+     * @param user     a login on that server (its key is made in a throwaway key home, protected by the password)
+     */
+    public record Options(int messages, int size, int idleSessions, String server, String user, String password) {
+        public Options(int messages, int size, int idleSessions) {
+            this(messages, size, idleSessions, null, "bench@bench.test", "bench-pw");
+        }
+    }
 
     private ImapBench() {}
 
     public static void run(Options options, PrintWriter out) throws Exception {
         Path home = Files.createTempDirectory("mailseal-bench-keys");
-        GreenMail server = new GreenMail(new ServerSetup(0, "127.0.0.1", "imap").dynamicPort());
-        server.start();
+        GreenMail server = null;
+        String host = "127.0.0.1";
+        int upstreamPort;
+        if (options.server() == null) {
+            server = new GreenMail(new ServerSetup(0, "127.0.0.1", "imap").dynamicPort());
+            server.start();
+            server.setUser(options.user(), options.user(), options.password());
+            upstreamPort = server.getImap().getPort();
+        } else {
+            host = options.server().substring(0, options.server().lastIndexOf(':'));
+            upstreamPort = Integer.parseInt(options.server().substring(options.server().lastIndexOf(':') + 1));
+        }
+        Target target = new Target(host, upstreamPort, options.user(), options.password());
         try {
-            server.setUser(USER, USER, PASSWORD);
             FileKeyHome keys = FileKeyHome.open(home);
-            keys.generate(USER, Format.PGP_MIME, KeyAlgorithm.CV25519, PASSWORD.toCharArray());
-            int upstreamPort = server.getImap().getPort();
-            fill(upstreamPort, keys, options, out);
+            keys.generate(options.user(), Format.PGP_MIME, KeyAlgorithm.CV25519, options.password().toCharArray());
+            fill(target, keys, options, out);
             MailsealConfig config = new MailsealConfig(home, Policy.opportunistic(), EncryptionOptions.DEFAULTS,
                     64L << 20, 100, 1 << 20, List.of()).withImapListeners(List.of(new ImapListenerConfig("imap",
                     "127.0.0.1", 0, "mailseal.bench.test", null, false, true,
-                    ImapUpstreamConfig.plain("127.0.0.1", upstreamPort))));
+                    ImapUpstreamConfig.plain(host, upstreamPort))));
+            out.printf("server: %s%n", server != null ? "embedded GreenMail" : options.server());
             try (ProxyServer proxy = ProxyServer.start(config)) {
-                int proxyPort = proxy.addresses().get(0).getPort();
+                Target through = new Target("127.0.0.1", proxy.addresses().get(0).getPort(), options.user(),
+                        options.password());
                 // Warm-up: the server's own caches and the JIT (the proxy's on a mailbox of other ciphertexts, so the
                 // measured one stays cold): a compiling JIT would otherwise be measured as decryption.
                 for (int round = 0; round < 3; round++) {
-                    fetchAll(upstreamPort, "plain", options.messages());
-                    fetchAll(proxyPort, "warmup", options.messages());
+                    fetchAll(target, "bench-plain", options.messages());
+                    fetchAll(through, "bench-warmup", options.messages());
                 }
-                double direct = fetchAll(upstreamPort, "plain", options.messages());
-                double cold = fetchAll(proxyPort, "encrypted", options.messages());
-                double warm = fetchAll(proxyPort, "encrypted", options.messages());
+                double direct = fetchAll(target, "bench-plain", options.messages());
+                double cold = fetchAll(through, "bench-encrypted", options.messages());
+                double warm = fetchAll(through, "bench-encrypted", options.messages());
                 out.printf("FETCH BODY[] of %,d messages of %,d bytes (one cv25519 recipient), one FETCH command%n",
                         options.messages(), options.size());
                 out.printf("%-38s %9s %9s%n", "", "seconds", "ratio");
@@ -76,11 +93,15 @@ public final class ImapBench {
                 out.printf("%-38s %9.3f %9.2f%n", "through mailseal, warm cache", warm, warm / direct);
             }
             if (options.idleSessions() > 0) {
-                server.stop(); // its threads and sessions are not part of the measurement
-                idle(home, options.idleSessions(), out);
+                if (server != null) {
+                    server.stop(); // its threads and sessions are not part of the measurement
+                }
+                idle(home, options, out);
             }
         } finally {
-            server.stop();
+            if (server != null) {
+                server.stop();
+            }
             try (var paths = Files.walk(home)) {
                 for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(path);
@@ -89,19 +110,29 @@ public final class ImapBench {
         }
     }
 
-    /** Appends each message as it is to "plain", and encrypted to "encrypted" and to "warmup". */
-    private static void fill(int port, FileKeyHome keys, Options options, PrintWriter out) throws IOException {
+    /** Where to log in. */
+    private record Target(String host, int port, String user, String password) {
+        Connection login() throws IOException {
+            Connection imap = new Connection(host, port);
+            imap.command("LOGIN \"" + user + "\" \"" + password + "\"");
+            return imap;
+        }
+    }
+
+    /** Appends each message as it is to bench-plain, and encrypted to bench-encrypted and to bench-warmup. */
+    private static void fill(Target target, FileKeyHome keys, Options options, PrintWriter out) throws IOException {
         MessageEncryptor encryptor = new MessageEncryptor();
-        var recipients = keys.encryptionKeys(USER);
-        try (Connection imap = new Connection(port)) {
-            imap.command("LOGIN " + USER + " " + PASSWORD);
-            imap.command("CREATE plain");
-            imap.command("CREATE encrypted");
-            imap.command("CREATE warmup");
+        var recipients = keys.encryptionKeys(options.user());
+        try (Connection imap = target.login()) {
+            for (String mailbox : List.of("bench-plain", "bench-encrypted", "bench-warmup")) {
+                imap.send("d DELETE " + mailbox + "\r\n"); // left over from an earlier run, or not there
+                imap.line();
+                imap.command("CREATE " + mailbox);
+            }
             for (int i = 0; i < options.messages(); i++) {
                 byte[] message = message(i, options.size());
-                imap.append("plain", message);
-                for (String mailbox : List.of("encrypted", "warmup")) {
+                imap.append("bench-plain", message);
+                for (String mailbox : List.of("bench-encrypted", "bench-warmup")) {
                     ByteArrayOutputStream encrypted = new ByteArrayOutputStream(message.length * 2);
                     encryptor.encrypt(new ByteArrayInputStream(message), message.length, encrypted, recipients);
                     imap.append(mailbox, encrypted.toByteArray());
@@ -113,7 +144,7 @@ public final class ImapBench {
     }
 
     private static byte[] message(int index, int size) {
-        StringBuilder text = new StringBuilder("From: load@bench.test\r\nTo: " + USER + "\r\nSubject: message " + index
+        StringBuilder text = new StringBuilder("From: load@bench.test\r\nTo: reader@bench.test\r\nSubject: message " + index
                 + "\r\nMessage-ID: <" + index + "@bench.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n");
         java.util.Random random = new java.util.Random(index);
         byte[] line = new byte[57];
@@ -125,9 +156,8 @@ public final class ImapBench {
     }
 
     /** Logs in, selects, fetches every message's BODY[] in one command; returns the seconds the FETCH took. */
-    private static double fetchAll(int port, String mailbox, int expected) throws IOException {
-        try (Connection imap = new Connection(port)) {
-            imap.command("LOGIN " + USER + " " + PASSWORD);
+    private static double fetchAll(Target target, String mailbox, int expected) throws IOException {
+        try (Connection imap = target.login()) {
             imap.command("EXAMINE " + mailbox);
             long started = System.nanoTime();
             int fetched = imap.fetchAll();
@@ -143,7 +173,8 @@ public final class ImapBench {
      * Opens IDLE sessions straight to a server that holds nothing but sessions, then as many through a mailseal in
      * front of it, and reports the heap each set holds: mailseal's share is the difference.
      */
-    private static void idle(Path home, int count, PrintWriter out) throws Exception {
+    private static void idle(Path home, Options options, PrintWriter out) throws Exception {
+        int count = options.idleSessions();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (IdleImapServer server = new IdleImapServer(group)) {
             MailsealConfig config = new MailsealConfig(home, Policy.opportunistic(), EncryptionOptions.DEFAULTS,
@@ -151,8 +182,9 @@ public final class ImapBench {
                     "127.0.0.1", 0, "mailseal.bench.test", null, false, true,
                     ImapUpstreamConfig.plain("127.0.0.1", server.port()))));
             try (ProxyServer proxy = ProxyServer.start(config)) {
-                long direct = idleHeap(server.port(), count);
-                long through = idleHeap(proxy.addresses().get(0).getPort(), count);
+                long direct = idleHeap(new Target("127.0.0.1", server.port(), options.user(), options.password()), count);
+                long through = idleHeap(new Target("127.0.0.1", proxy.addresses().get(0).getPort(), options.user(),
+                        options.password()), count);
                 out.printf("%,d IDLE sessions: straight to the server +%.1f MiB heap; through mailseal (with its "
                         + "upstream sessions) +%.1f MiB: mailseal's share %.1f MiB (%.1f KiB a session); max heap %.0f MiB%n",
                         count, direct / 1048576.0, through / 1048576.0, (through - direct) / 1048576.0,
@@ -163,14 +195,13 @@ public final class ImapBench {
         }
     }
 
-    private static long idleHeap(int port, int count) throws IOException {
+    private static long idleHeap(Target target, int count) throws IOException {
         long before = heapUsedAfterGc();
         List<Connection> sessions = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                Connection imap = new Connection(port);
+                Connection imap = target.login();
                 sessions.add(imap);
-                imap.command("LOGIN " + USER + " " + PASSWORD);
                 imap.command("SELECT INBOX");
                 imap.send("i IDLE\r\n");
                 String line = imap.line();
@@ -200,8 +231,8 @@ public final class ImapBench {
         private final OutputStream out;
         private int tags;
 
-        Connection(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
+        Connection(String host, int port) throws IOException {
+            socket = new Socket(host, port);
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(120_000);
             in = new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16);

@@ -73,6 +73,17 @@ final class BenchCommand {
         @Option(names = "--idle", defaultValue = "1000", description = "IDLE sessions to hold at the end (default ${DEFAULT-VALUE}).")
         int idle;
 
+        @Option(names = "--server", paramLabel = "HOST:PORT", description = "An IMAP server (plaintext login) to measure "
+                + "against instead of the embedded one; its mailboxes bench-plain, bench-encrypted and bench-warmup are "
+                + "made anew.")
+        String server;
+
+        @Option(names = "--user", defaultValue = "bench@bench.test", description = "Login on --server (default ${DEFAULT-VALUE}).")
+        String user;
+
+        @Option(names = "--password-file", paramLabel = "FILE", description = "First line: the password of --user.")
+        java.nio.file.Path passwordFile;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -81,7 +92,11 @@ final class BenchCommand {
             if (messages < 1 || messages > 100_000 || size < 256 || size > (16 << 20) || idle < 0 || idle > 10_000) {
                 throw new UserError(ExitCodes.USAGE, "out of range: 1-100000 messages, 256 B-16 MiB, 0-10000 idle");
             }
-            ImapBench.run(new ImapBench.Options(messages, size, idle), spec.commandLine().getOut());
+            if (server != null && (!server.matches("[^:]+:\\d{1,5}") || passwordFile == null)) {
+                throw new UserError(ExitCodes.USAGE, "--server needs HOST:PORT and --password-file");
+            }
+            String password = passwordFile == null ? "bench-pw" : java.nio.file.Files.readAllLines(passwordFile).get(0);
+            ImapBench.run(new ImapBench.Options(messages, size, idle, server, user, password), spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }

@@ -248,7 +248,8 @@ public final class ConfigLoader {
 
     /** An IMAP listener: the same keys as an SMTP one, without localDomains; its upstream is an IMAP server. */
     private ImapListenerConfig imapListener(JsonNode node, String where, int maxMessageBytes) {
-        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "upstream");
+        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "appendPlaintext",
+                "upstream");
         String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
         String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
         String hostname = node.has("hostname") ? text(node.get("hostname"), where + ".hostname") : "localhost";
@@ -269,8 +270,15 @@ public final class ConfigLoader {
                 ImapUpstreamConfig.TlsMode.valueOf(upstream.tls().name()), upstream.sslContext(),
                 upstream.allowPlaintextAuth(), maxMessageBytes + (1 << 20), upstream.connectTimeout(),
                 upstream.commandTimeout());
+        Set<String> plaintextAppends = new LinkedHashSet<>();
+        for (JsonNode mailbox : node.path("appendPlaintext")) {
+            String text = text(mailbox, where + ".appendPlaintext");
+            if (text != null) {
+                plaintextAppends.add(text);
+            }
+        }
         return new ImapListenerConfig(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
-                loginWithoutTls, imap);
+                loginWithoutTls, imap, plaintextAppends);
     }
 
     private UpstreamConfig upstream(JsonNode node, String where, String heloName, boolean lmtpListener) {

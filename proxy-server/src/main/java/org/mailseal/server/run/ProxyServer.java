@@ -110,7 +110,8 @@ public final class ProxyServer implements AutoCloseable {
                 for (ImapListenerConfig listener : config.imapListeners()) {
                     ImapSessionConfig session = new ImapSessionConfig(listener.hostname(), listener.tls(),
                             listener.implicitTls(), listener.loginWithoutTls(), 4096,
-                            (int) Math.min(Integer.MAX_VALUE - (2 << 20), config.maxMessageBytes()), Duration.ofMinutes(30));
+                            (int) Math.min(Integer.MAX_VALUE - (2 << 20), config.maxMessageBytes()), Duration.ofMinutes(30),
+                            listener.plaintextAppends());
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             mailboxCrypto, decrypted, sessions));

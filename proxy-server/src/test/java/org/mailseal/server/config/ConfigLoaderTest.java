@@ -75,6 +75,7 @@ class ConfigLoaderTest {
         assertThat(imap.upstream().tls()).isEqualTo(ImapUpstreamConfig.TlsMode.STARTTLS);
         assertThat(imap.upstream().port()).isEqualTo(10143);
         assertThat(imap.upstream().allowPlaintextLogin()).isFalse();
+        assertThat(imap.plaintextAppends()).isEmpty();
     }
 
     @Test
