@@ -125,8 +125,9 @@ public final class ImapBench {
         var recipients = keys.encryptionKeys(options.user());
         try (Connection imap = target.login()) {
             for (String mailbox : List.of("bench-plain", "bench-encrypted", "bench-warmup")) {
-                imap.send("d DELETE " + mailbox + "\r\n"); // left over from an earlier run, or not there
-                imap.line();
+                if (imap.command("LIST \"\" " + mailbox).contains(mailbox)) {
+                    imap.command("DELETE " + mailbox); // left over from an earlier run
+                }
                 imap.command("CREATE " + mailbox);
             }
             for (int i = 0; i < options.messages(); i++) {
@@ -286,14 +287,17 @@ public final class ImapBench {
             }
         }
 
+        /** Every line up to and including the tagged completion (which must be OK). */
         private String until(String tag) throws IOException {
+            StringBuilder all = new StringBuilder();
             while (true) {
                 String line = line();
+                all.append(line);
                 if (line.startsWith(tag + " ")) {
                     if (!line.startsWith(tag + " OK")) {
                         throw new IOException("command failed: " + line.trim());
                     }
-                    return line;
+                    return all.toString();
                 }
             }
         }
