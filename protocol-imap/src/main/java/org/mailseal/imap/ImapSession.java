@@ -62,7 +62,11 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     private ScheduledFuture<?> idleTimer;
     /** A content search waiting for earlier commands to finish upstream. */
     private Runnable pendingSearch;
-    private boolean readingUpstream;
+    private boolean flushScheduled;
+    private boolean upstreamPaused;
+    private int decrypting;
+    /** Decryptions under way beyond which the upstream is not read. */
+    private static final int MAX_DECRYPTING = 16;
 
     public ImapSession(ImapSessionConfig config, ImapUpstreamConfig upstreamConfig,
                        Class<? extends SocketChannel> upstreamChannel, MailboxCrypto crypto, DecryptedMessages cache,
@@ -123,14 +127,33 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (upstream != null) {
-            if (ctx.channel().isWritable()) {
-                upstream.resume();
-            } else {
-                upstream.pause(); // the client is slow: stop reading from the upstream (backpressure)
-            }
-        }
+        regulateUpstream();
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Backpressure: the upstream is read only while the client keeps up and few decryptions are under way, so a
+     * FETCH of thousands of encrypted messages holds the ciphertexts of at most {@link #MAX_DECRYPTING} at once.
+     * (Responses that wait for a ciphertext fetched after the command are small and do not count: the command must
+     * be read to its end before their ciphertexts can be asked for.)
+     */
+    private void regulateUpstream() {
+        if (upstream == null) {
+            return;
+        }
+        if (!ctx.channel().isWritable() || decrypting > MAX_DECRYPTING) {
+            upstreamPaused = true;
+            upstream.pause();
+        } else if (upstreamPaused && decrypting <= MAX_DECRYPTING / 2) {
+            upstreamPaused = false;
+            upstream.resume();
+        }
+    }
+
+    @Override
+    public void decrypting(int change) {
+        decrypting += change;
+        regulateUpstream();
     }
 
     @Override
@@ -580,14 +603,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     // ------------------------------------------------------------------ upstream responses
 
     @Override
-    public void upstreamReadComplete() {
-        readingUpstream = false;
-        ctx.flush();
-    }
-
-    @Override
     public void upstreamUnit(ByteBuf unit) {
-        readingUpstream = true;
         byte first = unit.getByte(unit.readerIndex());
         if (first == '+') {
             if (idleTag != null) {
@@ -786,9 +802,15 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
                 bytes.release();
             }
         }
-        if (wrote && !readingUpstream) {
-            ctx.flush(); // during an upstream read, once at its end (upstreamReadComplete)
+        if (wrote && !flushScheduled) {
+            // Once for everything written in this turn of the event loop (a read of many upstream responses).
+            flushScheduled = true;
+            ctx.executor().execute(() -> {
+                flushScheduled = false;
+                ctx.flush();
+            });
         }
+        regulateUpstream();
     }
 
     /** Reads the next command unless one is still running that later commands depend on. */

@@ -38,9 +38,6 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
         /** One response (untagged, tagged or continuation); the listener releases it. */
         void upstreamUnit(ByteBuf unit);
 
-        /** The end of one read from the server: a moment to flush what was written to the client. */
-        void upstreamReadComplete();
-
         void upstreamClosed();
     }
 
@@ -297,14 +294,6 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
             awaitingContinuation.clear();
         }
         listener.upstreamUnit(raw);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (ready) {
-            listener.upstreamReadComplete();
-        }
-        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -168,6 +168,63 @@ class ImapProxyGreenMailTest {
         }
     }
 
+    /** A FETCH of many encrypted messages holds only a few decryptions (and their ciphertexts) at once. */
+    @Test
+    void manyEncryptedMessagesAreReadFromTheServerOnlyAsFastAsTheyAreDecrypted() throws Exception {
+        try (ImapTestClient direct = new ImapTestClient(store.getImap().getPort())) {
+            direct.greeting();
+            direct.command("l", "LOGIN bob@example.org bob-pw");
+            for (int i = 0; i < 60; i++) {
+                append(direct, FakeCrypto.encrypt(SECRET));
+            }
+        }
+        java.util.concurrent.ConcurrentLinkedQueue<Runnable> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        MailboxCrypto holding = (user, password) -> crypto.unlock(user, password).thenApply(keys -> new MailboxCrypto.MailboxKeys() {
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.Optional<byte[]>> decrypt(byte[] message) {
+                java.util.concurrent.CompletableFuture<java.util.Optional<byte[]>> later = new java.util.concurrent.CompletableFuture<>();
+                held.add(() -> keys.decrypt(message).thenAccept(later::complete));
+                return later;
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.Optional<byte[]>> encryptForStorage(String box, byte[] m) {
+                return keys.encryptForStorage(box, m);
+            }
+
+            @Override
+            public void close() {
+                keys.close();
+            }
+        });
+        try (ProxyUnderTest slow = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org").withLoginWithoutTls(true),
+                ImapUpstreamConfig.plain("127.0.0.1", store.getImap().getPort()), holding);
+             ImapTestClient client = new ImapTestClient(slow.port())) {
+            client.greeting();
+            client.command("l", "LOGIN bob@example.org bob-pw");
+            client.command("s", "SELECT INBOX");
+            client.send("f FETCH 1:* BODY.PEEK[]\r\n");
+            int seen = -1;
+            while (seen != held.size()) { // until no more decryptions start
+                seen = held.size();
+                Thread.sleep(300);
+            }
+            assertThat(seen).isBetween(1, 17);
+            int decrypted = 0;
+            while (decrypted < 62) { // 2 of them do not open
+                Runnable next = held.poll();
+                if (next == null) {
+                    Thread.sleep(20);
+                    continue;
+                }
+                next.run();
+                decrypted++;
+            }
+            String answer = client.until("f");
+            assertThat(answer).contains("* 63 FETCH").endsWith("f OK FETCH completed.\r\n");
+        }
+    }
+
     @Test
     void idleReportsAMessageArrivingMeanwhileAndDoneEndsIt() throws IOException {
         try (ImapTestClient client = loggedIn(); ImapTestClient other = new ImapTestClient(store.getImap().getPort())) {

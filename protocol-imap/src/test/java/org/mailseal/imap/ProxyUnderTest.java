@@ -17,8 +17,14 @@ final class ProxyUnderTest implements AutoCloseable {
     private final Channel listener;
 
     ProxyUnderTest(ImapSessionConfig config, ImapUpstreamConfig upstream) throws InterruptedException {
+        this(config, upstream, null);
+    }
+
+    /** With other cryptography than {@link #crypto} (null: that one). */
+    ProxyUnderTest(ImapSessionConfig config, ImapUpstreamConfig upstream, MailboxCrypto other)
+            throws InterruptedException {
         listener = ImapListener.bind(group, group, NioServerSocketChannel.class, NioSocketChannel.class,
-                new InetSocketAddress("127.0.0.1", 0), config, upstream, crypto,
+                new InetSocketAddress("127.0.0.1", 0), config, upstream, other != null ? other : crypto,
                 new DecryptedMessages(16 << 20, Duration.ofMinutes(5)), null);
     }
 
