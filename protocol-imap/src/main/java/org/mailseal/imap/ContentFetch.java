@@ -45,8 +45,8 @@ final class ContentFetch {
 
         ImapUpstream upstream();
 
-        /** A decryption began (+1) or ended (-1): the session reads the upstream more slowly while many run. */
-        void decrypting(int change);
+        /** Ciphertext bytes went into decryption (+) or came out (-): the session reads the upstream less meanwhile. */
+        void decrypting(long bytes);
     }
 
     /** Ciphertexts fetched per command of the proxy's own: bounds the memory they hold at once. */
@@ -194,11 +194,11 @@ final class ContentFetch {
             return CompletableFuture.completedFuture(null);
         }
         DecryptedMessages.Key key = session.key(uid);
-        session.decrypting(1);
+        session.decrypting(ciphertext.length);
         return session.keys().decrypt(ciphertext)
                 .thenApply(plaintext -> plaintext.map(bytes -> MessageView.parse(bytes, MAX_DEPTH, MAX_PARTS)))
                 .handleAsync((view, error) -> {
-                    session.decrypting(-1);
+                    session.decrypting(-ciphertext.length);
                     MessageView opened = error == null && view.isPresent() ? view.get() : null;
                     if (opened != null) {
                         session.cache().put(key, opened);

@@ -64,9 +64,9 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     private Runnable pendingSearch;
     private boolean flushScheduled;
     private boolean upstreamPaused;
-    private int decrypting;
-    /** Decryptions under way beyond which the upstream is not read. */
-    private static final int MAX_DECRYPTING = 16;
+    private long decryptingBytes;
+    /** Ciphertext under decryption beyond which the upstream is not read (a 64 MiB message still goes through). */
+    private static final long MAX_DECRYPTING_BYTES = 8L << 20;
 
     public ImapSession(ImapSessionConfig config, ImapUpstreamConfig upstreamConfig,
                        Class<? extends SocketChannel> upstreamChannel, MailboxCrypto crypto, DecryptedMessages cache,
@@ -132,8 +132,8 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * Backpressure: the upstream is read only while the client keeps up and few decryptions are under way, so a
-     * FETCH of thousands of encrypted messages holds the ciphertexts of at most {@link #MAX_DECRYPTING} at once.
+     * Backpressure: the upstream is read only while the client keeps up and the ciphertexts being decrypted stay
+     * under {@link #MAX_DECRYPTING_BYTES}, so a FETCH of thousands of encrypted messages holds a bounded few at once.
      * (Responses that wait for a ciphertext fetched after the command are small and do not count: the command must
      * be read to its end before their ciphertexts can be asked for.)
      */
@@ -141,18 +141,18 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         if (upstream == null) {
             return;
         }
-        if (!ctx.channel().isWritable() || decrypting > MAX_DECRYPTING) {
+        if (!ctx.channel().isWritable() || decryptingBytes > MAX_DECRYPTING_BYTES) {
             upstreamPaused = true;
             upstream.pause();
-        } else if (upstreamPaused && decrypting <= MAX_DECRYPTING / 2) {
+        } else if (upstreamPaused && decryptingBytes <= MAX_DECRYPTING_BYTES / 2) {
             upstreamPaused = false;
             upstream.resume();
         }
     }
 
     @Override
-    public void decrypting(int change) {
-        decrypting += change;
+    public void decrypting(long bytes) {
+        decryptingBytes += bytes;
         regulateUpstream();
     }
 
