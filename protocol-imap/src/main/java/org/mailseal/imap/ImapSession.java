@@ -11,7 +11,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -58,11 +57,10 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     private String blockedOn;
     private String saslTag;
     private String idleTag;
-    private final ArrayDeque<CompletableFuture<ByteBuf>> output = new ArrayDeque<>();
+    private OutputQueue output;
     private ScheduledFuture<?> idleTimer;
     /** A content search waiting for earlier commands to finish upstream. */
     private Runnable pendingSearch;
-    private boolean flushScheduled;
     private boolean upstreamPaused;
     private long decryptingBytes;
     /** Ciphertext under decryption beyond which the upstream is not read (a 64 MiB message still goes through). */
@@ -84,6 +82,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.output = new OutputQueue(ctx);
     }
 
     @Override
@@ -120,8 +119,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         if (upstream != null) {
             upstream.close();
         }
-        output.forEach(pending -> pending.thenAccept(ByteBuf::release));
-        output.clear();
+        output.discard();
         ctx.fireChannelInactive();
     }
 
@@ -512,42 +510,14 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         plain(tag, line);
     }
 
-    /** RFC 4616: [authzid] NUL authcid NUL passwd; a foreign authzid is refused. */
     private void plain(String tag, String base64) {
-        byte[] decoded;
-        try {
-            decoded = Base64.getDecoder().decode(base64.equals("=") ? "" : base64);
-        } catch (IllegalArgumentException e) {
-            reply(tag, "BAD Invalid base64");
+        SaslPlain.Result result = SaslPlain.decode(base64);
+        if (result instanceof SaslPlain.Credentials credentials) {
+            login(tag, credentials.user(), credentials.secret());
+        } else {
+            reply(tag, ((SaslPlain.Refused) result).status());
             next();
-            return;
         }
-        int first = indexOf(decoded, 0);
-        int second = first < 0 ? -1 : indexOf(decoded, first + 1);
-        if (second < 0) {
-            reply(tag, "BAD Invalid PLAIN response");
-            next();
-            return;
-        }
-        String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
-        String authcid = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        byte[] secret = Arrays.copyOfRange(decoded, second + 1, decoded.length);
-        Arrays.fill(decoded, (byte) 0);
-        if (!authzid.isEmpty() && !authzid.equals(authcid)) {
-            reply(tag, "NO [AUTHORIZATIONFAILED] Acting as another user is not allowed");
-            next();
-            return;
-        }
-        login(tag, authcid, secret);
-    }
-
-    private static int indexOf(byte[] bytes, int from) {
-        for (int i = from; i < bytes.length; i++) {
-            if (bytes[i] == 0) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private void loggedIn(String tag, String line) {
@@ -558,8 +528,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
                 : CompletableFuture.runAsync(() -> upstream.capabilities(learnt), ctx.executor());
         char[] secret = password;
         password = null;
-        CompletableFuture<ByteBuf> done = new CompletableFuture<>();
-        output.add(done);
+        CompletableFuture<ByteBuf> done = output.reserve();
         capabilities.thenCompose(ignored -> crypto.unlock(user, secret))
                 .whenCompleteAsync((unlocked, error) -> {
                     Arrays.fill(secret, '\0');
@@ -743,9 +712,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
 
     @Override
     public CompletableFuture<ByteBuf> reserve() {
-        CompletableFuture<ByteBuf> pending = new CompletableFuture<>();
-        output.add(pending);
-        return pending;
+        return output.reserve();
     }
 
     @Override
@@ -776,8 +743,8 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
 
     @Override
     public void emit(ByteBuf bytes) {
-        output.add(CompletableFuture.completedFuture(bytes));
-        drain();
+        output.add(bytes);
+        regulateUpstream();
     }
 
     private void reply(String tag, String text) {
@@ -789,27 +756,9 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         next();
     }
 
-    /** Writes the finished head of the output queue, in order; what waits for decryption holds back the rest. */
     @Override
     public void drain() {
-        boolean wrote = false;
-        while (!output.isEmpty() && output.peek().isDone()) {
-            ByteBuf bytes = output.poll().join();
-            if (ctx.channel().isActive()) {
-                ctx.write(bytes);
-                wrote = true;
-            } else {
-                bytes.release();
-            }
-        }
-        if (wrote && !flushScheduled) {
-            // Once for everything written in this turn of the event loop (a read of many upstream responses).
-            flushScheduled = true;
-            ctx.executor().execute(() -> {
-                flushScheduled = false;
-                ctx.flush();
-            });
-        }
+        output.drain();
         regulateUpstream();
     }
 

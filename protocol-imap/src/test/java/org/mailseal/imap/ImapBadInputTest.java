@@ -77,6 +77,32 @@ class ImapBadInputTest {
     }
 
     @Test
+    void authenticatePlainIsRelayedAndItsMalformedFormsNeverReachTheServer() throws IOException {
+        java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
+        try (ImapTestClient client = client()) {
+            client.send("a AUTHENTICATE PLAIN\r\n");
+            assertThat(client.line()).isEqualTo("+ \r\n");
+            client.send("*\r\n");
+            assertThat(client.until("a")).isEqualTo("a BAD Authentication cancelled\r\n");
+            assertThat(client.command("b", "AUTHENTICATE PLAIN %%%")).isEqualTo("b BAD Invalid base64\r\n");
+            assertThat(client.command("c", "AUTHENTICATE PLAIN " + base64.encodeToString("nonul".getBytes())))
+                    .isEqualTo("c BAD Invalid PLAIN response\r\n");
+            assertThat(client.command("d", "AUTHENTICATE PLAIN "
+                    + base64.encodeToString("mallory@example.org\0bob@example.org\0bob-pw".getBytes())))
+                    .startsWith("d NO [AUTHORIZATIONFAILED]");
+            assertThat(client.command("e", "AUTHENTICATE CRAM-MD5")).startsWith("e NO");
+            assertThat(client.command("f", "AUTHENTICATE PLAIN "
+                    + base64.encodeToString("\0bob@example.org\0wrong".getBytes()))).startsWith("f NO");
+            assertThat(proxy.crypto.lastPassword).isNull(); // nothing unlocked without a successful login
+            client.send("g AUTHENTICATE PLAIN\r\n");
+            assertThat(client.line()).startsWith("+");
+            client.send(base64.encodeToString("\0bob@example.org\0bob-pw".getBytes()) + "\r\n");
+            assertThat(client.until("g")).startsWith("g OK [CAPABILITY IMAP4rev1");
+            assertThat(proxy.crypto.lastPassword).isEqualTo("bob-pw");
+        }
+    }
+
+    @Test
     void aMillionOpenParenthesesAreBad() throws IOException {
         try (ImapTestClient client = client()) {
             assertThat(client.command("l", "LOGIN bob@example.org bob-pw")).contains("l OK");
