@@ -188,6 +188,34 @@ class ImapBadInputTest {
         }
     }
 
+    /** DESIGN.md invariant 5: no credentials cross an unencrypted upstream link unless configured. */
+    @Test
+    void noCredentialsGoToAnUnencryptedUpstreamUnlessConfigured() throws Exception {
+        try (ScriptedImapServer upstream = new ScriptedImapServer((in, out) -> {
+            ScriptedImapServer.write(out, "* OK [CAPABILITY IMAP4rev1] hi\r\n");
+            while (true) {
+                String line = in.line();
+                if (line.isEmpty()) {
+                    return;
+                }
+                ScriptedImapServer.write(out, line.split(" ")[0] + " OK done\r\n");
+            }
+        })) {
+            proxy.close();
+            ImapUpstreamConfig plain = ImapUpstreamConfig.plain("127.0.0.1", upstream.port());
+            proxy = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org").withLoginWithoutTls(true),
+                    new ImapUpstreamConfig(plain.host(), plain.port(), ImapUpstreamConfig.TlsMode.NONE, null, false,
+                            plain.maxMessageBytes(), plain.connectTimeout(), plain.commandTimeout()));
+            try (ImapTestClient client = client()) {
+                assertThat(client.command("l", "LOGIN bob@example.org bob-pw")).startsWith("l NO [UNAVAILABLE]");
+                assertThat(client.command("a", "AUTHENTICATE PLAIN "
+                        + java.util.Base64.getEncoder().encodeToString("\0bob@example.org\0bob-pw".getBytes())))
+                        .startsWith("a NO [UNAVAILABLE]");
+            }
+            assertThat(upstream.received.toString()).doesNotContain("bob");
+        }
+    }
+
     @Test
     void anUpstreamThatDropsInTheMiddleOfALiteralLeavesTheClientACleanBye() throws Exception {
         try (ScriptedImapServer upstream = new ScriptedImapServer((in, out) -> {
