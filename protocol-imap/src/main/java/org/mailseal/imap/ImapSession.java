@@ -59,6 +59,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     private String idleTag;
     private OutputQueue output;
     private ScheduledFuture<?> idleTimer;
+    private ScheduledFuture<?> upstreamTimer;
     /** A content search waiting for earlier commands to finish upstream. */
     private Runnable pendingSearch;
     private boolean upstreamPaused;
@@ -111,6 +112,9 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelIdleTimer();
+        if (upstreamTimer != null) {
+            upstreamTimer.cancel(false);
+        }
         forgetCredentials();
         if (keys != null) {
             keys.close();
@@ -412,6 +416,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     private void send(String tag, ByteBuf command, Kind kind, ContentFetch fetch, boolean block, String box) {
         outstanding.add(new Outstanding(tag, kind, fetch, box));
         upstream.send(command);
+        watchUpstream();
         if (block) {
             blockedOn = tag;
         } else {
@@ -573,6 +578,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
 
     @Override
     public void upstreamUnit(ByteBuf unit) {
+        watchUpstream(); // progress: the server is answering
         byte first = unit.getByte(unit.readerIndex());
         if (first == '+') {
             if (idleTag != null) {
@@ -601,6 +607,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             return;
         }
         outstanding.remove(done);
+        watchUpstream();
         if (outstanding.isEmpty() && pendingSearch != null) {
             Runnable start = pendingSearch;
             pendingSearch = null;
@@ -780,6 +787,24 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         state = State.LOGOUT;
         emit(bye);
         flushThenClose();
+    }
+
+    /**
+     * While a command of the client's waits for the server (IDLE aside, where silence is normal), the server must
+     * show progress within the command timeout, or the session ends with BYE instead of hanging (RFC 3501 §7.1.5).
+     */
+    private void watchUpstream() {
+        if (upstreamTimer != null) {
+            upstreamTimer.cancel(false);
+            upstreamTimer = null;
+        }
+        if (outstanding.stream().anyMatch(command -> command.kind() != Kind.IDLE)) {
+            upstreamTimer = ctx.executor().schedule(() -> {
+                if (ctx.channel().isActive() && state != State.LOGOUT) {
+                    closeWith("* BYE [UNAVAILABLE] The mail server does not answer, try again later\r\n");
+                }
+            }, upstreamConfig.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     private void armIdleTimer() {

@@ -55,6 +55,7 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
     private boolean extraAfterStartTls;
     private Consumer<ByteBuf> internalUntagged;
     private CompletableFuture<ByteBuf> internalDone;
+    private io.netty.util.concurrent.ScheduledFuture<?> internalTimer;
     // Parts of a command still to send, each after a continuation request.
     private final ArrayDeque<ByteBuf> awaitingContinuation = new ArrayDeque<>();
 
@@ -98,6 +99,7 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
                 return;
             }
             tlsActive = config.tls() == ImapUpstreamConfig.TlsMode.IMPLICIT;
+            watchInternal(); // a server that never greets is closed after the command timeout
             greeting.thenCompose(unit -> {
                 String line = firstLine(unit);
                 unit.release();
@@ -203,6 +205,7 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
         internalDone = new CompletableFuture<>();
         CompletableFuture<ByteBuf> done = internalDone;
         send(Unpooled.copiedBuffer(internalTag + " " + command + "\r\n", StandardCharsets.UTF_8));
+        watchInternal();
         return done;
     }
 
@@ -275,6 +278,7 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
             return;
         }
         if (internalDone != null) {
+            watchInternal(); // progress
             String tag = unit.tag();
             if (tag.equals(internalTag) || (internalTag.isEmpty() && raw.getByte(raw.readerIndex()) == '*')) {
                 if (internalCommand.equals("STARTTLS")) {
@@ -294,6 +298,21 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
             awaitingContinuation.clear();
         }
         listener.upstreamUnit(raw);
+    }
+
+    /** A command of the proxy's own must show progress within the command timeout, or the connection is closed. */
+    private void watchInternal() {
+        if (internalTimer != null) {
+            internalTimer.cancel(false);
+            internalTimer = null;
+        }
+        if (internalDone != null && channel != null) {
+            internalTimer = channel.eventLoop().schedule(() -> {
+                if (internalDone != null) {
+                    channel.close(); // channelInactive fails the command and tells the session
+                }
+            }, config.commandTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override

@@ -188,6 +188,47 @@ class ImapBadInputTest {
         }
     }
 
+    @Test
+    void anUpstreamThatStopsAnsweringEndsTheSessionWithByeInsteadOfAHang() throws Exception {
+        try (ScriptedImapServer upstream = new ScriptedImapServer((in, out) -> {
+            ScriptedImapServer.write(out, "* OK [CAPABILITY IMAP4rev1] hi\r\n");
+            while (true) {
+                String line = in.line();
+                if (line.isEmpty() || line.toUpperCase().contains("SELECT")) {
+                    in.line(); // and never answers
+                    return;
+                }
+                ScriptedImapServer.write(out, line.split(" ")[0] + " OK done\r\n");
+            }
+        })) {
+            proxy.close();
+            ImapUpstreamConfig plain = ImapUpstreamConfig.plain("127.0.0.1", upstream.port());
+            proxy = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org").withLoginWithoutTls(true),
+                    new ImapUpstreamConfig(plain.host(), plain.port(), plain.tls(), null, true, plain.maxMessageBytes(),
+                            plain.connectTimeout(), java.time.Duration.ofMillis(500)));
+            try (ImapTestClient client = client()) {
+                assertThat(client.command("l", "LOGIN bob pw")).contains("l OK");
+                client.send("s SELECT INBOX\r\n");
+                assertThat(client.line()).startsWith("* BYE [UNAVAILABLE]");
+                assertThat(client.closedByPeer()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void anUpstreamThatNeverGreetsGivesTheClientAByeAfterTheTimeout() throws Exception {
+        try (ScriptedImapServer upstream = new ScriptedImapServer((in, out) -> in.line())) {
+            proxy.close();
+            ImapUpstreamConfig plain = ImapUpstreamConfig.plain("127.0.0.1", upstream.port());
+            proxy = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org").withLoginWithoutTls(true),
+                    new ImapUpstreamConfig(plain.host(), plain.port(), plain.tls(), null, true, plain.maxMessageBytes(),
+                            plain.connectTimeout(), java.time.Duration.ofMillis(500)));
+            try (ImapTestClient client = new ImapTestClient(proxy.port())) {
+                assertThat(client.line()).startsWith("* BYE [UNAVAILABLE]");
+            }
+        }
+    }
+
     /** DESIGN.md invariant 5: no credentials cross an unencrypted upstream link unless configured. */
     @Test
     void noCredentialsGoToAnUnencryptedUpstreamUnlessConfigured() throws Exception {
