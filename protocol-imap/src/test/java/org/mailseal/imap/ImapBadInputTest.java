@@ -202,10 +202,8 @@ class ImapBadInputTest {
             }
         })) {
             proxy.close();
-            ImapUpstreamConfig plain = ImapUpstreamConfig.plain("127.0.0.1", upstream.port());
             proxy = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org").withLoginWithoutTls(true),
-                    new ImapUpstreamConfig(plain.host(), plain.port(), plain.tls(), null, true, plain.maxMessageBytes(),
-                            plain.connectTimeout(), java.time.Duration.ofMillis(500)));
+                    impatient(upstream.port()));
             try (ImapTestClient client = client()) {
                 assertThat(client.command("l", "LOGIN bob pw")).contains("l OK");
                 client.send("s SELECT INBOX\r\n");
@@ -219,10 +217,8 @@ class ImapBadInputTest {
     void anUpstreamThatNeverGreetsGivesTheClientAByeAfterTheTimeout() throws Exception {
         try (ScriptedImapServer upstream = new ScriptedImapServer((in, out) -> in.line())) {
             proxy.close();
-            ImapUpstreamConfig plain = ImapUpstreamConfig.plain("127.0.0.1", upstream.port());
             proxy = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org").withLoginWithoutTls(true),
-                    new ImapUpstreamConfig(plain.host(), plain.port(), plain.tls(), null, true, plain.maxMessageBytes(),
-                            plain.connectTimeout(), java.time.Duration.ofMillis(500)));
+                    impatient(upstream.port()));
             try (ImapTestClient client = new ImapTestClient(proxy.port())) {
                 assertThat(client.line()).startsWith("* BYE [UNAVAILABLE]");
             }
@@ -292,6 +288,13 @@ class ImapBadInputTest {
                 assertThat(client.closedByPeer()).isTrue();
             }
         }
+    }
+
+    /** A plain upstream whose commands time out after half a second. */
+    private static ImapUpstreamConfig impatient(int port) {
+        ImapUpstreamConfig plain = ImapUpstreamConfig.plain("127.0.0.1", port);
+        return new ImapUpstreamConfig(plain.host(), plain.port(), plain.tls(), null, true, plain.maxMessageBytes(),
+                plain.connectTimeout(), java.time.Duration.ofMillis(500));
     }
 
     private static X509TrustManager trustAll() {
