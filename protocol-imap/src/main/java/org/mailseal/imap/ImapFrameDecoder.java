@@ -89,6 +89,17 @@ public final class ImapFrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // The connection is gone: its unread bytes go now, not when the pipeline is taken down (which an event loop
+        // shutting down may never get to).
+        if (buffer != null && !decoding) {
+            buffer.release();
+            buffer = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.fireChannelActive();
         if (wanted) {
@@ -134,13 +145,18 @@ public final class ImapFrameDecoder extends ChannelInboundHandlerAdapter {
 
     /** Drops whatever was received and not handed up yet (RFC 3501 §6.2.1: after STARTTLS). */
     public void discardBuffered() {
-        buffer.clear();
+        if (buffer != null) {
+            buffer.clear();
+        }
         lineStart = 0;
         literalEnd = -1;
         skippingLongLine = false;
     }
 
     private void accumulate(ByteBuf in) {
+        if (buffer == null) {
+            return; // after the connection ended
+        }
         if (buffer.refCnt() > 1 || buffer.writableBytes() < in.readableBytes()) {
             // Units handed up share this buffer's memory: never compact under them; move to a fresh buffer instead.
             ByteBuf fresh = ctx.alloc().buffer(Math.max(256, buffer.readableBytes() + in.readableBytes()));
@@ -157,13 +173,18 @@ public final class ImapFrameDecoder extends ChannelInboundHandlerAdapter {
         }
         decoding = true;
         try {
-            while (wanted && buffer.isReadable() && !ctx.isRemoved() && decodeUnit()) {
+            while (wanted && buffer != null && buffer.isReadable() && !ctx.isRemoved() && decodeUnit()) {
                 // one unit (or one error) handed up each round
             }
         } finally {
             decoding = false;
         }
-        if (wanted && !ctx.isRemoved()) {
+        if (buffer != null && !ctx.channel().isActive()) {
+            buffer.release(); // the connection ended while a unit was being handled
+            buffer = null;
+            return;
+        }
+        if (wanted && buffer != null && !ctx.isRemoved()) {
             if (side == Side.COMMANDS) {
                 ctx.flush(); // about to wait for the client: what was answered so far goes out now
             }

@@ -15,6 +15,9 @@ final class ProxyUnderTest implements AutoCloseable {
     final FakeCrypto crypto = new FakeCrypto();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel listener;
+    /** The client connections, closed and awaited before the event loop stops (a loop that stops first drops them). */
+    private final io.netty.channel.group.ChannelGroup sessions =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     ProxyUnderTest(ImapSessionConfig config, ImapUpstreamConfig upstream) throws InterruptedException {
         this(config, upstream, null);
@@ -25,7 +28,7 @@ final class ProxyUnderTest implements AutoCloseable {
             throws InterruptedException {
         listener = ImapListener.bind(group, group, NioServerSocketChannel.class, NioSocketChannel.class,
                 new InetSocketAddress("127.0.0.1", 0), config, upstream, other != null ? other : crypto,
-                new DecryptedMessages(16 << 20, Duration.ofMinutes(5)), null);
+                new DecryptedMessages(16 << 20, Duration.ofMinutes(5)), sessions);
     }
 
     int port() {
@@ -35,6 +38,7 @@ final class ProxyUnderTest implements AutoCloseable {
     @Override
     public void close() {
         listener.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        sessions.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }

@@ -142,7 +142,8 @@ public final class ProxyServer implements AutoCloseable {
         // Drain: sessions finish their transactions (or time out) before the workers stop.
         sessions.newCloseFuture().awaitUninterruptibly(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
         sessions.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        // A short quiet period lets the upstream connections that the closed sessions closed finish closing.
+        workers.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         crypto.shutdownNow();
         gatewayKeys.forEach(UnlockedKey::close); // the gateway's private key leaves memory with the server
