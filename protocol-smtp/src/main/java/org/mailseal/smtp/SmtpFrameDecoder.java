@@ -65,6 +65,16 @@ public final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // The connection is gone: its unread bytes go now, not when the pipeline is taken down.
+        if (buffer != null && !decoding) {
+            buffer.release();
+            buffer = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf in)) {
             ctx.fireChannelRead(msg);
@@ -109,6 +119,9 @@ public final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private void accumulate(ByteBuf in) {
+        if (buffer == null) {
+            return; // after the connection ended
+        }
         if (buffer.refCnt() > 1 || buffer.maxWritableBytes() < in.readableBytes()
                 || buffer.writableBytes() < in.readableBytes()) {
             // Data frames share this buffer's memory: never compact under them; move to a fresh buffer instead.
@@ -121,12 +134,12 @@ public final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private void decode() {
-        if (decoding || ctx == null) {
+        if (decoding || ctx == null || buffer == null) {
             return; // called back from a frame handler: the loop below carries on
         }
         decoding = true;
         try {
-            while (want != Want.NOTHING && buffer.isReadable() && !ctx.isRemoved()) {
+            while (want != Want.NOTHING && buffer != null && buffer.isReadable() && !ctx.isRemoved()) {
                 boolean progress = want == Want.LINE ? decodeLine() : decodeData();
                 if (!progress) {
                     break;
@@ -135,7 +148,12 @@ public final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
         } finally {
             decoding = false;
         }
-        if (want != Want.NOTHING && !ctx.isRemoved()) {
+        if (buffer != null && !ctx.channel().isActive()) {
+            buffer.release(); // the connection ended while a frame was being handled
+            buffer = null;
+            return;
+        }
+        if (want != Want.NOTHING && buffer != null && !ctx.isRemoved()) {
             ctx.flush(); // about to wait for the client: what was answered so far goes out now
             ctx.read(); // more bytes are needed
         }

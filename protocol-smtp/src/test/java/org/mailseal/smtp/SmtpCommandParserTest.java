@@ -69,10 +69,18 @@ class SmtpCommandParserTest {
     @Test
     void replyTextNeverCarriesLineBreaks() {
         SmtpReply reply = SmtpReply.of(550, "5.1.1", "no such user: evil\r\n250 OK");
-        String wire = reply.encode(io.netty.buffer.ByteBufAllocator.DEFAULT).toString(java.nio.charset.StandardCharsets.UTF_8);
+        String wire = text(reply.encode(io.netty.buffer.ByteBufAllocator.DEFAULT));
         assertThat(wire).isEqualTo("550 5.1.1 no such user: evil  250 OK\r\n");
-        String multi = new SmtpReply(250, null, java.util.List.of("mail.example", "PIPELINING", "8BITMIME"))
-                .encode(io.netty.buffer.ByteBufAllocator.DEFAULT).toString(java.nio.charset.StandardCharsets.UTF_8);
+        String multi = text(new SmtpReply(250, null, java.util.List.of("mail.example", "PIPELINING", "8BITMIME"))
+                .encode(io.netty.buffer.ByteBufAllocator.DEFAULT));
         assertThat(multi).isEqualTo("250-mail.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+    }
+
+    private static String text(io.netty.buffer.ByteBuf encoded) {
+        try {
+            return encoded.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } finally {
+            encoded.release();
+        }
     }
 }
