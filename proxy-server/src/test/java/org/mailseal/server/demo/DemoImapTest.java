@@ -12,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +31,7 @@ class DemoImapTest {
 
     @BeforeAll
     static void sendThroughTheDemo() throws Exception {
-        demo = Demo.start(home, 20_000 + ThreadLocalRandom.current().nextInt(30) * 1_000);
+        demo = Demo.start(home, DemoPorts.freeBase());
         String script = """
                 import smtplib, ssl, sys
                 from email.message import EmailMessage

@@ -6,7 +6,6 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,7 @@ class DemoSubmissionTest {
 
     @BeforeAll
     static void sendThroughTheDemo() throws Exception {
-        demo = Demo.start(home, 20_000 + ThreadLocalRandom.current().nextInt(30) * 1_000);
+        demo = Demo.start(home, DemoPorts.freeBase());
         // The README's own example: Python's smtplib, STARTTLS, AUTH, and alice as a Bcc recipient.
         String script = """
                 import smtplib, ssl, sys

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -23,7 +22,7 @@ class MbsyncThroughDemoTest {
 
     @Test
     void aMaildirMirrorHoldsThePlaintextOriginalsAndASecondRunChangesNothing() throws Exception {
-        try (Demo demo = Demo.start(work.resolve("home"), 20_000 + ThreadLocalRandom.current().nextInt(30) * 1_000)) {
+        try (Demo demo = Demo.start(work.resolve("home"), DemoPorts.freeBase())) {
             Path originals = Files.createDirectories(work.resolve("originals"));
             String send = """
                     import smtplib, ssl, sys, email.policy
