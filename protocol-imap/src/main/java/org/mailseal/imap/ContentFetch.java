@@ -50,7 +50,7 @@ final class ContentFetch {
     }
 
     /** Ciphertexts fetched per command of the proxy's own: bounds the memory they hold at once. */
-    private static final int BATCH = 32;
+    private static final int BATCH = 256;
     private static final int MAX_DEPTH = 50;
     private static final int MAX_PARTS = 10_000;
 
@@ -58,21 +58,37 @@ final class ContentFetch {
     private final Session session;
     private final Map<Long, Missing> missing = new LinkedHashMap<>();
 
-    /** A response waiting for its message's ciphertext; arrived once the ciphertext came and decryption began. */
+    /**
+     * A response waiting for its message's stored octets (the ciphertext to decrypt, or, in a whole-message fetch,
+     * the plaintext message itself); arrived once they came.
+     */
     private static final class Missing {
         final FetchResponse response;
         final CompletableFuture<ByteBuf> answer;
+        final boolean encrypted;
         boolean arrived;
 
-        Missing(FetchResponse response, CompletableFuture<ByteBuf> answer) {
+        Missing(FetchResponse response, CompletableFuture<ByteBuf> answer, boolean encrypted) {
             this.response = response;
             this.answer = answer;
+            this.encrypted = encrypted;
         }
     }
+
+    /**
+     * A fetch of whole messages with BODY.PEEK[] (what sync clients do) runs in two steps: the server is first asked
+     * for everything but the messages, then by UID for the messages not in the cache, so a cached encrypted message
+     * costs no transfer of its ciphertext. (A non-PEEK whole message goes in one step: the server must see it to set
+     * \Seen.)
+     */
+    private final boolean wholeLater;
 
     ContentFetch(FetchRequest request, Session session) {
         this.request = request;
         this.session = session;
+        this.wholeLater = request.items().stream().anyMatch(item -> item.wholeMessage() && item.name().equals("BODY.PEEK"))
+                && request.items().stream().noneMatch(item -> item.name().equals("RFC822")
+                        || (item.wholeMessage() && item.name().equals("BODY")));
     }
 
     FetchRequest request() {
@@ -81,7 +97,7 @@ final class ContentFetch {
 
     /** The command for the upstream. */
     String upstreamCommand(String tag) {
-        return FetchRewriter.upstreamCommand(tag, request);
+        return FetchRewriter.upstreamCommand(tag, request, wholeLater);
     }
 
     /** One FETCH response of this command (it owns the response's buffer from here). */
@@ -92,6 +108,10 @@ final class ContentFetch {
         FetchResponse.Item whole = response.item("BODY[]");
         boolean encrypted = structure != null ? EncryptedStructure.isEncrypted(response.value(structure))
                 : whole != null && EncryptedStructure.isEncryptedMessage(response.value(whole));
+        if (wholeLater && uidItem != null && (keys == null || !encrypted)) {
+            later(response, uidItem, false); // a plaintext message: its octets come in the second step
+            return;
+        }
         if (uidItem == null || keys == null || !encrypted) {
             emitAndRelease(response, FetchRewriter.passThrough(response, request, session.alloc()));
             return;
@@ -105,18 +125,40 @@ final class ContentFetch {
         }
         MessageView cached = session.cache().get(session.key(uid));
         if (cached != null) {
-            emitAndRelease(response, FetchRewriter.decrypted(response, request, cached, session.alloc()));
+            emitAndRelease(response, answer(response, cached));
             return;
         }
-        CompletableFuture<ByteBuf> answer = session.reserve();
         FetchResponse.Item body = response.item("BODY[]");
         if (body != null) {
-            decrypt(response, response.stringValue(body), uid, answer);
-        } else if (missing.putIfAbsent(uid, new Missing(response, answer)) != null) {
-            // The same message twice in one response set: answer the second as the first will be.
-            missing.get(uid).answer.whenComplete((ignored, error) -> session.executor().execute(() ->
-                    finish(response, session.cache().get(session.key(uid)), answer)));
+            decrypt(response, response.stringValue(body), uid, session.reserve());
+        } else {
+            later(response, uidItem, true);
         }
+    }
+
+    /** Waits for the message's octets, fetched by UID once the server has finished the client's command. */
+    private void later(FetchResponse response, FetchResponse.Item uidItem, boolean encrypted) {
+        long uid = Long.parseLong(response.value(uidItem).toString(StandardCharsets.US_ASCII).trim());
+        CompletableFuture<ByteBuf> answer = session.reserve();
+        Missing first = missing.putIfAbsent(uid, new Missing(response, answer, encrypted));
+        if (first != null) {
+            // The same message twice in one response set: answered alike, once the first is.
+            first.answer.whenComplete((ignored, error) -> session.executor().execute(() -> {
+                MessageView view = session.cache().get(session.key(uid));
+                if (view == null && !first.encrypted) {
+                    answer.complete(FetchRewriter.passThrough(response, request, session.alloc()));
+                    response.unit().release();
+                    session.drain();
+                } else {
+                    finish(response, view, answer);
+                }
+            }));
+        }
+    }
+
+    /** An encrypted message's answer from its plaintext. */
+    private ByteBuf answer(FetchResponse response, MessageView view) {
+        return FetchRewriter.decrypted(response, request, view, session.alloc(), wholeLater);
     }
 
     /**
@@ -129,11 +171,7 @@ final class ContentFetch {
         CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
         List<Long> uids = new ArrayList<>(missing.keySet());
         for (int from = 0; from < uids.size(); from += BATCH) {
-            List<Long> batch = uids.subList(from, Math.min(uids.size(), from + BATCH));
-            StringBuilder set = new StringBuilder();
-            for (long uid : batch) {
-                set.append(set.length() == 0 ? "" : ",").append(uid);
-            }
+            String set = uidSet(uids.subList(from, Math.min(uids.size(), from + BATCH)));
             chain = chain.thenCompose(ignored -> session.upstream()
                     .internal("UID FETCH " + set + " (UID BODY.PEEK[])", unit -> ciphertext(unit, unsolicited))
                     .thenAccept(ByteBuf::release));
@@ -156,13 +194,58 @@ final class ContentFetch {
             unsolicited.add(unit); // not the proxy's: an update for the client
             return;
         }
-        unit.release();
         Missing waiting = missing.get(fetched.uid());
         if (waiting == null || waiting.arrived) {
+            unit.release();
             return;
         }
         waiting.arrived = true;
-        decrypt(waiting.response, fetched.bytes(), fetched.uid(), waiting.answer);
+        if (!waiting.encrypted) { // a plaintext message of a whole-message fetch: its octets as stored
+            storedAnswer(waiting, unit);
+            return;
+        }
+        if (!wholeLater) {
+            unit.release();
+            decrypt(waiting.response, fetched.bytes(), fetched.uid(), waiting.answer);
+            return;
+        }
+        open(session, fetched.uid(), fetched.bytes()).thenAccept(view -> {
+            if (view != null) {
+                unit.release();
+                finish(waiting.response, view, waiting.answer);
+            } else {
+                storedAnswer(waiting, unit); // it does not open: the client gets it as stored
+            }
+        });
+    }
+
+    /** The first step's items with the whole message as the server stores it, where the client asked for it. */
+    private void storedAnswer(Missing waiting, ByteBuf second) {
+        try {
+            waiting.answer.complete(FetchRewriter.passThroughWith(waiting.response, request,
+                    FetchResponse.parse(second), session.alloc()));
+        } finally {
+            waiting.response.unit().release();
+            second.release();
+        }
+        session.drain();
+    }
+
+    /** A UID set (RFC 3501 §9 sequence-set) of these UIDs, runs of consecutive ones as ranges: "3:9,12". */
+    static String uidSet(List<Long> uids) {
+        StringBuilder set = new StringBuilder();
+        for (int i = 0; i < uids.size(); i++) {
+            int run = i;
+            while (run + 1 < uids.size() && uids.get(run + 1) == uids.get(run) + 1) {
+                run++;
+            }
+            set.append(set.length() == 0 ? "" : ",").append(uids.get(i));
+            if (run > i) {
+                set.append(':').append(uids.get(run));
+            }
+            i = run;
+        }
+        return set.toString();
     }
 
     /** A message's UID and stored octets, from a FETCH response of (UID BODY.PEEK[]). */
@@ -217,7 +300,7 @@ final class ContentFetch {
             return; // answered already; its response was released then
         }
         try {
-            answer.complete(view != null ? FetchRewriter.decrypted(response, request, view, session.alloc())
+            answer.complete(view != null ? answer(response, view)
                     // Not ours to open (no key, damaged): the client gets it as stored, and may hold the key.
                     : FetchRewriter.passThrough(response, request, session.alloc()));
         } finally {

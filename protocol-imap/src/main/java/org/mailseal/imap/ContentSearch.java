@@ -258,10 +258,6 @@ final class ContentSearch {
     }
 
     private static String join(List<Long> uids) {
-        StringBuilder set = new StringBuilder();
-        for (long uid : uids) {
-            set.append(set.length() == 0 ? "" : ",").append(uid);
-        }
-        return set.toString();
+        return ContentFetch.uidSet(uids);
     }
 }

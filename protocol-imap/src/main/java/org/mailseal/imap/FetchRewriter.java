@@ -23,16 +23,19 @@ final class FetchRewriter {
     private FetchRewriter() {}
 
     /** The command for the upstream: the client's items, then what the proxy needs. */
-    static String upstreamCommand(String tag, FetchRequest request) {
+    static String upstreamCommand(String tag, FetchRequest request, boolean wholeLater) {
         StringBuilder command = new StringBuilder(tag).append(request.uid() ? " UID FETCH " : " FETCH ")
                 .append(request.messageSet()).append(" (");
         for (FetchRequest.Item item : request.items()) {
-            command.append(item.text()).append(' ');
+            if (!(wholeLater && item.wholeMessage())) {
+                command.append(item.text()).append(' ');
+            }
         }
         if (!request.has("UID")) {
             command.append("UID ");
         }
-        if (!request.has("BODYSTRUCTURE") && request.items().stream().noneMatch(FetchRequest.Item::wholeMessage)) {
+        if (!request.has("BODYSTRUCTURE")
+                && (wholeLater || request.items().stream().noneMatch(FetchRequest.Item::wholeMessage))) {
             command.append("BODYSTRUCTURE "); // with the whole message asked for, its own header tells
         }
         command.setLength(command.length() - 1);
@@ -66,14 +69,24 @@ final class FetchRewriter {
      * have answered for the plaintext): items that do not depend on content (UID, FLAGS, INTERNALDATE, MODSEQ, ...)
      * as the server gave them, content items under the server's own name with values from the plaintext.
      */
-    static ByteBuf decrypted(FetchResponse response, FetchRequest request, MessageView view, ByteBufAllocator alloc) {
+    static ByteBuf decrypted(FetchResponse response, FetchRequest request, MessageView view, ByteBufAllocator alloc,
+                             boolean wholeLater) {
         ByteBuf out = start(response, alloc);
         boolean first = true;
         List<FetchRequest.Item> unanswered = new ArrayList<>(request.items().stream().filter(FetchRequest.Item::content)
                 .toList());
+        int wholeAt = wholeLater ? wholeIndex(request) : -1; // not asked of the server: placed as the client asked
         for (FetchResponse.Item item : response.items()) {
             if (added(item, request)) {
                 continue;
+            }
+            if (wholeAt >= 0 && clientIndex(item, request) > wholeAt) {
+                first = separate(out, first);
+                FetchRequest.Item whole = request.items().get(wholeAt);
+                out.writeCharSequence(whole.responseName() + " ", StandardCharsets.US_ASCII);
+                value(out, whole, view);
+                unanswered.removeIf(FetchRequest.Item::wholeMessage);
+                wholeAt = -1;
             }
             if (!CONTENT.contains(item.base())) {
                 first = separate(out, first);
@@ -100,6 +113,56 @@ final class FetchRewriter {
                 out.writeCharSequence(asked.responseName() + " ", StandardCharsets.US_ASCII);
                 value(out, asked, view);
             }
+        }
+        return end(out);
+    }
+
+    /** The first whole-message item the client asked for. */
+    private static int wholeIndex(FetchRequest request) {
+        for (int i = 0; i < request.items().size(); i++) {
+            if (request.items().get(i).wholeMessage()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Where the client listed the item an upstream item answers; -1 for one it did not ask for. */
+    private static int clientIndex(FetchResponse.Item item, FetchRequest request) {
+        String name = normalized(item.name());
+        for (int i = 0; i < request.items().size(); i++) {
+            if (normalized(request.items().get(i).responseName()).equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A plaintext message's response from the first step of a whole-message fetch, with the message from the
+     * second step's response placed where the client asked for it.
+     */
+    static ByteBuf passThroughWith(FetchResponse response, FetchRequest request, FetchResponse second,
+                                   ByteBufAllocator alloc) {
+        ByteBuf out = start(response, alloc);
+        boolean first = true;
+        FetchResponse.Item whole = second == null ? null : second.item("BODY[]");
+        int wholeAt = wholeIndex(request);
+        for (FetchResponse.Item item : response.items()) {
+            if (added(item, request)) {
+                continue;
+            }
+            if (whole != null && clientIndex(item, request) > wholeAt) {
+                first = separate(out, first);
+                out.writeBytes(second.unit(), whole.start(), whole.end() - whole.start());
+                whole = null;
+            }
+            first = separate(out, first);
+            out.writeBytes(response.unit(), item.start(), item.end() - item.start());
+        }
+        if (whole != null) {
+            separate(out, first);
+            out.writeBytes(second.unit(), whole.start(), whole.end() - whole.start());
         }
         return end(out);
     }

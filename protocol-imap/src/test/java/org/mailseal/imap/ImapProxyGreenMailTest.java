@@ -260,6 +260,29 @@ class ImapProxyGreenMailTest {
         }
     }
 
+    /** A whole message in the cache costs no transfer of its ciphertext; plaintext ones still come in whole. */
+    @Test
+    void aCachedMessageFetchedWholeIsNotTransferredAgain() throws Exception {
+        try (WireTap tap = new WireTap(store.getImap().getPort(), false);
+             ProxyUnderTest counted = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org")
+                     .withLoginWithoutTls(true), ImapUpstreamConfig.plain("127.0.0.1", tap.port()));
+             ImapTestClient client = new ImapTestClient(counted.port())) {
+            client.greeting();
+            client.command("l", "LOGIN bob@example.org bob-pw");
+            client.command("s", "SELECT INBOX");
+            long before = tap.fromUpstream.get();
+            String cold = client.command("a", "FETCH 1:2 (FLAGS BODY.PEEK[])");
+            long coldBytes = tap.fromUpstream.get() - before;
+            String warm = client.command("b", "FETCH 1:2 (FLAGS BODY.PEEK[])");
+            long warmBytes = tap.fromUpstream.get() - before - coldBytes;
+            assertThat(warm.replace("b OK", "a OK")).isEqualTo(cold);
+            assertThat(cold).contains(SECRET).contains(PLAIN);
+            int ciphertext = FakeCrypto.encrypt(SECRET).length();
+            assertThat(coldBytes).isGreaterThan(ciphertext);
+            assertThat(warmBytes).isLessThan(coldBytes - ciphertext + 200); // the plaintext one, not the ciphertext
+        }
+    }
+
     @Test
     void theSecondFetchOfAMessageIsServedFromTheCache() throws IOException {
         try (ImapTestClient client = loggedIn()) {

@@ -14,8 +14,17 @@ import java.nio.charset.StandardCharsets;
  */
 final class WireTap implements AutoCloseable {
     private final ServerSocket server;
+    private final boolean print;
+    /** Octets the upstream sent to the proxy so far. */
+    final java.util.concurrent.atomic.AtomicLong fromUpstream = new java.util.concurrent.atomic.AtomicLong();
 
     WireTap(int target) throws IOException {
+        this(target, true);
+    }
+
+    /** @param print whether to print the traffic, or only count it */
+    WireTap(int target, boolean print) throws IOException {
+        this.print = print;
         server = new ServerSocket();
         server.bind(new InetSocketAddress("127.0.0.1", 0));
         Thread accept = new Thread(() -> {
@@ -23,8 +32,8 @@ final class WireTap implements AutoCloseable {
                 while (true) {
                     Socket client = server.accept();
                     Socket upstream = new Socket("127.0.0.1", target);
-                    pump(client.getInputStream(), upstream.getOutputStream(), "P>U ");
-                    pump(upstream.getInputStream(), client.getOutputStream(), "U>P ");
+                    pump(client.getInputStream(), upstream.getOutputStream(), "P>U ", null);
+                    pump(upstream.getInputStream(), client.getOutputStream(), "U>P ", fromUpstream);
                 }
             } catch (IOException e) {
                 // closed
@@ -38,14 +47,19 @@ final class WireTap implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    private static void pump(InputStream in, OutputStream out, String prefix) {
+    private void pump(InputStream in, OutputStream out, String prefix, java.util.concurrent.atomic.AtomicLong count) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[8192];
             try (in; out) {
                 int n;
                 while ((n = in.read(buffer)) > 0) {
-                    String text = new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
-                    System.out.print(prefix + text.replace("\r\n", "\r\n" + prefix).stripTrailing() + "\n");
+                    if (count != null) {
+                        count.addAndGet(n);
+                    }
+                    if (print) {
+                        String text = new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+                        System.out.print(prefix + text.replace("\r\n", "\r\n" + prefix).stripTrailing() + "\n");
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                 }

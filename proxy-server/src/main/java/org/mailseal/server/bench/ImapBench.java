@@ -85,12 +85,14 @@ public final class ImapBench {
                 double direct = fetchAll(target, "bench-plain", options.messages());
                 double cold = fetchAll(through, "bench-encrypted", options.messages());
                 double warm = fetchAll(through, "bench-encrypted", options.messages());
+                double plainThrough = fetchAll(through, "bench-plain", options.messages());
                 out.printf("FETCH BODY[] of %,d messages of %,d bytes (one cv25519 recipient), one FETCH command%n",
                         options.messages(), options.size());
                 out.printf("%-38s %9s %9s%n", "", "seconds", "ratio");
                 out.printf("%-38s %9.3f %9s%n", "direct from the server (plaintext)", direct, "1.00");
                 out.printf("%-38s %9.3f %9.2f%n", "through mailseal, cold cache", cold, cold / direct);
                 out.printf("%-38s %9.3f %9.2f%n", "through mailseal, warm cache", warm, warm / direct);
+                out.printf("%-38s %9.3f %9.2f%n", "plaintext through mailseal", plainThrough, plainThrough / direct);
             }
             if (options.idleSessions() > 0) {
                 if (server != null) {
