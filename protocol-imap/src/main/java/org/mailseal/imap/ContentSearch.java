@@ -55,6 +55,11 @@ final class ContentSearch {
         this.session = session;
     }
 
+    /** What the server reported unasked so far (for the client, after a search that failed). */
+    List<ByteBuf> unsolicited() {
+        return unsolicited;
+    }
+
     /** Runs the search; the result is the "* SEARCH ..." response followed by what arrived unasked. */
     CompletionStage<List<ByteBuf>> run() {
         ImapUpstream upstream = session.upstream();

@@ -385,7 +385,13 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                 String status = cause instanceof ContentSearch.Refused refused ? refused.status
                         : "NO [UNAVAILABLE] Search failed, try again";
-                answer.complete(Unpooled.copiedBuffer(tag + " " + status + "\r\n", StandardCharsets.US_ASCII));
+                ByteBuf all = ctx.alloc().buffer();
+                for (ByteBuf update : search.unsolicited()) { // what the server reported meanwhile still goes out
+                    all.writeBytes(update);
+                    update.release();
+                }
+                all.writeCharSequence(tag + " " + status + "\r\n", StandardCharsets.US_ASCII);
+                answer.complete(all);
             } else {
                 ByteBuf all = ctx.alloc().buffer();
                 for (ByteBuf response : responses) {
