@@ -14,7 +14,7 @@ import org.mailseal.imap.message.MessageView;
 
 /**
  * One client FETCH whose items depend on content (notes/imap.md 3-5). The upstream is asked for the client's items
- * plus UID and BODYSTRUCTURE. A plaintext message's response goes back as it came. An encrypted message's response
+ * plus UID and the top-level Content-Type field. A plaintext message's response goes back as it came. An encrypted message's response
  * becomes a pending entry in the output queue, answered from the decrypted message: at once when it is cached or
  * when the client asked for the whole message anyway (the ciphertext is in the response); otherwise the ciphertexts
  * are fetched by UID with BODY.PEEK[] on the same connection once the upstream has finished the client's command,
@@ -105,7 +105,8 @@ final class ContentFetch {
         FetchResponse.Item structure = response.item("BODYSTRUCTURE");
         FetchResponse.Item uidItem = response.item("UID");
         MailboxCrypto.MailboxKeys keys = session.keys();
-        FetchResponse.Item whole = response.item("BODY[]");
+        FetchResponse.Item header = response.item(FetchRewriter.VERDICT_NAME);
+        FetchResponse.Item whole = header != null ? header : response.item("BODY[]");
         boolean encrypted = structure != null ? EncryptedStructure.isEncrypted(response.value(structure))
                 : whole != null && EncryptedStructure.isEncryptedMessage(response.value(whole));
         if (wholeLater && uidItem != null && (keys == null || !encrypted)) {

@@ -694,7 +694,8 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             } catch (ImapSyntaxException e) {
                 response = null;
             }
-            if (response != null && (response.item("BODYSTRUCTURE") != null || response.item("BODY[]") != null)) {
+            if (response != null && (response.item(FetchRewriter.VERDICT_NAME) != null
+                    || response.item("BODYSTRUCTURE") != null || response.item("BODY[]") != null)) {
                 fetch.fetch().response(response);
                 return;
             }
