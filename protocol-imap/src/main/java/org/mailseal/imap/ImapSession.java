@@ -540,7 +540,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         char[] secret = password;
         password = null;
         CompletableFuture<ByteBuf> done = output.reserve();
-        capabilities.thenCompose(ignored -> crypto.unlock(user, secret))
+        capabilities.thenCompose(ignored -> crypto.unlock(config.keyAddress(user), secret))
                 .whenCompleteAsync((unlocked, error) -> {
                     Arrays.fill(secret, '\0');
                     if (error != null || !ctx.channel().isActive()) {

@@ -16,10 +16,12 @@ import java.util.Set;
  * @param idleTimeout          how long a client may stay silent (RFC 3501 §5.4: at least 30 minutes)
  * @param plaintextAppends     mailboxes whose APPENDs are stored as they come (say, Drafts for a webmail that
  *                             cannot read them otherwise); every other APPEND is encrypted to the user's own key
+ * @param loginDomain          appended to a login name without "@" to give the address whose keys it unlocks (for
+ *                             servers whose logins are local parts); null: the login is the address
  */
 public record ImapSessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
                                 int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout,
-                                Set<String> plaintextAppends) {
+                                Set<String> plaintextAppends, String loginDomain) {
     public ImapSessionConfig {
         if (implicitTls && tls == null) {
             throw new IllegalArgumentException("implicit TLS needs a TLS context");
@@ -29,7 +31,18 @@ public record ImapSessionConfig(String hostname, SslContext tls, boolean implici
 
     public ImapSessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
                              int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout) {
-        this(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin, maxMessageBytes, idleTimeout, Set.of());
+        this(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin, maxMessageBytes, idleTimeout, Set.of(),
+                null);
+    }
+
+    /** The address whose keys a login unlocks. */
+    public String keyAddress(String login) {
+        return loginDomain == null || login.contains("@") ? login : login + "@" + loginDomain;
+    }
+
+    public ImapSessionConfig withLoginDomain(String domain) {
+        return new ImapSessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin,
+                maxMessageBytes, idleTimeout, plaintextAppends, domain);
     }
 
     /** Whether an APPEND to this mailbox is stored without encryption (INBOX named in any case, RFC 3501 §5.1). */
@@ -40,7 +53,7 @@ public record ImapSessionConfig(String hostname, SslContext tls, boolean implici
 
     public ImapSessionConfig withPlaintextAppends(Set<String> mailboxes) {
         return new ImapSessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin,
-                maxMessageBytes, idleTimeout, mailboxes);
+                maxMessageBytes, idleTimeout, mailboxes, loginDomain);
     }
 
     public static ImapSessionConfig defaults(String hostname) {
@@ -49,16 +62,16 @@ public record ImapSessionConfig(String hostname, SslContext tls, boolean implici
 
     public ImapSessionConfig withTls(SslContext context, boolean implicit) {
         return new ImapSessionConfig(hostname, context, implicit, loginWithoutTls, maxLiteralBeforeLogin,
-                maxMessageBytes, idleTimeout);
+                maxMessageBytes, idleTimeout, plaintextAppends, loginDomain);
     }
 
     public ImapSessionConfig withLoginWithoutTls(boolean allowed) {
         return new ImapSessionConfig(hostname, tls, implicitTls, allowed, maxLiteralBeforeLogin, maxMessageBytes,
-                idleTimeout);
+                idleTimeout, plaintextAppends, loginDomain);
     }
 
     public ImapSessionConfig withIdleTimeout(Duration timeout) {
         return new ImapSessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin,
-                maxMessageBytes, timeout);
+                maxMessageBytes, timeout, plaintextAppends, loginDomain);
     }
 }

@@ -16,6 +16,7 @@ final class FakeCrypto implements MailboxCrypto {
     static final String BOUNDARY = "fake-boundary";
     final AtomicInteger decryptions = new AtomicInteger();
     volatile String lastPassword;
+    volatile String lastUser;
 
     static String encrypt(String plaintext) {
         return "From: someone@example.org\r\nTo: bob@example.org\r\nSubject: ...\r\nMIME-Version: 1.0\r\n"
@@ -29,6 +30,7 @@ final class FakeCrypto implements MailboxCrypto {
     @Override
     public CompletionStage<MailboxKeys> unlock(String user, char[] password) {
         lastPassword = new String(password);
+        lastUser = user;
         return CompletableFuture.completedFuture(new MailboxKeys() {
             @Override
             public CompletionStage<Optional<byte[]>> decrypt(byte[] message) {

@@ -102,6 +102,24 @@ class ImapBadInputTest {
         }
     }
 
+    /** A server whose logins are local parts: the configured domain makes the login the key's address. */
+    @Test
+    void aLoginWithoutDomainUnlocksTheKeysOfTheConfiguredDomain() throws Exception {
+        store.setUser("carol@example.org", "carol", "carol-pw");
+        proxy.close();
+        proxy = new ProxyUnderTest(ImapSessionConfig.defaults("imap.example.org").withLoginDomain("example.org")
+                .withLoginWithoutTls(true).withPlaintextAppends(java.util.Set.of("Drafts")),
+                ImapUpstreamConfig.plain("127.0.0.1", store.getImap().getPort()));
+        try (ImapTestClient client = client()) {
+            assertThat(client.command("l", "LOGIN carol carol-pw")).contains("l OK");
+            assertThat(proxy.crypto.lastUser).isEqualTo("carol@example.org");
+        }
+        try (ImapTestClient client = client()) {
+            assertThat(client.command("l", "LOGIN bob@example.org bob-pw")).contains("l OK");
+            assertThat(proxy.crypto.lastUser).isEqualTo("bob@example.org"); // a full address stays as it is
+        }
+    }
+
     @Test
     void aMillionOpenParenthesesAreBad() throws IOException {
         try (ImapTestClient client = client()) {

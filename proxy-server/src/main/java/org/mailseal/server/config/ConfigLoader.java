@@ -249,7 +249,7 @@ public final class ConfigLoader {
     /** An IMAP listener: the same keys as an SMTP one, without localDomains; its upstream is an IMAP server. */
     private ImapListenerConfig imapListener(JsonNode node, String where, int maxMessageBytes) {
         allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "appendPlaintext",
-                "upstream");
+                "loginDomain", "upstream");
         String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
         String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
         String hostname = node.has("hostname") ? text(node.get("hostname"), where + ".hostname") : "localhost";
@@ -277,8 +277,12 @@ public final class ConfigLoader {
                 plaintextAppends.add(text);
             }
         }
+        String loginDomain = node.has("loginDomain") ? text(node.get("loginDomain"), where + ".loginDomain") : null;
+        if (loginDomain != null && !loginDomain.matches("[A-Za-z0-9.-]+")) {
+            problem(where + ".loginDomain: '" + loginDomain + "' is not a domain name");
+        }
         return new ImapListenerConfig(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
-                loginWithoutTls, imap, plaintextAppends);
+                loginWithoutTls, imap, plaintextAppends, loginDomain);
     }
 
     private UpstreamConfig upstream(JsonNode node, String where, String heloName, boolean lmtpListener) {

@@ -10,16 +10,17 @@ import org.mailseal.imap.ImapUpstreamConfig;
  * @param tls             the server TLS context for STARTTLS or implicit TLS; null for none
  * @param loginWithoutTls  LOGIN before TLS (loopback and the demo only)
  * @param plaintextAppends mailboxes whose APPENDs are stored unencrypted (every other APPEND is encrypted)
+ * @param loginDomain      appended to logins without "@" to find the user's keys; null: logins are addresses
  */
 public record ImapListenerConfig(String name, String host, int port, String hostname, SslContext tls,
                                  boolean implicitTls, boolean loginWithoutTls, ImapUpstreamConfig upstream,
-                                 Set<String> plaintextAppends) {
+                                 Set<String> plaintextAppends, String loginDomain) {
     public ImapListenerConfig {
         plaintextAppends = Set.copyOf(plaintextAppends);
     }
 
     public ImapListenerConfig(String name, String host, int port, String hostname, SslContext tls,
                               boolean implicitTls, boolean loginWithoutTls, ImapUpstreamConfig upstream) {
-        this(name, host, port, hostname, tls, implicitTls, loginWithoutTls, upstream, Set.of());
+        this(name, host, port, hostname, tls, implicitTls, loginWithoutTls, upstream, Set.of(), null);
     }
 }

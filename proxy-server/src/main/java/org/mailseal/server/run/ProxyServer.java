@@ -111,7 +111,7 @@ public final class ProxyServer implements AutoCloseable {
                     ImapSessionConfig session = new ImapSessionConfig(listener.hostname(), listener.tls(),
                             listener.implicitTls(), listener.loginWithoutTls(), 4096,
                             (int) Math.min(Integer.MAX_VALUE - (2 << 20), config.maxMessageBytes()), Duration.ofMinutes(30),
-                            listener.plaintextAppends());
+                            listener.plaintextAppends(), listener.loginDomain());
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             mailboxCrypto, decrypted, sessions));

@@ -76,6 +76,7 @@ class ConfigLoaderTest {
         assertThat(imap.upstream().port()).isEqualTo(10143);
         assertThat(imap.upstream().allowPlaintextLogin()).isFalse();
         assertThat(imap.plaintextAppends()).isEmpty();
+        assertThat(imap.loginDomain()).isEqualTo("example.org");
     }
 
     @Test
