@@ -3,17 +3,11 @@ package org.mailseal.imap;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
+import org.mailseal.imap.testing.ThrowawayDovecot;
 
 /** A real IMAP server for the conformance transcripts, handing out a fresh account for every session. */
 abstract class ConformanceUpstream implements AutoCloseable {
@@ -117,27 +111,20 @@ abstract class ConformanceUpstream implements AutoCloseable {
 
     /** The throwaway Dovecot of src/test/dovecot/dovecot.sh, with a pool of accounts created at start. */
     static final class DovecotUpstream extends ConformanceUpstream {
-        private static final Path SCRIPT = Paths.get("src/test/dovecot/dovecot.sh").toAbsolutePath();
         private static final int POOL = 100;
-        private final Path base;
-        private final int port;
+        private final ThrowawayDovecot dovecot;
 
         DovecotUpstream() throws IOException, InterruptedException {
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            // Short path: Dovecot's unix sockets live under BASE and sun_path is limited to 108 octets.
-            base = Files.createTempDirectory(Paths.get("/tmp"), "dovecot-conform-");
-            List<String> args = new ArrayList<>(List.of("start"));
+            List<String> accounts = new ArrayList<>();
             for (int i = 1; i <= POOL; i++) {
-                args.add("c" + i + "@example.org:pw");
+                accounts.add("c" + i + "@example.org:pw");
             }
-            run(args);
+            dovecot = ThrowawayDovecot.start("dovecot-conform", accounts);
         }
 
         @Override
         int port() {
-            return port;
+            return dovecot.port();
         }
 
         @Override
@@ -148,29 +135,9 @@ abstract class ConformanceUpstream implements AutoCloseable {
             return new Account(user, "pw");
         }
 
-        private void run(List<String> args) throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), args.get(0), base.toString(),
-                    Integer.toString(port)));
-            command.addAll(args.subList(1, args.size()));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] output = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("dovecot.sh " + args.get(0) + " failed:\n"
-                        + new String(output, StandardCharsets.UTF_8));
-            }
-        }
-
         @Override
         public void close() throws IOException {
-            try {
-                run(List.of("stop"));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                try (Stream<Path> files = Files.walk(base)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
+            dovecot.close();
         }
 
         @Override

@@ -3,21 +3,19 @@ package org.mailseal.imap.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.mailseal.imap.testing.ThrowawayDovecot;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -28,7 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DovecotOracleTest {
     private static final String MAILBOX = "oracle";
-    private static final Path SCRIPT = Paths.get("src/test/dovecot/dovecot.sh").toAbsolutePath();
 
     /** Sections asked for every message; most do not exist in most messages, which is checked too. */
     static final List<String> SECTIONS = List.of(
@@ -40,19 +37,13 @@ class DovecotOracleTest {
             "1.HEADER.FIELDS (CONTENT-TYPE FROM)", "2.HEADER.FIELDS (SUBJECT)", "1.HEADER.FIELDS.NOT (FROM)",
             "2.HEADER.FIELDS.NOT (CONTENT-TYPE)", "1.1.HEADER.FIELDS (SUBJECT)");
 
-    private static Path base;
-    private static int port;
+    private static ThrowawayDovecot dovecot;
     private static OracleImapClient imap;
 
     @BeforeAll
     static void startDovecot() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        // Short path: Dovecot's unix sockets live under BASE and sun_path is limited to 108 octets.
-        base = Files.createTempDirectory(Paths.get("/tmp"), "dovecot-oracle-");
-        run("start");
-        imap = new OracleImapClient("127.0.0.1", port);
+        dovecot = ThrowawayDovecot.start("dovecot-oracle", List.of());
+        imap = new OracleImapClient("127.0.0.1", dovecot.port());
         imap.command("LOGIN oracle@example.org oraclepw");
         imap.command("CREATE " + MAILBOX);
         imap.command("SELECT " + MAILBOX);
@@ -65,21 +56,9 @@ class DovecotOracleTest {
                 imap.close();
             }
         } finally {
-            run("stop");
-            try (Stream<Path> files = Files.walk(base)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            if (dovecot != null) {
+                dovecot.close();
             }
-        }
-    }
-
-    private static void run(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", SCRIPT.toString(), command, base.toString(), Integer.toString(port))
-                .redirectErrorStream(true)
-                .start();
-        byte[] output = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("dovecot.sh " + command + " failed:\n"
-                    + new String(output, StandardCharsets.UTF_8));
         }
     }
 

@@ -3,7 +3,6 @@ package org.mailseal.imap.search;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,20 +12,19 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.mailseal.imap.testing.ThrowawayDovecot;
 import org.mailseal.imap.message.MessageView;
 
 /**
@@ -37,26 +35,20 @@ import org.mailseal.imap.message.MessageView;
  * which Dovecot must accept and which must select at least the same messages.
  */
 class DovecotSearchTest {
-    private static final Path SCRIPT = Paths.get("src/test/dovecot/dovecot.sh").toAbsolutePath();
     private static final Pattern FETCH = Pattern.compile(
             "^\\* (\\d+) FETCH \\(UID (\\d+) MODSEQ \\((\\d+)\\) FLAGS \\(([^)]*)\\) INTERNALDATE \"([^\"]+)\" "
             + "RFC822.SIZE (\\d+)\\)");
     private static final DateTimeFormatter INTERNALDATE =
             DateTimeFormatter.ofPattern("d-MMM-yyyy HH:mm:ss Z", Locale.ENGLISH);
 
-    private static Path base;
-    private static int port;
+    private static ThrowawayDovecot dovecot;
     private static SearchOracleClient imap;
     private static final TreeMap<Long, MessageFacts> FACTS = new TreeMap<>();
 
     @BeforeAll
     static void startDovecotAndAppend() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        base = Files.createTempDirectory(Paths.get("/tmp"), "dovecot-search-");
-        run("start");
-        imap = new SearchOracleClient("127.0.0.1", port);
+        dovecot = ThrowawayDovecot.start("dovecot-search", List.of());
+        imap = new SearchOracleClient("127.0.0.1", dovecot.port());
         imap.command("LOGIN oracle@example.org oraclepw");
         imap.command("ENABLE CONDSTORE");
         imap.command("CREATE search");
@@ -123,20 +115,9 @@ class DovecotSearchTest {
                 imap.close();
             }
         } finally {
-            run("stop");
-            try (Stream<Path> files = Files.walk(base)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            if (dovecot != null) {
+                dovecot.close();
             }
-        }
-    }
-
-    private static void run(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", SCRIPT.toString(), command, base.toString(), Integer.toString(port))
-                .redirectErrorStream(true).start();
-        byte[] output = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("dovecot.sh " + command + " failed:\n"
-                    + new String(output, StandardCharsets.UTF_8));
         }
     }
 

@@ -1,0 +1,72 @@
+package org.mailseal.imap.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The throwaway Dovecot of {@code src/test/dovecot/dovecot.sh} (IMAP only, loopback, user
+ * {@code oracle@example.org}/{@code oraclepw} plus any extra accounts), in a directory of its own that goes with it.
+ */
+public final class ThrowawayDovecot implements AutoCloseable {
+    private static final Path SCRIPT = Paths.get("src/test/dovecot/dovecot.sh").toAbsolutePath();
+
+    private final Path base;
+    private final int port;
+
+    private ThrowawayDovecot(Path base, int port) {
+        this.base = base;
+        this.port = port;
+    }
+
+    /** @param accounts extra accounts as {@code user@domain:password} */
+    public static ThrowawayDovecot start(String name, List<String> accounts) throws IOException, InterruptedException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        // Short path: Dovecot's unix sockets live under BASE and sun_path is limited to 108 octets.
+        ThrowawayDovecot dovecot = new ThrowawayDovecot(Files.createTempDirectory(Paths.get("/tmp"), name + "-"), port);
+        List<String> args = new ArrayList<>(List.of("start"));
+        args.addAll(accounts);
+        dovecot.run(args);
+        return dovecot;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    private void run(List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), args.get(0), base.toString(),
+                Integer.toString(port)));
+        command.addAll(args.subList(1, args.size()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] output = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("dovecot.sh " + args.get(0) + " failed:\n"
+                    + new String(output, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            run(List.of("stop"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try (Stream<Path> files = Files.walk(base)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
