@@ -179,7 +179,7 @@ class ImapProxyGreenMailTest {
                 append(direct, FakeCrypto.encrypt(large));
             }
         }
-        java.util.concurrent.ConcurrentLinkedQueue<Runnable> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.LinkedBlockingQueue<Runnable> held = new java.util.concurrent.LinkedBlockingQueue<>();
         MailboxCrypto holding = (user, password) -> crypto.unlock(user, password).thenApply(keys -> new MailboxCrypto.MailboxKeys() {
             @Override
             public java.util.concurrent.CompletionStage<java.util.Optional<byte[]>> decrypt(byte[] message) {
@@ -213,18 +213,18 @@ class ImapProxyGreenMailTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            int seen = -1;
-            while (seen != held.size()) { // until no more decryptions start
-                seen = held.size();
-                Thread.sleep(300);
+            // Take the decryptions as they start, without finishing any, until no more start: the proxy stopped reading.
+            java.util.List<Runnable> started = new java.util.ArrayList<>();
+            for (Runnable next = held.poll(5, java.util.concurrent.TimeUnit.SECONDS); next != null;
+                    next = held.poll(300, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                started.add(next);
             }
-            assertThat(seen).isBetween(1, 2 + 8 * 1024 * 1024 / 400_000 + 1); // two small ones first
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!answer.isDone() && System.nanoTime() < deadline) {
-                Runnable next = held.poll();
-                if (next == null) {
-                    Thread.sleep(20);
-                } else {
+            assertThat(started).hasSizeBetween(1, 2 + 8 * 1024 * 1024 / 400_000 + 1); // two small ones first
+            started.forEach(Runnable::run);
+            long giveUp = System.nanoTime() + 30_000_000_000L; // a bound, should it hang
+            while (!answer.isDone() && System.nanoTime() < giveUp) { // the rest, each as it starts, to the answer
+                Runnable next = held.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (next != null) {
                     next.run();
                 }
             }
