@@ -13,6 +13,9 @@ import java.util.Map;
  * counts (DESIGN.md: only whole messages are decrypted).
  */
 final class EncryptedStructure {
+    /** A folded header line's CRLF and leading white space (RFC 5322 §2.2.3), undone once a message. */
+    private static final java.util.regex.Pattern FOLDING = java.util.regex.Pattern.compile("\r\n[ \t]");
+
     private EncryptedStructure() {}
 
     static boolean isEncrypted(ByteBuf bodyStructure) {
@@ -81,7 +84,7 @@ final class EncryptedStructure {
             header = header.substring(0, end + 2);
         }
         String contentType = null;
-        for (String field : header.replaceAll("\r\n[ \t]", " ").split("\r\n")) {
+        for (String field : FOLDING.matcher(header).replaceAll(" ").split("\r\n")) {
             if (field.regionMatches(true, 0, "Content-Type:", 0, 13)) {
                 contentType = field; // RFC 2045: one per entity; the last wins, as mime4j would have it
             }

@@ -189,8 +189,26 @@ final class FetchRewriter {
         return null;
     }
 
+    /** An item name for comparing: upper case, without quotes, runs of white space as one space. (Per FETCH item.) */
     private static String normalized(String name) {
-        return name.toUpperCase(java.util.Locale.ROOT).replace("\"", "").replaceAll("\\s+", " ");
+        StringBuilder out = new StringBuilder(name.length());
+        boolean space = false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '"') {
+                continue;
+            }
+            if (Character.isWhitespace(c)) {
+                space = true;
+                continue;
+            }
+            if (space && out.length() > 0) {
+                out.append(' ');
+            }
+            space = false;
+            out.append(Character.toUpperCase(c));
+        }
+        return out.toString();
     }
 
     private static void value(ByteBuf out, FetchRequest.Item item, MessageView view) {
