@@ -202,12 +202,13 @@ final class ContentFetch {
         }
         waiting.arrived = true;
         if (!waiting.encrypted) { // a plaintext message of a whole-message fetch: its octets as stored
-            storedAnswer(waiting, unit);
+            storedAnswer(waiting, fetched);
             return;
         }
         if (!wholeLater) {
+            byte[] ciphertext = fetched.bytes();
             unit.release();
-            decrypt(waiting.response, fetched.bytes(), fetched.uid(), waiting.answer);
+            decrypt(waiting.response, ciphertext, fetched.uid(), waiting.answer);
             return;
         }
         open(session, fetched.uid(), fetched.bytes()).thenAccept(view -> {
@@ -215,19 +216,19 @@ final class ContentFetch {
                 unit.release();
                 finish(waiting.response, view, waiting.answer);
             } else {
-                storedAnswer(waiting, unit); // it does not open: the client gets it as stored
+                storedAnswer(waiting, fetched); // it does not open: the client gets it as stored
             }
         });
     }
 
     /** The first step's items with the whole message as the server stores it, where the client asked for it. */
-    private void storedAnswer(Missing waiting, ByteBuf second) {
+    private void storedAnswer(Missing waiting, Ciphertext second) {
         try {
-            waiting.answer.complete(FetchRewriter.passThroughWith(waiting.response, request,
-                    FetchResponse.parse(second), session.alloc()));
+            waiting.answer.complete(FetchRewriter.passThroughWith(waiting.response, request, second.response(),
+                    session.alloc()));
         } finally {
             waiting.response.unit().release();
-            second.release();
+            second.response().unit().release();
         }
         session.drain();
     }
@@ -250,7 +251,12 @@ final class ContentFetch {
     }
 
     /** A message's UID and stored octets, from a FETCH response of (UID BODY.PEEK[]). */
-    record Ciphertext(long uid, byte[] bytes) {
+    record Ciphertext(long uid, FetchResponse response, FetchResponse.Item body) {
+        /** The stored octets, copied out of the response (which stays the caller's). */
+        byte[] bytes() {
+            return response.stringValue(body);
+        }
+
         /** Null when the unit is no such response (it is not released either way). */
         static Ciphertext of(ByteBuf unit) {
             FetchResponse response;
@@ -265,7 +271,7 @@ final class ContentFetch {
                 return null;
             }
             return new Ciphertext(Long.parseLong(response.value(uid).toString(StandardCharsets.US_ASCII).trim()),
-                    response.stringValue(body));
+                    response, body);
         }
     }
 

@@ -197,12 +197,13 @@ final class ContentSearch {
             unsolicited.add(unit);
             return CompletableFuture.completedFuture(null);
         }
-        unit.release();
         Candidate candidate = facts.get(fetched.uid());
+        byte[] ciphertext = candidate == null ? null : fetched.bytes();
+        unit.release();
         if (candidate == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return ContentFetch.open(session, fetched.uid(), fetched.bytes()).thenAccept(view -> candidate.view = view);
+        return ContentFetch.open(session, fetched.uid(), ciphertext).thenAccept(view -> candidate.view = view);
     }
 
     /** The facts in a FETCH response, or null (the unit is then kept for the client, or released). */
