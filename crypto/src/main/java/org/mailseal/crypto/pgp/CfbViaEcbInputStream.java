@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class CfbViaEcbInputStream extends InputStream {
     private static final int BLOCK = 16;
-    private static final int CHUNK = 1 << 16;
+    /** Enough blocks per call for the vector code; small enough that a message's buffers cost little to allocate. */
+    private static final int CHUNK = 1 << 13;
 
     private final InputStream in;
     private final Cipher ecb;

@@ -25,7 +25,8 @@ public final class MessageView {
      * Parses a message. Never throws on malformed MIME; answers what a lenient server would. Bare LF line ends are
      * read as CRLF, as a server stores and sends them (RFC 3501 §2.3.1 sizes count CRLF line ends).
      *
-     * @param message  the message; not retained by reference
+     * @param message  the message; kept by the view when its line ends are CRLF already, so the caller must not
+     *                 change it afterwards
      * @param maxDepth nesting levels split into parts (0 to 1000); deeper multiparts and messages are opaque leaves
      * @param maxParts parts split in total (at least 1); beyond that the rest of a multipart is one opaque body
      */
@@ -267,7 +268,7 @@ public final class MessageView {
             }
         }
         if (bare == 0) {
-            return m.clone();
+            return m;
         }
         byte[] out = new byte[m.length + bare];
         int o = 0;
