@@ -45,6 +45,9 @@ final class ContentFetch {
 
         ImapUpstream upstream();
 
+        /** Whether the cache holds any message of the selected mailbox. */
+        boolean anyCached();
+
         /** Ciphertext bytes went into decryption (+) or came out (-): the session reads the upstream less meanwhile. */
         void decrypting(long bytes);
     }
@@ -76,10 +79,11 @@ final class ContentFetch {
     }
 
     /**
-     * A fetch of whole messages with BODY.PEEK[] (what sync clients do) runs in two steps: the server is first asked
-     * for everything but the messages, then by UID for the messages not in the cache, so a cached encrypted message
-     * costs no transfer of its ciphertext. (A non-PEEK whole message goes in one step: the server must see it to set
-     * \Seen.)
+     * A fetch of whole messages with BODY.PEEK[] (what sync clients do) runs in two steps once the cache holds
+     * messages of the mailbox: the server is first asked for everything but the messages, then by UID for the
+     * messages not in the cache, so a cached encrypted message costs no transfer of its ciphertext. While it holds
+     * none (the first sync), a first step would only cost the server work and a round trip, so the messages are
+     * asked for at once. (A non-PEEK whole message always goes in one step: the server must see it to set \Seen.)
      */
     private final boolean wholeLater;
 
@@ -88,7 +92,8 @@ final class ContentFetch {
         this.session = session;
         this.wholeLater = request.items().stream().anyMatch(item -> item.wholeMessage() && item.name().equals("BODY.PEEK"))
                 && request.items().stream().noneMatch(item -> item.name().equals("RFC822")
-                        || (item.wholeMessage() && item.name().equals("BODY")));
+                        || (item.wholeMessage() && item.name().equals("BODY")))
+                && session.anyCached();
     }
 
     FetchRequest request() {

@@ -2,7 +2,10 @@ package org.mailseal.imap;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.mailseal.imap.message.MessageView;
 
 /**
@@ -12,15 +15,25 @@ import org.mailseal.imap.message.MessageView;
  */
 public final class DecryptedMessages {
     /** What names one stored message. */
-    public record Key(String user, String mailbox, long uidValidity, long uid) {}
+    public record Key(String user, String mailbox, long uidValidity, long uid) {
+        Mailbox mailboxKey() {
+            return new Mailbox(user, mailbox, uidValidity);
+        }
+    }
+
+    /** One user's mailbox in one UIDVALIDITY epoch. */
+    public record Mailbox(String user, String mailbox, long uidValidity) {}
 
     private final Cache<Key, MessageView> cache;
+    /** Entries per mailbox: tells a fetch whether asking the server for its messages' UIDs first will pay off. */
+    private final ConcurrentHashMap<Mailbox, AtomicLong> perMailbox = new ConcurrentHashMap<>();
 
     public DecryptedMessages(long maxBytes, Duration idleExpiry) {
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((Key key, MessageView view) -> view.size() + 512)
                 .expireAfterAccess(idleExpiry)
+                .removalListener((Key key, MessageView view, RemovalCause cause) -> count(key, -1))
                 .build();
     }
 
@@ -28,8 +41,24 @@ public final class DecryptedMessages {
         return cache.getIfPresent(key);
     }
 
+    /** Caches a message unless it is there already (a message never changes under its key). */
     public void put(Key key, MessageView view) {
-        cache.put(key, view);
+        if (cache.asMap().putIfAbsent(key, view) == null) {
+            count(key, 1);
+        }
+    }
+
+    /** About how many messages of this mailbox are cached (removals are counted a moment late). */
+    public long cachedIn(Mailbox mailbox) {
+        AtomicLong count = perMailbox.get(mailbox);
+        return count == null ? 0 : Math.max(0, count.get());
+    }
+
+    private void count(Key key, int delta) {
+        perMailbox.compute(key.mailboxKey(), (mailbox, count) -> {
+            AtomicLong counted = count == null ? new AtomicLong() : count;
+            return counted.addAndGet(delta) == 0 ? null : counted;
+        });
     }
 
     public long estimatedSize() {

@@ -745,6 +745,11 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public boolean anyCached() {
+        return cache.cachedIn(new DecryptedMessages.Mailbox(user, mailbox, uidValidity)) > 0;
+    }
+
+    @Override
     public ImapUpstream upstream() {
         return upstream;
     }

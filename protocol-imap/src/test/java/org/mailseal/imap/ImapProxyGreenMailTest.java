@@ -260,7 +260,10 @@ class ImapProxyGreenMailTest {
         }
     }
 
-    /** A whole message in the cache costs no transfer of its ciphertext; plaintext ones still come in whole. */
+    /**
+     * A whole message in the cache costs no transfer of its ciphertext; plaintext ones still come in whole. The first
+     * fetch of a mailbox with nothing cached asks for the messages at once.
+     */
     @Test
     void aCachedMessageFetchedWholeIsNotTransferredAgain() throws Exception {
         try (WireTap tap = new WireTap(store.getImap().getPort(), false);
@@ -270,16 +273,22 @@ class ImapProxyGreenMailTest {
             client.greeting();
             client.command("l", "LOGIN bob@example.org bob-pw");
             client.command("s", "SELECT INBOX");
-            long before = tap.fromUpstream.get();
+            int before = tap.fromUpstreamText.length();
             String cold = client.command("a", "FETCH 1:2 (FLAGS BODY.PEEK[])");
-            long coldBytes = tap.fromUpstream.get() - before;
+            int afterCold = tap.fromUpstreamText.length();
             String warm = client.command("b", "FETCH 1:2 (FLAGS BODY.PEEK[])");
-            long warmBytes = tap.fromUpstream.get() - before - coldBytes;
             assertThat(warm.replace("b OK", "a OK")).isEqualTo(cold);
             assertThat(cold).contains(SECRET).contains(PLAIN);
-            int ciphertext = FakeCrypto.encrypt(SECRET).length();
-            assertThat(coldBytes).isGreaterThan(ciphertext);
-            assertThat(warmBytes).isLessThan(coldBytes - ciphertext + 200); // the plaintext one, not the ciphertext
+            String ciphertext = FakeCrypto.encrypt(SECRET);
+            assertThat(tap.fromUpstreamText.substring(before, afterCold)).contains(ciphertext).contains(PLAIN);
+            // the plaintext one, not the ciphertext
+            assertThat(tap.fromUpstreamText.substring(afterCold)).doesNotContain(ciphertext).contains(PLAIN);
+            // Cold, the messages were asked for at once; warm, only the plaintext one was, by UID after a first step.
+            String commands = tap.toUpstream.toString();
+            assertThat(commands).contains("a FETCH 1:2 (FLAGS BODY.PEEK[] UID)\r\n")
+                    .contains("b FETCH 1:2 (FLAGS UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE)])\r\n")
+                    .containsPattern("UID FETCH \\d+ \\(UID BODY.PEEK\\[\\]\\)\r\n");
+            assertThat(commands.split("UID BODY.PEEK\\[\\]", -1)).hasSize(2);
         }
     }
 

@@ -17,6 +17,9 @@ final class WireTap implements AutoCloseable {
     private final boolean print;
     /** Octets the upstream sent to the proxy so far. */
     final java.util.concurrent.atomic.AtomicLong fromUpstream = new java.util.concurrent.atomic.AtomicLong();
+    /** What the proxy sent the upstream so far (commands and literals), and what it got back. */
+    final StringBuffer toUpstream = new StringBuffer();
+    final StringBuffer fromUpstreamText = new StringBuffer();
 
     WireTap(int target) throws IOException {
         this(target, true);
@@ -32,8 +35,8 @@ final class WireTap implements AutoCloseable {
                 while (true) {
                     Socket client = server.accept();
                     Socket upstream = new Socket("127.0.0.1", target);
-                    pump(client.getInputStream(), upstream.getOutputStream(), "P>U ", null);
-                    pump(upstream.getInputStream(), client.getOutputStream(), "U>P ", fromUpstream);
+                    pump(client.getInputStream(), upstream.getOutputStream(), "P>U ", null, toUpstream);
+                    pump(upstream.getInputStream(), client.getOutputStream(), "U>P ", fromUpstream, fromUpstreamText);
                 }
             } catch (IOException e) {
                 // closed
@@ -47,7 +50,8 @@ final class WireTap implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    private void pump(InputStream in, OutputStream out, String prefix, java.util.concurrent.atomic.AtomicLong count) {
+    private void pump(InputStream in, OutputStream out, String prefix, java.util.concurrent.atomic.AtomicLong count,
+                      StringBuffer sent) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[8192];
             try (in; out) {
@@ -55,6 +59,9 @@ final class WireTap implements AutoCloseable {
                 while ((n = in.read(buffer)) > 0) {
                     if (count != null) {
                         count.addAndGet(n);
+                    }
+                    if (sent != null) {
+                        sent.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
                     }
                     if (print) {
                         String text = new String(buffer, 0, n, StandardCharsets.ISO_8859_1);

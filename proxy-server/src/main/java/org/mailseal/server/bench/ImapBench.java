@@ -12,12 +12,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.MessageEncryptor;
@@ -73,26 +77,39 @@ public final class ImapBench {
                     "127.0.0.1", 0, "mailseal.bench.test", null, false, true,
                     ImapUpstreamConfig.plain(host, upstreamPort))));
             out.printf("server: %s%n", server != null ? "embedded GreenMail" : options.server());
+            // Warm-up: the server's own caches and the JIT, which would otherwise be measured as decryption (a
+            // long-running proxy is warm). Each round decrypts a mailbox of other ciphertexts in a proxy of its own,
+            // so that every round decrypts and the measured proxy's cache starts cold.
+            for (int round = 0; round < 5; round++) {
+                try (ProxyServer warmUp = ProxyServer.start(config)) {
+                    fetchAll(target, "bench-plain", options.messages());
+                    fetchAll(new Target("127.0.0.1", warmUp.addresses().get(0).getPort(), options.user(),
+                            options.password()), "bench-warmup", options.messages());
+                }
+            }
             try (ProxyServer proxy = ProxyServer.start(config)) {
                 Target through = new Target("127.0.0.1", proxy.addresses().get(0).getPort(), options.user(),
                         options.password());
-                // Warm-up: the server's own caches and the JIT (the proxy's on a mailbox of other ciphertexts, so the
-                // measured one stays cold): a compiling JIT would otherwise be measured as decryption.
-                for (int round = 0; round < 3; round++) {
-                    fetchAll(target, "bench-plain", options.messages());
-                    fetchAll(through, "bench-warmup", options.messages());
-                }
-                double direct = fetchAll(target, "bench-plain", options.messages());
-                double cold = fetchAll(through, "bench-encrypted", options.messages());
-                double warm = fetchAll(through, "bench-encrypted", options.messages());
-                double plainThrough = fetchAll(through, "bench-plain", options.messages());
+                Timed direct = fetchAll(target, "bench-plain", options.messages());
+                Map<String, Long> before = cpuByThreadGroup();
+                Timed cold = fetchAll(through, "bench-encrypted", options.messages());
+                Map<String, Long> coldCpu = cpuByThreadGroup();
+                coldCpu.replaceAll((group, nanos) -> nanos - before.getOrDefault(group, 0L));
+                Timed warm = fetchAll(through, "bench-encrypted", options.messages());
+                Timed plainThrough = fetchAll(through, "bench-plain", options.messages());
                 out.printf("FETCH BODY[] of %,d messages of %,d bytes (one cv25519 recipient), one FETCH command%n",
                         options.messages(), options.size());
-                out.printf("%-38s %9s %9s%n", "", "seconds", "ratio");
-                out.printf("%-38s %9.3f %9s%n", "direct from the server (plaintext)", direct, "1.00");
-                out.printf("%-38s %9.3f %9.2f%n", "through mailseal, cold cache", cold, cold / direct);
-                out.printf("%-38s %9.3f %9.2f%n", "through mailseal, warm cache", warm, warm / direct);
-                out.printf("%-38s %9.3f %9.2f%n", "plaintext through mailseal", plainThrough, plainThrough / direct);
+                out.printf("%-38s %9s %9s %14s%n", "", "seconds", "ratio", "CPU seconds*");
+                direct.print(out, "direct from the server (plaintext)", direct);
+                cold.print(out, "through mailseal, cold cache", direct);
+                warm.print(out, "through mailseal, warm cache", direct);
+                plainThrough.print(out, "plaintext through mailseal", direct);
+                out.printf("* of this process: client and mailseal%s%n", server != null ? " and the embedded server" : "");
+                long threads = coldCpu.values().stream().mapToLong(Long::longValue).sum();
+                out.printf("CPU seconds of the cold run by thread: %s, other (GC, JIT) %.3f%n",
+                        String.join(", ", coldCpu.entrySet().stream()
+                                .map(group -> String.format("%s %.3f", group.getKey(), group.getValue() / 1e9)).toList()),
+                        cold.cpuSeconds() - threads / 1e9);
             }
             if (options.idleSessions() > 0) {
                 if (server != null) {
@@ -158,17 +175,43 @@ public final class ImapBench {
         return text.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Logs in, selects, fetches every message's BODY[] in one command; returns the seconds the FETCH took. */
-    private static double fetchAll(Target target, String mailbox, int expected) throws IOException {
+    /** CPU time of this process's live threads so far, by what they do (decryption, mailseal's I/O, the rest). */
+    private static Map<String, Long> cpuByThreadGroup() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Map<String, Long> groups = new TreeMap<>();
+        for (ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+            long nanos = thread == null ? -1 : threads.getThreadCpuTime(thread.getThreadId());
+            if (nanos >= 0) {
+                String name = thread.getThreadName();
+                String group = name.equals("mailseal-crypto") ? "decryption"
+                        : name.startsWith("multiThreadIoEventLoopGroup") ? "mailseal I/O"
+                        : name.equals("main") ? "client" : "server and other threads";
+                groups.merge(group, nanos, Long::sum);
+            }
+        }
+        return groups;
+    }
+
+    /** How long a FETCH took, and the CPU time this process spent meanwhile (on every core). */
+    private record Timed(double seconds, double cpuSeconds) {
+        void print(PrintWriter out, String row, Timed baseline) {
+            out.printf("%-38s %9.3f %9.2f %14.3f%n", row, seconds, seconds / baseline.seconds, cpuSeconds);
+        }
+    }
+
+    /** Logs in, selects, fetches every message's BODY[] in one command, and times the FETCH. */
+    private static Timed fetchAll(Target target, String mailbox, int expected) throws IOException {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (Connection imap = target.login()) {
             imap.command("EXAMINE " + mailbox);
+            long cpu = os.getProcessCpuTime();
             long started = System.nanoTime();
             int fetched = imap.fetchAll();
-            double seconds = (System.nanoTime() - started) / 1e9;
+            Timed timed = new Timed((System.nanoTime() - started) / 1e9, (os.getProcessCpuTime() - cpu) / 1e9);
             if (fetched != expected) {
                 throw new IOException("fetched " + fetched + " messages from " + mailbox + ", expected " + expected);
             }
-            return seconds;
+            return timed;
         }
     }
 
