@@ -78,13 +78,16 @@ public final class ImapBench {
                     ImapUpstreamConfig.plain(host, upstreamPort))));
             out.printf("server: %s%n", server != null ? "embedded GreenMail" : options.server());
             // Warm-up: the server's own caches and the JIT, which would otherwise be measured as decryption (a
-            // long-running proxy is warm). Each round decrypts a mailbox of other ciphertexts in a proxy of its own,
-            // so that every round decrypts and the measured proxy's cache starts cold.
+            // long-running proxy is warm). Each round fetches a mailbox of other ciphertexts twice (cold, then
+            // warm) in a proxy of its own, so that every round decrypts and the measured proxy's cache starts cold.
             for (int round = 0; round < 5; round++) {
                 try (ProxyServer warmUp = ProxyServer.start(config)) {
+                    Target warmUpThrough = new Target("127.0.0.1", warmUp.addresses().get(0).getPort(),
+                            options.user(), options.password());
                     fetchAll(target, "bench-plain", options.messages());
-                    fetchAll(new Target("127.0.0.1", warmUp.addresses().get(0).getPort(), options.user(),
-                            options.password()), "bench-warmup", options.messages());
+                    fetchAll(warmUpThrough, "bench-warmup", options.messages());
+                    fetchAll(warmUpThrough, "bench-warmup", options.messages());
+                    fetchAll(warmUpThrough, "bench-plain", options.messages());
                 }
             }
             try (ProxyServer proxy = ProxyServer.start(config)) {
@@ -106,7 +109,7 @@ public final class ImapBench {
                 plainThrough.print(out, "plaintext through mailseal", direct);
                 out.printf("* of this process: client and mailseal%s%n", server != null ? " and the embedded server" : "");
                 long threads = coldCpu.values().stream().mapToLong(Long::longValue).sum();
-                out.printf("CPU seconds of the cold run by thread: %s, other (GC, JIT) %.3f%n",
+                out.printf("CPU seconds of the cold run by thread: %s, other (GC, JIT, threads that ended) %.3f%n",
                         String.join(", ", coldCpu.entrySet().stream()
                                 .map(group -> String.format("%s %.3f", group.getKey(), group.getValue() / 1e9)).toList()),
                         cold.cpuSeconds() - threads / 1e9);
