@@ -1,0 +1,53 @@
+package org.mailseal.pop3;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** Puts messages into a test server's INBOX byte for byte, with IMAP APPEND (POP3 has no way in). */
+final class ImapAppender {
+    private ImapAppender() {}
+
+    static void append(int imapPort, String user, String password, String... messages) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", imapPort)) {
+            socket.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            OutputStream out = socket.getOutputStream();
+            in.readLine(); // greeting
+            command(in, out, "l LOGIN \"" + user + "\" \"" + password + "\"", "l");
+            int tag = 0;
+            for (String message : messages) {
+                byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
+                String t = "a" + tag++;
+                out.write((t + " APPEND INBOX {" + bytes.length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String go = in.readLine();
+                if (go == null || !go.startsWith("+")) {
+                    throw new IOException("APPEND refused: " + go);
+                }
+                out.write(bytes);
+                command(in, out, "", t);
+            }
+            command(in, out, "z LOGOUT", "z");
+        }
+    }
+
+    private static void command(BufferedReader in, OutputStream out, String command, String tag) throws IOException {
+        out.write((command + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.startsWith(tag + " ")) {
+                if (!line.startsWith(tag + " OK")) {
+                    throw new IOException("IMAP command failed: " + line);
+                }
+                return;
+            }
+        }
+        throw new IOException("IMAP server closed the connection");
+    }
+}
