@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The proxy in front of GreenMail's POP3, over real sockets, with stand-in cryptography. (GreenMail still serves a
- * message after
- * DELE, and deletes when a connection drops: the UPDATE state semantics are tested against Dovecot.)
+ * message after DELE, and deletes when a connection drops: the UPDATE state semantics are tested against Dovecot.)
  */
 class Pop3ProxyGreenMailTest {
     static final String PLAIN = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: plain\r\n"
