@@ -3,7 +3,7 @@
 # plaintext, no TLS, 127.0.0.1 only, Maildir under BASE. Needs root (Dovecot drops to mail_uid for mail access).
 # Usage: dovecot.sh start|stop BASE IMAP_PORT POP3_PORT [USER:PASSWORD ...]
 # Each USER:PASSWORD pair is an account (USER may be user@domain); there is no default account.
-# Adapted from protocol-imap/src/test/dovecot/dovecot.sh; the POP3 settings are the ones below and nothing more.
+# Adapted from protocol-imap/src/test/dovecot/dovecot.sh; added for POP3: protocols, pop3_uidl_format, pop3-login.
 #
 # Verified by hand on Debian 12 (Dovecot 2.3.19.1) with python3 imaplib + poplib, account a@example.org:
 # IMAP APPEND of a 108-octet CRLF message (one body line starts with "."), answered [APPENDUID 1795851228 1]; then
