@@ -616,14 +616,38 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** LIST, with the decrypted size of every message decrypted before. */
+    /**
+     * LIST, with the decrypted size of every message decrypted before. "LIST n" of an encrypted message not decrypted
+     * yet decrypts it first, so that the size a client checks before RETR (fetchmail does, for its --limit and its
+     * SMTP SIZE) is the size it then gets.
+     */
     private void list(Integer n) {
         then(uidls().thenCompose(ids -> upstream.command(n == null ? "LIST" : "LIST " + n, n == null)
+                .thenCompose(response -> n == null || !response.ok() || knownSize(ids, n) >= 0
+                        ? CompletableFuture.completedFuture(response)
+                        : learnSize(n, ids.get(n)).thenApply(ignored -> response))
                 .thenApply(response -> anySizeKnown(ids) && response.ok() ? withKnownSizes(response, ids, n) : response)),
                 response -> {
                     ctx.write(response.raw());
                     next();
                 });
+    }
+
+    /** Decrypts message n when it is encrypted (its header tells, from TOP n 0), which caches it and its size. */
+    private CompletionStage<Void> learnSize(int n, String uidl) {
+        if (uidl == null || keys == null || (upstream.knowsCapabilities() && !upstream.has("TOP"))) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return upstream.command("TOP " + n + " 0", true).thenCompose(head -> {
+            boolean encrypted = head.ok() && EncryptedHeader.isEncrypted(head.body());
+            head.release();
+            if (!encrypted) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return upstream.command("RETR " + n, true).thenCompose(stored -> decrypted(stored, uidl)
+                    .whenComplete((plaintext, error) -> stored.release()))
+                    .thenApply(ignored -> null);
+        });
     }
 
     private Pop3Response withKnownSizes(Pop3Response response, Map<Integer, String> ids, Integer n) {

@@ -27,7 +27,6 @@ class ThrowawayDovecotTest {
     private static final byte[] MESSAGE = ("From: sender@example.org\r\nTo: pop@example.org\r\nSubject: fixture\r\n"
             + "Message-ID: <fixture@example.org>\r\n\r\nfirst line\r\n.a line that POP3 dot-stuffs\r\n"
             + "From the start of a line\r\nlast\r\n").getBytes(StandardCharsets.US_ASCII);
-    private static final Path FETCH = Paths.get("src/test/fetchmail/fetch.sh").toAbsolutePath();
 
     private static ThrowawayDovecot dovecot;
 
@@ -68,7 +67,7 @@ class ThrowawayDovecotTest {
 
     @Test
     void fetchScriptDeliversIntoAnMboxAndDeletes(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.isExecutable(Paths.get("/usr/bin/fetchmail")), "fetchmail is not installed");
+        assumeTrue(Fetchmail.installed(), "fetchmail is not installed");
         append("fetch@example.org", "fetch\"pw");
         Path mbox = dir.resolve("out.mbox");
 
@@ -84,11 +83,7 @@ class ThrowawayDovecotTest {
     }
 
     private static int fetch(String user, String password, Path mbox) throws Exception {
-        Process p = new ProcessBuilder("bash", FETCH.toString(), "127.0.0.1", Integer.toString(dovecot.pop3Port()),
-                user, password, mbox.toString()).redirectErrorStream(true).start();
-        byte[] output = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(new String(output, StandardCharsets.UTF_8)).isTrue();
-        return p.exitValue();
+        return Fetchmail.fetch(dovecot.pop3Port(), user, password, mbox).status();
     }
 
     private static void append(String user, String password) throws IOException {
