@@ -22,6 +22,7 @@ import java.util.Set;
 import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.imap.ImapUpstreamConfig;
+import org.mailseal.pop3.Pop3UpstreamConfig;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.SmtpSessionConfig;
 import org.mailseal.smtp.UpstreamConfig;
@@ -85,12 +86,23 @@ public final class ConfigLoader {
         int spoolMemory = (int) number(limits, "spoolMemoryBytes", "limits.spoolMemoryBytes", 1 << 20, 4096, 1 << 30);
         List<ListenerConfig> listeners = new ArrayList<>();
         List<ImapListenerConfig> imapListeners = new ArrayList<>();
+        List<Pop3ListenerConfig> pop3Listeners = new ArrayList<>();
         JsonNode list = root.path("listeners");
         if (!list.isArray() || list.isEmpty()) {
             problem("listeners: at least one listener is needed");
         } else {
             Set<String> endpoints = new LinkedHashSet<>();
             for (int i = 0; i < list.size(); i++) {
+                if ("pop3".equalsIgnoreCase(list.get(i).path("role").asText())) {
+                    Pop3ListenerConfig pop3 = pop3Listener(list.get(i), "listeners[" + i + "]", (int) maxMessage);
+                    if (pop3 != null) {
+                        if (!endpoints.add(pop3.host() + ":" + pop3.port())) {
+                            problem("listeners[" + i + "].listen: " + pop3.host() + ":" + pop3.port() + " is used twice");
+                        }
+                        pop3Listeners.add(pop3);
+                    }
+                    continue;
+                }
                 if ("imap".equalsIgnoreCase(list.get(i).path("role").asText())) {
                     ImapListenerConfig imap = imapListener(list.get(i), "listeners[" + i + "]", (int) maxMessage);
                     if (imap != null) {
@@ -111,7 +123,7 @@ public final class ConfigLoader {
             }
         }
         return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners, gateway,
-                imapListeners);
+                imapListeners, pop3Listeners);
     }
 
     private MailsealConfig.GatewayKey gateway(JsonNode node) {
@@ -277,12 +289,54 @@ public final class ConfigLoader {
                 plaintextAppends.add(text);
             }
         }
+        String loginDomain = loginDomain(node, where);
+        return new ImapListenerConfig(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
+                loginWithoutTls, imap, plaintextAppends, loginDomain);
+    }
+
+    /**
+     * A POP3 listener: the keys of an IMAP one but appendPlaintext; its upstream is a POP3 server, whose "starttls"
+     * is STLS (RFC 2595).
+     */
+    private Pop3ListenerConfig pop3Listener(JsonNode node, String where, int maxMessageBytes) {
+        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "loginDomain", "upstream");
+        String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
+        String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
+        String hostname = node.has("hostname") ? text(node.get("hostname"), where + ".hostname") : "localhost";
+        SslContext tls = serverTls(node.path("tls"), where);
+        boolean implicit = bool(node.path("tls"), "implicit", where + ".tls.implicit", false);
+        if (implicit && tls == null) {
+            problem(where + ".tls.implicit: implicit TLS needs tls.certificate and tls.key");
+        }
+        boolean loginWithoutTls = bool(node, "authWithoutTls", where + ".authWithoutTls", false);
+        if (node.path("upstream").has("lmtp")) {
+            problem(where + ".upstream.lmtp: a POP3 listener's upstream is a POP3 server");
+        }
+        UpstreamConfig upstream = upstream(node.path("upstream"), where + ".upstream", hostname, false);
+        String loginDomain = loginDomain(node, where);
+        if (endpoint == null || upstream == null) {
+            return null;
+        }
+        Pop3UpstreamConfig.TlsMode mode = switch (upstream.tls()) {
+            case NONE -> Pop3UpstreamConfig.TlsMode.NONE;
+            case STARTTLS -> Pop3UpstreamConfig.TlsMode.STLS;
+            case IMPLICIT -> Pop3UpstreamConfig.TlsMode.IMPLICIT;
+        };
+        // The largest response taken from the server: a message as stored (larger than the plaintext when
+        // encrypted) with its dot-stuffing.
+        Pop3UpstreamConfig pop3 = new Pop3UpstreamConfig(upstream.host(), upstream.port(), mode, upstream.sslContext(),
+                upstream.allowPlaintextAuth(), (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxMessageBytes + (1 << 20)),
+                upstream.connectTimeout(), upstream.commandTimeout());
+        return new Pop3ListenerConfig(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
+                loginWithoutTls, pop3, loginDomain);
+    }
+
+    private String loginDomain(JsonNode node, String where) {
         String loginDomain = node.has("loginDomain") ? text(node.get("loginDomain"), where + ".loginDomain") : null;
         if (loginDomain != null && !loginDomain.matches("[A-Za-z0-9.-]+")) {
             problem(where + ".loginDomain: '" + loginDomain + "' is not a domain name");
         }
-        return new ImapListenerConfig(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
-                loginWithoutTls, imap, plaintextAppends, loginDomain);
+        return loginDomain;
     }
 
     private UpstreamConfig upstream(JsonNode node, String where, String heloName, boolean lmtpListener) {
@@ -469,7 +523,7 @@ public final class ConfigLoader {
             case "inbound", "smtp" -> SmtpSessionConfig.Role.INBOUND_SMTP;
             case "lmtp" -> SmtpSessionConfig.Role.INBOUND_LMTP;
             default -> {
-                problem(where + ": '" + text + "' is not one of submission, inbound, lmtp, imap");
+                problem(where + ": '" + text + "' is not one of submission, inbound, lmtp, imap, pop3");
                 yield null;
             }
         };

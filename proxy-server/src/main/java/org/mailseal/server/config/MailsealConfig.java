@@ -13,21 +13,30 @@ import org.mailseal.server.policy.Policy;
  */
 public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                              int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
-                             GatewayKey gateway, List<ImapListenerConfig> imapListeners) {
+                             GatewayKey gateway, List<ImapListenerConfig> imapListeners,
+                             List<Pop3ListenerConfig> pop3Listeners) {
     public MailsealConfig {
         listeners = List.copyOf(listeners);
         imapListeners = List.copyOf(imapListeners);
+        pop3Listeners = List.copyOf(pop3Listeners);
     }
 
     public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                           int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners) {
-        this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, null, List.of());
+        this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, null, List.of(),
+                List.of());
     }
 
     /** The same configuration with these IMAP listeners. */
     public MailsealConfig withImapListeners(List<ImapListenerConfig> imap) {
         return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
-                listeners, gateway, imap);
+                listeners, gateway, imap, pop3Listeners);
+    }
+
+    /** The same configuration with these POP3 listeners. */
+    public MailsealConfig withPop3Listeners(List<Pop3ListenerConfig> pop3) {
+        return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
+                listeners, gateway, imapListeners, pop3);
     }
 
     /**

@@ -11,7 +11,9 @@ import org.mailseal.crypto.Format;
 import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.imap.ImapUpstreamConfig;
+import org.mailseal.pop3.Pop3UpstreamConfig;
 import org.mailseal.server.config.ImapListenerConfig;
+import org.mailseal.server.config.Pop3ListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.policy.Policy;
@@ -38,9 +40,10 @@ public final class Demo implements AutoCloseable {
             new User("dave@" + DOMAIN, "dave-pw", null));
 
     /** Ports: the upstream's (GreenMail) and mailseal's. */
-    public record Ports(int upstreamSmtp, int upstreamPop3, int upstreamImap, int submission, int inbound, int imap) {
+    public record Ports(int upstreamSmtp, int upstreamPop3, int upstreamImap, int submission, int inbound, int imap,
+                        int pop3) {
         static Ports from(int base) {
-            return new Ports(base + 1025, base + 1110, base + 1143, base + 587, base + 25, base + 143);
+            return new Ports(base + 1025, base + 1110, base + 1143, base + 587, base + 25, base + 143, base + 110);
         }
     }
 
@@ -85,7 +88,9 @@ public final class Demo implements AutoCloseable {
                         new ListenerConfig("inbound", SmtpSessionConfig.Role.INBOUND_SMTP, "127.0.0.1", ports.inbound(),
                                 HOSTNAME, null, false, false, Set.of(DOMAIN), upstream)))
                 .withImapListeners(List.of(new ImapListenerConfig("imap", "127.0.0.1", ports.imap(), HOSTNAME, tls,
-                        false, true, ImapUpstreamConfig.plain("127.0.0.1", ports.upstreamImap()))));
+                        false, true, ImapUpstreamConfig.plain("127.0.0.1", ports.upstreamImap()))))
+                .withPop3Listeners(List.of(new Pop3ListenerConfig("pop3", "127.0.0.1", ports.pop3(), HOSTNAME, tls,
+                        false, true, Pop3UpstreamConfig.plain("127.0.0.1", ports.upstreamPop3()), null)));
         try {
             return new Demo(mailServer, ProxyServer.start(config), ports, home);
         } catch (Exception e) {

@@ -32,6 +32,7 @@ import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.HeaderSection;
 import org.mailseal.imap.MailboxCrypto;
+import org.mailseal.pop3.MaildropCrypto;
 
 /**
  * The IMAP proxy's cryptography: a login's password unlocks that user's private keys from the key home (DESIGN.md:
@@ -138,6 +139,21 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
         } finally {
             Arrays.fill(bytes.array(), (byte) 0);
         }
+    }
+
+    /** The same keys for POP3 sessions (which only decrypt). */
+    public MaildropCrypto forPop3() {
+        return (user, password) -> unlock(user, password).thenApply(keys -> new MaildropCrypto.MaildropKeys() {
+            @Override
+            public CompletionStage<Optional<byte[]>> decrypt(byte[] message) {
+                return keys.decrypt(message);
+            }
+
+            @Override
+            public void close() {
+                keys.close();
+            }
+        });
     }
 
     /** One session's hold on its user's keys. */

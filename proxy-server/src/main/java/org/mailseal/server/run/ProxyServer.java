@@ -26,8 +26,12 @@ import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.imap.DecryptedMessages;
 import org.mailseal.imap.ImapListener;
 import org.mailseal.imap.ImapSessionConfig;
-import org.mailseal.imap.MailboxCrypto;
+import org.mailseal.pop3.DecryptedMaildrop;
+import org.mailseal.pop3.MaildropCrypto;
+import org.mailseal.pop3.Pop3Listener;
+import org.mailseal.pop3.Pop3SessionConfig;
 import org.mailseal.server.config.ImapListenerConfig;
+import org.mailseal.server.config.Pop3ListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.imap.UnlockingMailboxCrypto;
@@ -103,9 +107,11 @@ public final class ProxyServer implements AutoCloseable {
                         SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter,
                         SpillSpool.factory(config.spoolMemoryBytes()), sessions));
             }
+            // IMAP and POP3 sessions of one user share the keys a login unlocked.
+            UnlockingMailboxCrypto mailboxCrypto = config.imapListeners().isEmpty() && config.pop3Listeners().isEmpty()
+                    ? null : new UnlockingMailboxCrypto(home, keys, limits,
+                            new MessageEncryptor(limits, config.encryption()), crypto, UNLOCKED_KEY_IDLE);
             if (!config.imapListeners().isEmpty()) {
-                MailboxCrypto mailboxCrypto = new UnlockingMailboxCrypto(home, keys, limits,
-                        new MessageEncryptor(limits, config.encryption()), crypto, UNLOCKED_KEY_IDLE);
                 DecryptedMessages decrypted = new DecryptedMessages(DECRYPTED_CACHE_BYTES, Duration.ofMinutes(30));
                 for (ImapListenerConfig listener : config.imapListeners()) {
                     ImapSessionConfig session = new ImapSessionConfig(listener.hostname(), listener.tls(),
@@ -115,6 +121,19 @@ public final class ProxyServer implements AutoCloseable {
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             mailboxCrypto, decrypted, sessions));
+                }
+            }
+            if (!config.pop3Listeners().isEmpty()) {
+                DecryptedMaildrop maildrops = new DecryptedMaildrop(DECRYPTED_CACHE_BYTES, Duration.ofMinutes(30),
+                        1_000_000, Duration.ofDays(30));
+                MaildropCrypto maildropCrypto = mailboxCrypto.forPop3();
+                for (Pop3ListenerConfig listener : config.pop3Listeners()) {
+                    Pop3SessionConfig session = new Pop3SessionConfig(listener.hostname(), listener.tls(),
+                            listener.implicitTls(), listener.loginWithoutTls(), 8192, Duration.ofMinutes(10),
+                            listener.loginDomain());
+                    listeners.add(Pop3Listener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
+                            new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
+                            maildropCrypto, maildrops, sessions));
                 }
             }
         } catch (RuntimeException | InterruptedException e) {
