@@ -633,9 +633,13 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
                 });
     }
 
-    /** Decrypts message n when it is encrypted (its header tells, from TOP n 0), which caches it and its size. */
+    /**
+     * Decrypts message n when it is encrypted (its header tells, from TOP n 0), which caches it and its size. TOP is
+     * tried even when CAPA does not list it (GreenMail has it and does not say so); a server without it answers -ERR
+     * and the stored size stands.
+     */
     private CompletionStage<Void> learnSize(int n, String uidl) {
-        if (uidl == null || keys == null || (upstream.knowsCapabilities() && !upstream.has("TOP"))) {
+        if (uidl == null || keys == null) {
             return CompletableFuture.completedFuture(null);
         }
         return upstream.command("TOP " + n + " 0", true).thenCompose(head -> {

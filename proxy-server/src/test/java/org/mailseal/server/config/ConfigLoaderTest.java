@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.keys.SmimeKeys;
 import org.mailseal.imap.ImapUpstreamConfig;
+import org.mailseal.pop3.Pop3UpstreamConfig;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.SmtpSessionConfig;
 import org.mailseal.smtp.UpstreamConfig;
@@ -77,6 +78,30 @@ class ConfigLoaderTest {
         assertThat(imap.upstream().allowPlaintextLogin()).isFalse();
         assertThat(imap.plaintextAppends()).isEmpty();
         assertThat(imap.loginDomain()).isEqualTo("example.org");
+        assertThat(config.pop3Listeners()).hasSize(1);
+        Pop3ListenerConfig pop3 = config.pop3Listeners().get(0);
+        assertThat(pop3.port()).isEqualTo(110);
+        assertThat(pop3.tls()).isNotNull();
+        assertThat(pop3.implicitTls()).isFalse();
+        assertThat(pop3.loginWithoutTls()).isFalse();
+        assertThat(pop3.upstream().tls()).isEqualTo(Pop3UpstreamConfig.TlsMode.STLS);
+        assertThat(pop3.upstream().port()).isEqualTo(10110);
+        assertThat(pop3.upstream().allowPlaintextLogin()).isFalse();
+        assertThat(pop3.loginDomain()).isEqualTo("example.org");
+    }
+
+    @Test
+    void aPop3ListenerTakesNoLmtpNoLocalDomainsAndNoAppendPlaintext() throws Exception {
+        assertThatThrownBy(() -> load("""
+                listeners:
+                  - role: pop3
+                    listen: 127.0.0.1:110
+                    localDomains: [example.org]
+                    appendPlaintext: [Drafts]
+                    upstream: {host: 127.0.0.1, port: 10110, lmtp: true}
+                """)).hasMessageContaining("listeners[0].localDomains: unknown key")
+                .hasMessageContaining("listeners[0].appendPlaintext: unknown key")
+                .hasMessageContaining("listeners[0].upstream.lmtp: a POP3 listener's upstream is a POP3 server");
     }
 
     @Test
@@ -114,7 +139,7 @@ class ConfigLoaderTest {
                         "listeners[0].tls.certificate: file " + dir.resolve("missing.pem") + " does not exist or cannot be read",
                         "listeners[0].localDomains: an inbound listener needs the domains it accepts mail for (no open relay)",
                         "listeners[0].upstream.tls: 'sometimes' is not one of none, starttls, implicit",
-                        "listeners[1].role: 'relay' is not one of submission, inbound, lmtp, imap",
+                        "listeners[1].role: 'relay' is not one of submission, inbound, lmtp, imap, pop3",
                         "listeners[1].listen: expected host:port, got 'nowhere'",
                         "listeners[1].upstream: missing (host and port of the real mail server)"));
     }
