@@ -17,8 +17,8 @@ final class DemoCommand implements Callable<Integer> {
     KeyHomeOption home;
 
     @Option(names = "--port-base", paramLabel = "B", defaultValue = "10000",
-            description = "Ports are B+587 (submission), B+25 (inbound) and, for the mail server, B+1025 (SMTP), "
-                    + "B+1110 (POP3), B+1143 (IMAP). Default: ${DEFAULT-VALUE}.")
+            description = "Ports are B+587 (submission), B+25 (inbound), B+143 (IMAP), B+110 (POP3) and, for the "
+                    + "mail server, B+1025 (SMTP), B+1110 (POP3), B+1143 (IMAP). Default: ${DEFAULT-VALUE}.")
     int portBase;
 
     @CommandLine.Spec
@@ -45,6 +45,8 @@ final class DemoCommand implements Callable<Integer> {
                 ports.inbound(), Demo.DOMAIN);
         out.printf("  imap        127.0.0.1:%d  (STARTTLS, self-signed; LOGIN also without TLS: demo only; reads decrypted)%n",
                 ports.imap());
+        out.printf("  pop3        127.0.0.1:%d  (STLS, self-signed; USER/PASS also without TLS: demo only; reads decrypted)%n",
+                ports.pop3());
         out.printf("  mail server 127.0.0.1: SMTP %d, POP3 %d, IMAP %d (GreenMail, what mailseal relays to)%n",
                 ports.upstreamSmtp(), ports.upstreamPop3(), ports.upstreamImap());
         out.println("  users (log in with the full address; the password also protects the user's key):");
