@@ -258,10 +258,20 @@ public final class ConfigLoader {
         return null;
     }
 
-    /** An IMAP listener: the same keys as an SMTP one, without localDomains; its upstream is an IMAP server. */
-    private ImapListenerConfig imapListener(JsonNode node, String where, int maxMessageBytes) {
-        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "appendPlaintext",
-                "loginDomain", "upstream");
+    /** What IMAP and POP3 listeners have in common: where they listen, their TLS, and the server behind them. */
+    private record ReadingListener(String name, String host, int port, String hostname, SslContext tls,
+                                   boolean implicitTls, boolean loginWithoutTls, UpstreamConfig upstream,
+                                   String loginDomain) {}
+
+    /**
+     * The keys of a listener that clients read mail from (name, listen, hostname, tls, authWithoutTls, loginDomain,
+     * upstream without lmtp), plus {@code more} keys of its own; null when a problem was found.
+     */
+    private ReadingListener readingListener(JsonNode node, String where, String protocol, String... more) {
+        List<String> keys = new ArrayList<>(List.of("name", "role", "listen", "hostname", "tls", "authWithoutTls",
+                "loginDomain", "upstream"));
+        keys.addAll(List.of(more));
+        allowOnly(node, where, keys.toArray(String[]::new));
         String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
         String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
         String hostname = node.has("hostname") ? text(node.get("hostname"), where + ".hostname") : "localhost";
@@ -272,16 +282,24 @@ public final class ConfigLoader {
         }
         boolean loginWithoutTls = bool(node, "authWithoutTls", where + ".authWithoutTls", false);
         if (node.path("upstream").has("lmtp")) {
-            problem(where + ".upstream.lmtp: an IMAP listener's upstream is an IMAP server");
+            problem(where + ".upstream.lmtp: " + (protocol.equals("IMAP") ? "an " : "a ") + protocol
+                    + " listener's upstream is " + (protocol.equals("IMAP") ? "an " : "a ") + protocol + " server");
         }
         UpstreamConfig upstream = upstream(node.path("upstream"), where + ".upstream", hostname, false);
+        String loginDomain = node.has("loginDomain") ? text(node.get("loginDomain"), where + ".loginDomain") : null;
+        if (loginDomain != null && !loginDomain.matches("[A-Za-z0-9.-]+")) {
+            problem(where + ".loginDomain: '" + loginDomain + "' is not a domain name");
+        }
         if (endpoint == null || upstream == null) {
             return null;
         }
-        ImapUpstreamConfig imap = new ImapUpstreamConfig(upstream.host(), upstream.port(),
-                ImapUpstreamConfig.TlsMode.valueOf(upstream.tls().name()), upstream.sslContext(),
-                upstream.allowPlaintextAuth(), maxMessageBytes + (1 << 20), upstream.connectTimeout(),
-                upstream.commandTimeout());
+        return new ReadingListener(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
+                loginWithoutTls, upstream, loginDomain);
+    }
+
+    /** An IMAP listener: the same keys as an SMTP one, without localDomains; its upstream is an IMAP server. */
+    private ImapListenerConfig imapListener(JsonNode node, String where, int maxMessageBytes) {
+        ReadingListener common = readingListener(node, where, "IMAP", "appendPlaintext");
         Set<String> plaintextAppends = new LinkedHashSet<>();
         for (JsonNode mailbox : node.path("appendPlaintext")) {
             String text = text(mailbox, where + ".appendPlaintext");
@@ -289,9 +307,16 @@ public final class ConfigLoader {
                 plaintextAppends.add(text);
             }
         }
-        String loginDomain = loginDomain(node, where);
-        return new ImapListenerConfig(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
-                loginWithoutTls, imap, plaintextAppends, loginDomain);
+        if (common == null) {
+            return null;
+        }
+        UpstreamConfig upstream = common.upstream();
+        ImapUpstreamConfig imap = new ImapUpstreamConfig(upstream.host(), upstream.port(),
+                ImapUpstreamConfig.TlsMode.valueOf(upstream.tls().name()), upstream.sslContext(),
+                upstream.allowPlaintextAuth(), maxMessageBytes + (1 << 20), upstream.connectTimeout(),
+                upstream.commandTimeout());
+        return new ImapListenerConfig(common.name(), common.host(), common.port(), common.hostname(), common.tls(),
+                common.implicitTls(), common.loginWithoutTls(), imap, plaintextAppends, common.loginDomain());
     }
 
     /**
@@ -299,24 +324,11 @@ public final class ConfigLoader {
      * is STLS (RFC 2595).
      */
     private Pop3ListenerConfig pop3Listener(JsonNode node, String where, int maxMessageBytes) {
-        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "loginDomain", "upstream");
-        String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
-        String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
-        String hostname = node.has("hostname") ? text(node.get("hostname"), where + ".hostname") : "localhost";
-        SslContext tls = serverTls(node.path("tls"), where);
-        boolean implicit = bool(node.path("tls"), "implicit", where + ".tls.implicit", false);
-        if (implicit && tls == null) {
-            problem(where + ".tls.implicit: implicit TLS needs tls.certificate and tls.key");
-        }
-        boolean loginWithoutTls = bool(node, "authWithoutTls", where + ".authWithoutTls", false);
-        if (node.path("upstream").has("lmtp")) {
-            problem(where + ".upstream.lmtp: a POP3 listener's upstream is a POP3 server");
-        }
-        UpstreamConfig upstream = upstream(node.path("upstream"), where + ".upstream", hostname, false);
-        String loginDomain = loginDomain(node, where);
-        if (endpoint == null || upstream == null) {
+        ReadingListener common = readingListener(node, where, "POP3");
+        if (common == null) {
             return null;
         }
+        UpstreamConfig upstream = common.upstream();
         Pop3UpstreamConfig.TlsMode mode = switch (upstream.tls()) {
             case NONE -> Pop3UpstreamConfig.TlsMode.NONE;
             case STARTTLS -> Pop3UpstreamConfig.TlsMode.STLS;
@@ -327,16 +339,8 @@ public final class ConfigLoader {
         Pop3UpstreamConfig pop3 = new Pop3UpstreamConfig(upstream.host(), upstream.port(), mode, upstream.sslContext(),
                 upstream.allowPlaintextAuth(), (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxMessageBytes + (1 << 20)),
                 upstream.connectTimeout(), upstream.commandTimeout());
-        return new Pop3ListenerConfig(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
-                loginWithoutTls, pop3, loginDomain);
-    }
-
-    private String loginDomain(JsonNode node, String where) {
-        String loginDomain = node.has("loginDomain") ? text(node.get("loginDomain"), where + ".loginDomain") : null;
-        if (loginDomain != null && !loginDomain.matches("[A-Za-z0-9.-]+")) {
-            problem(where + ".loginDomain: '" + loginDomain + "' is not a domain name");
-        }
-        return loginDomain;
+        return new Pop3ListenerConfig(common.name(), common.host(), common.port(), common.hostname(), common.tls(),
+                common.implicitTls(), common.loginWithoutTls(), pop3, common.loginDomain());
     }
 
     private UpstreamConfig upstream(JsonNode node, String where, String heloName, boolean lmtpListener) {
