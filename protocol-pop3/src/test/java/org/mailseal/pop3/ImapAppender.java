@@ -18,7 +18,7 @@ final class ImapAppender {
                     StandardCharsets.ISO_8859_1));
             OutputStream out = socket.getOutputStream();
             in.readLine(); // greeting
-            command(in, out, "l LOGIN \"" + user + "\" \"" + password + "\"", "l");
+            command(in, out, "l LOGIN " + quoted(user) + " " + quoted(password), "l");
             int tag = 0;
             for (String message : messages) {
                 byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
@@ -34,6 +34,11 @@ final class ImapAppender {
             }
             command(in, out, "z LOGOUT", "z");
         }
+    }
+
+    /** An IMAP quoted string (RFC 3501 §4.3). */
+    private static String quoted(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static void command(BufferedReader in, OutputStream out, String command, String tag) throws IOException {
