@@ -739,14 +739,22 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         return cache;
     }
 
+    /**
+     * Whose messages these are in the cache: the login at this upstream (listeners in front of different servers
+     * share the cache, and "bob" at one is not "bob" at the other).
+     */
+    private String cacheUser() {
+        return user + " at " + upstreamConfig.host() + ":" + upstreamConfig.port();
+    }
+
     @Override
     public DecryptedMessages.Key key(long uid) {
-        return new DecryptedMessages.Key(user, mailbox, uidValidity, uid);
+        return new DecryptedMessages.Key(cacheUser(), mailbox, uidValidity, uid);
     }
 
     @Override
     public boolean anyCached() {
-        return cache.cachedIn(new DecryptedMessages.Mailbox(user, mailbox, uidValidity)) > 0;
+        return cache.cachedIn(new DecryptedMessages.Mailbox(cacheUser(), mailbox, uidValidity)) > 0;
     }
 
     @Override

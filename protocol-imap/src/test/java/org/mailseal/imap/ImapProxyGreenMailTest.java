@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -289,6 +290,39 @@ class ImapProxyGreenMailTest {
                     .contains("b FETCH 1:2 (FLAGS UID BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE)])\r\n")
                     .containsPattern("UID FETCH \\d+ \\(UID BODY.PEEK\\[\\]\\)\r\n");
             assertThat(commands.split("UID BODY.PEEK\\[\\]", -1)).hasSize(2);
+        }
+    }
+
+    /** Listeners in front of different servers share one cache: the same login and UID at each are different messages. */
+    @Test
+    void listenersThatShareTheCacheNeverServeOneServersMessageForAnothers() throws Exception {
+        GreenMail other = new GreenMail(new ServerSetup(0, "127.0.0.1", "imap").dynamicPort());
+        other.start();
+        other.setUser("bob@example.org", "bob@example.org", "bob-pw");
+        String elsewhere = SECRET.replace("The secret text.", "Another server's secret.");
+        try (ImapTestClient direct = new ImapTestClient(other.getImap().getPort())) {
+            direct.greeting();
+            direct.command("a", "LOGIN bob@example.org bob-pw");
+            append(direct, PLAIN);
+            append(direct, FakeCrypto.encrypt(elsewhere));
+        }
+        DecryptedMessages shared = new DecryptedMessages(16 << 20, Duration.ofMinutes(5));
+        ImapSessionConfig config = ImapSessionConfig.defaults("imap.example.org").withLoginWithoutTls(true);
+        try (ProxyUnderTest first = new ProxyUnderTest(config,
+                     ImapUpstreamConfig.plain("127.0.0.1", store.getImap().getPort()), crypto, shared);
+             ProxyUnderTest second = new ProxyUnderTest(config,
+                     ImapUpstreamConfig.plain("127.0.0.1", other.getImap().getPort()), crypto, shared)) {
+            for (ProxyUnderTest proxy : List.of(first, second)) {
+                try (ImapTestClient client = new ImapTestClient(proxy.port())) {
+                    client.greeting();
+                    client.command("l", "LOGIN bob@example.org bob-pw");
+                    client.command("s", "SELECT INBOX"); // UIDVALIDITY and UID alike at both GreenMails
+                    String text = client.command("f", "UID FETCH 2 BODY.PEEK[TEXT]");
+                    assertThat(text).contains(proxy == first ? "The secret text." : "Another server's secret.");
+                }
+            }
+        } finally {
+            other.stop();
         }
     }
 

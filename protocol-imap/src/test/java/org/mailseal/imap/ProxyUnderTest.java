@@ -26,9 +26,15 @@ final class ProxyUnderTest implements AutoCloseable {
     /** With other cryptography than {@link #crypto} (null: that one). */
     ProxyUnderTest(ImapSessionConfig config, ImapUpstreamConfig upstream, MailboxCrypto other)
             throws InterruptedException {
+        this(config, upstream, other, new DecryptedMessages(16 << 20, Duration.ofMinutes(5)));
+    }
+
+    /** With a cache shared with other proxies. */
+    ProxyUnderTest(ImapSessionConfig config, ImapUpstreamConfig upstream, MailboxCrypto other, DecryptedMessages cache)
+            throws InterruptedException {
         listener = ImapListener.bind(group, group, NioServerSocketChannel.class, NioSocketChannel.class,
-                new InetSocketAddress("127.0.0.1", 0), config, upstream, other != null ? other : crypto,
-                new DecryptedMessages(16 << 20, Duration.ofMinutes(5)), sessions);
+                new InetSocketAddress("127.0.0.1", 0), config, upstream, other != null ? other : crypto, cache,
+                sessions);
     }
 
     int port() {

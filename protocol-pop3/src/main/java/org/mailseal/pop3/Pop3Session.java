@@ -566,8 +566,12 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
         }, ctx.executor());
     }
 
+    /**
+     * A message's name in the cache: the login at this upstream (listeners in front of different servers share the
+     * cache, and "bob" at one is not "bob" at the other) and its unique-id.
+     */
     private DecryptedMaildrop.Key key(String uidl) {
-        return new DecryptedMaildrop.Key(user, uidl);
+        return new DecryptedMaildrop.Key(user + " at " + upstreamConfig.host() + ":" + upstreamConfig.port(), uidl);
     }
 
     /** The size the client gets for message n when it was decrypted before, else -1. */

@@ -164,6 +164,27 @@ class Pop3BadInputTest {
     }
 
     @Test
+    void listenersThatShareTheCacheNeverServeOneServersMessageForAnothers() throws Exception {
+        DecryptedMaildrop shared = new DecryptedMaildrop(1 << 20, Duration.ofMinutes(5), 100, Duration.ofHours(1));
+        String first = "Subject: at the first server\r\n\r\none\r\n";
+        String second = "Subject: at the second server\r\n\r\ntwo\r\n";
+        // The same login and the same unique-id at both.
+        try (ScriptedPop3Server one = ScriptedPop3Server.loggingIn(line -> line.equals("RETR 1")
+                        ? "+OK\r\n" + FakeCrypto.encrypt(first) + ".\r\n" : "+OK\r\n");
+             ScriptedPop3Server two = ScriptedPop3Server.loggingIn(line -> line.equals("RETR 1")
+                     ? "+OK\r\n" + FakeCrypto.encrypt(second) + ".\r\n" : "+OK\r\n");
+             ProxyUnderTest toOne = new ProxyUnderTest(OPEN, Pop3UpstreamConfig.plain("127.0.0.1", one.port()), shared);
+             ProxyUnderTest toTwo = new ProxyUnderTest(OPEN, Pop3UpstreamConfig.plain("127.0.0.1", two.port()), shared)) {
+            try (Pop3TestClient client = loggedIn(toOne)) {
+                assertThat(Pop3TestClient.content(client.multi("RETR 1"))).isEqualTo(first);
+            }
+            try (Pop3TestClient client = loggedIn(toTwo)) {
+                assertThat(Pop3TestClient.content(client.multi("RETR 1"))).isEqualTo(second);
+            }
+        }
+    }
+
+    @Test
     void anUpstreamThatStopsAnsweringTimesOut() throws Exception {
         try (ScriptedPop3Server upstream = ScriptedPop3Server.loggingIn(line -> line.startsWith("RETR") ? "" : "+OK\r\n");
              ProxyUnderTest proxy = new ProxyUnderTest(OPEN, Pop3UpstreamConfig.plain("127.0.0.1", upstream.port())
