@@ -4,7 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -161,6 +170,80 @@ class Pop3ProxyGreenMailTest {
             assertThat(client.command("STAT")).startsWith("+OK 2 ");
             assertThat(Pop3TestClient.content(client.multi("RETR 1"))).isEqualTo(SECRET); // renumbered
         }
+    }
+
+    /**
+     * TLS on both legs, each way: a client using STLS, through a proxy whose upstream is implicit TLS (another
+     * proxy's listener), and a client using implicit TLS, through a proxy whose upstream uses STLS.
+     */
+    @Test
+    void tlsOnBothLegsWithStlsOrImplicitTls() throws Exception {
+        SelfSignedCertificate certificate = new SelfSignedCertificate("localhost");
+        try {
+            SslContext server = SslContextBuilder.forServer(certificate.certificate(), certificate.privateKey()).build();
+            SslContext trusting = SslContextBuilder.forClient().trustManager(certificate.cert()).build();
+            Pop3UpstreamConfig greenMail = Pop3UpstreamConfig.plain("127.0.0.1", store.getPop3().getPort());
+            Pop3SessionConfig open = Pop3SessionConfig.defaults("localhost").withLoginWithoutTls(true);
+            try (ProxyUnderTest implicitFront = new ProxyUnderTest(open.withTls(server, true), greenMail);
+                 ProxyUnderTest stlsFront = new ProxyUnderTest(open.withTls(server, false), greenMail);
+                 ProxyUnderTest viaImplicit = new ProxyUnderTest(Pop3SessionConfig.defaults("localhost")
+                         .withTls(server, false), upstreamAt(implicitFront, Pop3UpstreamConfig.TlsMode.IMPLICIT, trusting));
+                 ProxyUnderTest viaStls = new ProxyUnderTest(Pop3SessionConfig.defaults("localhost").withTls(server, true),
+                         upstreamAt(stlsFront, Pop3UpstreamConfig.TlsMode.STLS, trusting))) {
+                SSLContext client = SSLContext.getInstance("TLS");
+                client.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+                try (Socket plain = new Socket("127.0.0.1", viaImplicit.port())) {
+                    plain.setSoTimeout(10_000);
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(plain.getInputStream()));
+                    assertThat(in.readLine()).startsWith("+OK");
+                    plain.getOutputStream().write("STLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                    assertThat(in.readLine()).startsWith("+OK");
+                    try (SSLSocket secure = (SSLSocket) client.getSocketFactory().createSocket(plain, "127.0.0.1",
+                            viaImplicit.port(), true)) {
+                        assertThat(retrOverTls(secure, false)).isEqualTo(SECRET);
+                    }
+                }
+                try (SSLSocket secure = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1",
+                        viaStls.port())) {
+                    assertThat(retrOverTls(secure, true)).isEqualTo(SECRET);
+                }
+                // The same trusted certificate under a name it does not carry: refused, no credentials sent.
+                try (ProxyUnderTest wrongName = new ProxyUnderTest(open, new Pop3UpstreamConfig("127.0.0.1",
+                        implicitFront.port(), Pop3UpstreamConfig.TlsMode.IMPLICIT, trusting, false, 1 << 20,
+                        Duration.ofSeconds(10), Duration.ofSeconds(10)));
+                     Pop3TestClient refused = new Pop3TestClient(wrongName.port())) {
+                    assertThat(refused.line()).startsWith("-ERR [SYS/TEMP]");
+                }
+            }
+        } finally {
+            certificate.delete();
+        }
+    }
+
+    private static Pop3UpstreamConfig upstreamAt(ProxyUnderTest proxy, Pop3UpstreamConfig.TlsMode mode, SslContext tls) {
+        // "localhost": the name in the certificate, which the upstream's certificate is checked against.
+        return new Pop3UpstreamConfig("localhost", proxy.port(), mode, tls, false, 1 << 20, Duration.ofSeconds(10),
+                Duration.ofSeconds(10));
+    }
+
+    /** Logs in as bob over a TLS socket and returns the content of RETR 2. */
+    private static String retrOverTls(SSLSocket socket, boolean greeting) throws IOException {
+        socket.setSoTimeout(10_000);
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                StandardCharsets.ISO_8859_1));
+        var out = socket.getOutputStream();
+        if (greeting) {
+            assertThat(in.readLine()).startsWith("+OK");
+        }
+        StringBuilder response = new StringBuilder();
+        out.write("USER bob@example.org\r\nPASS bob-pw\r\nRETR 2\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(in.readLine()).startsWith("+OK");
+        assertThat(in.readLine()).as("login through both legs").startsWith("+OK");
+        assertThat(in.readLine()).startsWith("+OK");
+        for (String line = in.readLine(); !line.equals("."); line = in.readLine()) {
+            response.append(line.startsWith(".") ? line.substring(1) : line).append("\r\n");
+        }
+        return response.toString();
     }
 
     @Test
