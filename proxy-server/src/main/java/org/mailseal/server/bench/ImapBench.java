@@ -314,6 +314,30 @@ public final class ImapBench {
             until(tag);
         }
 
+        /**
+         * APPEND with a non-synchronizing literal (RFC 7888 LITERAL+), without waiting for the answer: a fill need not
+         * wait a round trip (and the server's delayed ACKs) a message.
+         *
+         * @return the tag, for {@link #await}
+         */
+        String appendWithoutWaiting(String mailbox, byte[] message) throws IOException {
+            String tag = "t" + (++tags);
+            byte[] command = (tag + " APPEND " + mailbox + " {" + message.length + "+}\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            byte[] all = java.util.Arrays.copyOf(command, command.length + message.length + 2);
+            System.arraycopy(message, 0, all, command.length, message.length);
+            all[all.length - 2] = '\r';
+            all[all.length - 1] = '\n';
+            out.write(all);
+            out.flush();
+            return tag;
+        }
+
+        /** Reads up to the completion of an earlier command, which must be OK. */
+        String await(String tag) throws IOException {
+            return until(tag);
+        }
+
         int fetchAll() throws IOException {
             String tag = "t" + (++tags);
             send(tag + " FETCH 1:* (BODY.PEEK[])\r\n");

@@ -19,6 +19,7 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -234,33 +235,51 @@ public final class Pop3Bench {
         List<byte[]> ciphertexts = new ArrayList<>(originals.size());
         long ciphertextBytes = 0;
         List<ImapBench.Connection> sessions = new ArrayList<>();
+        List<ArrayDeque<String>> pending = new ArrayList<>();
         List<List<RecipientKey>> recipients = new ArrayList<>();
+        boolean literalPlus = true;
         try {
             for (Account account : accounts) {
                 ImapBench.Connection imap = new ImapBench.Connection(host, port);
                 sessions.add(imap);
+                pending.add(new ArrayDeque<>());
                 recipients.add(keys.encryptionKeys(account.user()));
                 imap.command("LOGIN \"" + account.user() + "\" \"" + account.password() + "\"");
+                literalPlus &= imap.command("CAPABILITY").toUpperCase(java.util.Locale.ROOT).contains(" LITERAL+");
                 if (!imap.command("SELECT INBOX").contains("* 0 EXISTS")) {
                     imap.command("STORE 1:* +FLAGS.SILENT (\\Deleted)");
                     imap.command("EXPUNGE");
                 }
             }
             for (byte[] message : originals) {
-                sessions.get(0).append("INBOX", message);
-                for (int i = 1; i < accounts.size(); i++) {
-                    ByteArrayOutputStream encrypted = new ByteArrayOutputStream(message.length * 2);
-                    encryptor.encrypt(new ByteArrayInputStream(message), message.length, encrypted, recipients.get(i));
-                    byte[] ciphertext = encrypted.toByteArray();
-                    sessions.get(i).append("INBOX", ciphertext);
+                for (int i = 0; i < accounts.size(); i++) {
+                    byte[] stored = message;
+                    if (i > 0) {
+                        ByteArrayOutputStream encrypted = new ByteArrayOutputStream(message.length * 2);
+                        encryptor.encrypt(new ByteArrayInputStream(message), message.length, encrypted, recipients.get(i));
+                        stored = encrypted.toByteArray();
+                    }
                     if (i == 1) {
-                        ciphertexts.add(ciphertext);
-                        ciphertextBytes += ciphertext.length;
+                        ciphertexts.add(stored);
+                        ciphertextBytes += stored.length;
+                    }
+                    if (!literalPlus) {
+                        sessions.get(i).append("INBOX", stored);
+                        continue;
+                    }
+                    // A window of APPENDs in flight: one at a time, a server that answers in more than one write
+                    // (GreenMail) makes every APPEND wait for the client's delayed ACK, 40 ms.
+                    pending.get(i).add(sessions.get(i).appendWithoutWaiting("INBOX", stored));
+                    if (pending.get(i).size() >= 32) {
+                        sessions.get(i).await(pending.get(i).remove());
                     }
                 }
             }
-            for (ImapBench.Connection imap : sessions) {
-                imap.command("LOGOUT");
+            for (int i = 0; i < accounts.size(); i++) {
+                while (!pending.get(i).isEmpty()) {
+                    sessions.get(i).await(pending.get(i).remove());
+                }
+                sessions.get(i).command("LOGOUT");
             }
         } finally {
             for (ImapBench.Connection imap : sessions) {
