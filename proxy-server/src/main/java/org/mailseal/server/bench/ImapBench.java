@@ -166,7 +166,7 @@ public final class ImapBench {
         out.flush();
     }
 
-    private static byte[] message(int index, int size) {
+    static byte[] message(int index, int size) {
         StringBuilder text = new StringBuilder("From: load@bench.test\r\nTo: reader@bench.test\r\nSubject: message " + index
                 + "\r\nMessage-ID: <" + index + "@bench.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n");
         java.util.Random random = new java.util.Random(index);
@@ -179,7 +179,7 @@ public final class ImapBench {
     }
 
     /** CPU time of this process's live threads so far, by what they do (decryption, mailseal's I/O, the rest). */
-    private static Map<String, Long> cpuByThreadGroup() {
+    static Map<String, Long> cpuByThreadGroup() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         Map<String, Long> groups = new TreeMap<>();
         for (ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
@@ -196,7 +196,7 @@ public final class ImapBench {
     }
 
     /** How long a FETCH took, and the CPU time this process spent meanwhile (on every core). */
-    private record Timed(double seconds, double cpuSeconds) {
+    record Timed(double seconds, double cpuSeconds) {
         void print(PrintWriter out, String row, Timed baseline) {
             out.printf("%-38s %9.3f %9.2f %14.3f%n", row, seconds, seconds / baseline.seconds, cpuSeconds);
         }
@@ -274,7 +274,7 @@ public final class ImapBench {
     }
 
     /** A minimal blocking IMAP client: commands, APPEND, and a FETCH whose literals it reads and counts. */
-    private static final class Connection implements AutoCloseable {
+    static final class Connection implements AutoCloseable {
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
@@ -312,6 +312,30 @@ public final class ImapBench {
             out.write(withEnd); // one write: no Nagle delay between the literal and its line end
             out.flush();
             until(tag);
+        }
+
+        /**
+         * APPEND with a non-synchronizing literal (RFC 7888 LITERAL+), without waiting for the answer: a fill need not
+         * wait a round trip (and the server's delayed ACKs) a message.
+         *
+         * @return the tag, for {@link #await}
+         */
+        String appendWithoutWaiting(String mailbox, byte[] message) throws IOException {
+            String tag = "t" + (++tags);
+            byte[] command = (tag + " APPEND " + mailbox + " {" + message.length + "+}\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            byte[] all = java.util.Arrays.copyOf(command, command.length + message.length + 2);
+            System.arraycopy(message, 0, all, command.length, message.length);
+            all[all.length - 2] = '\r';
+            all[all.length - 1] = '\n';
+            out.write(all);
+            out.flush();
+            return tag;
+        }
+
+        /** Reads up to the completion of an earlier command, which must be OK. */
+        String await(String tag) throws IOException {
+            return until(tag);
         }
 
         int fetchAll() throws IOException {

@@ -2,6 +2,7 @@ package org.mailseal.server.cli;
 
 import java.util.concurrent.Callable;
 import org.mailseal.server.bench.ImapBench;
+import org.mailseal.server.bench.Pop3Bench;
 import org.mailseal.server.bench.SmtpBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code mailseal bench ...}: load drivers. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Load drivers.",
-        subcommands = {BenchCommand.Smtp.class, BenchCommand.Imap.class})
+        subcommands = {BenchCommand.Smtp.class, BenchCommand.Imap.class, BenchCommand.Pop3.class})
 final class BenchCommand {
     @Command(name = "smtp", mixinStandardHelpOptions = true,
             description = {"Send the same load straight to a sink MTA and through mailseal (encrypting to one "
@@ -97,6 +98,76 @@ final class BenchCommand {
             }
             String password = passwordFile == null ? "bench-pw" : java.nio.file.Files.readAllLines(passwordFile).get(0);
             ImapBench.run(new ImapBench.Options(messages, size, idle, server, user, password), spec.commandLine().getOut());
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "pop3", mixinStandardHelpOptions = true,
+            description = {"Fill three POP3 maildrops on an embedded server (over IMAP APPEND): the same messages in "
+                + "plaintext, encrypted to one cv25519 key, and encrypted to another for the warm-up. After the warm-up, "
+                + "RETR of all plaintext ones straight from the server, then of all encrypted ones through mailseal with "
+                + "a cold and a warm cache, then of the plaintext ones through mailseal, and of the encrypted ones "
+                + "straight from the server; report the times, the ratios and where the CPU of the cold run went. RETRs go one at a time, each waiting for its answer (as "
+                + "fetchmail and poplib do); every message retrieved must equal the original, or the run fails.",
+                "With --server, measure a POP3 server of your own. The three accounts of --user must exist there, "
+                + "with logins that are their addresses, and share their store with the IMAP server of --imap-server "
+                + "(Dovecot and GreenMail do): their INBOXes are EMPTIED and filled anew. Each account gets a key in "
+                + "a throwaway key home, protected by its password."})
+    static final class Pop3 implements Callable<Integer> {
+        @Option(names = "--messages", defaultValue = "1000", description = "Messages in each maildrop (default ${DEFAULT-VALUE}).")
+        int messages;
+
+        @Option(names = "--size", defaultValue = "16384", description = "Message size in bytes (default ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--server", paramLabel = "HOST:PORT", description = "A POP3 server (plaintext USER/PASS) to "
+                + "measure against instead of the embedded one.")
+        String server;
+
+        @Option(names = "--imap-server", paramLabel = "HOST:PORT", description = "The IMAP server (plaintext LOGIN) "
+                + "sharing --server's store, to fill the maildrops (default: the host of --server, port 143).")
+        String imapServer;
+
+        @Option(names = "--user", paramLabel = "PLAIN,ENCRYPTED,WARMUP", split = ",",
+                defaultValue = "plain@bench.test,encrypted@bench.test,warmup@bench.test",
+                description = "The three accounts, comma-separated, in this order: the plaintext maildrop, the "
+                + "encrypted one, the warm-up one (default ${DEFAULT-VALUE}).")
+        java.util.List<String> users;
+
+        @Option(names = "--password-file", paramLabel = "FILE",
+                description = "One line: the password of all three accounts; or three lines: one for each, in --user order.")
+        java.nio.file.Path passwordFile;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (messages < 1 || messages > 100_000 || size < 256 || size > (16 << 20)) {
+                throw new UserError(ExitCodes.USAGE, "out of range: 1-100000 messages, 256 B-16 MiB");
+            }
+            if (server != null && (!server.matches("[^:]+:\\d{1,5}") || passwordFile == null)) {
+                throw new UserError(ExitCodes.USAGE, "--server needs HOST:PORT and --password-file");
+            }
+            if (imapServer != null && (server == null || !imapServer.matches("[^:]+:\\d{1,5}"))) {
+                throw new UserError(ExitCodes.USAGE, "--imap-server needs HOST:PORT, and --server");
+            }
+            if (users.size() != 3 || users.stream().anyMatch(user -> user.isBlank() || !user.contains("@"))
+                    || users.stream().distinct().count() != 3) {
+                throw new UserError(ExitCodes.USAGE, "--user needs three different addresses: PLAIN,ENCRYPTED,WARMUP");
+            }
+            java.util.List<String> passwords = java.util.List.of("bench-pw");
+            if (passwordFile != null) {
+                passwords = java.nio.file.Files.readAllLines(passwordFile).stream().filter(line -> !line.isEmpty()).toList();
+                if (passwords.size() != 1 && passwords.size() != 3) {
+                    throw new UserError(ExitCodes.USAGE, "--password-file needs one line, or three");
+                }
+            }
+            String imap = imapServer != null || server == null ? imapServer
+                    : server.substring(0, server.lastIndexOf(':')) + ":143";
+            Pop3Bench.run(new Pop3Bench.Options(messages, size, server, imap, users, passwords),
+                    spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }
