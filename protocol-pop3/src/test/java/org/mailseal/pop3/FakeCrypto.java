@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeCrypto implements MaildropCrypto {
     static final String BOUNDARY = "fake-boundary";
     final AtomicInteger decryptions = new AtomicInteger();
+    /** The plaintext of every message opened, in order. */
+    final java.util.List<String> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile String lastPassword;
     volatile String lastUser;
 
@@ -43,7 +45,9 @@ final class FakeCrypto implements MaildropCrypto {
                         return Optional.empty();
                     }
                     try {
-                        return Optional.of(Base64.getDecoder().decode(text.substring(start + 16, end)));
+                        byte[] plaintext = Base64.getDecoder().decode(text.substring(start + 16, end));
+                        opened.add(new String(plaintext, StandardCharsets.ISO_8859_1));
+                        return Optional.of(plaintext);
                     } catch (IllegalArgumentException e) {
                         return Optional.empty();
                     }

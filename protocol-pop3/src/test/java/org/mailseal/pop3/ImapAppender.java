@@ -36,6 +36,32 @@ final class ImapAppender {
         }
     }
 
+    /** The FLAGS of every message in INBOX, as "n (flags)" lines in message order. */
+    static java.util.List<String> flags(int imapPort, String user, String password) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", imapPort)) {
+            socket.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            OutputStream out = socket.getOutputStream();
+            in.readLine(); // greeting
+            command(in, out, "l LOGIN " + quoted(user) + " " + quoted(password), "l");
+            command(in, out, "s EXAMINE INBOX", "s");
+            out.write("f FETCH 1:* (FLAGS)\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            java.util.List<String> flags = new java.util.ArrayList<>();
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("f ")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\* (\\d+) FETCH \\(FLAGS (\\([^)]*\\))\\)")
+                        .matcher(line);
+                if (m.find()) {
+                    flags.add(m.group(1) + " " + m.group(2));
+                }
+            }
+            command(in, out, "z LOGOUT", "z");
+            return flags;
+        }
+    }
+
     /** An IMAP quoted string (RFC 3501 §4.3). */
     private static String quoted(String text) {
         return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";

@@ -26,7 +26,7 @@ class Pop3ProxyDovecotTest {
     private static final String PLAIN = Pop3ProxyGreenMailTest.PLAIN;
     private static final String SECRET = Pop3ProxyGreenMailTest.SECRET;
     private static final String DAMAGED = FakeCrypto.encrypt(SECRET).replace("FAKE-CIPHERTEXT", "DAMAGED");
-    private static final int ACCOUNTS = 8;
+    private static final int ACCOUNTS = 10;
     private static ThrowawayDovecot dovecot;
     private static int nextAccount;
 
@@ -114,10 +114,43 @@ class Pop3ProxyDovecotTest {
                     + SECRET.length() + "\r\n3 " + DAMAGED.length() + "\r\n.\r\n");
             assertThat(client.command("STAT"))
                     .isEqualTo("+OK 3 " + (PLAIN.length() + SECRET.length() + DAMAGED.length()) + "\r\n");
-            int decryptions = proxy.crypto.decryptions.get();
             assertThat(Pop3TestClient.content(client.multi("RETR 2"))).isEqualTo(SECRET);
-            assertThat(proxy.crypto.decryptions).hasValue(decryptions); // decrypted once, for LIST 2
+            assertThat(proxy.crypto.opened).containsOnlyOnce(SECRET); // decrypted once, for LIST 2
         }
+    }
+
+    /**
+     * Dovecot marks a message \Seen when a session that RETRieved it QUITs. That still happens when mailseal answers
+     * RETR from its cache or a read-ahead, and reading ahead (or learning a size for LIST) marks nothing.
+     */
+    @Test
+    void theServerSeesTheClientsRetrsAndNothingElse() throws IOException {
+        try (Pop3TestClient client = loggedIn(proxy.port())) {
+            assertThat(client.command("LIST 2")).isEqualTo("+OK 2 " + SECRET.length() + "\r\n"); // decrypts, caches
+            assertThat(client.command("QUIT")).startsWith("+OK");
+        }
+        assertThat(ImapAppender.flags(dovecot.imapPort(), user, password())).containsExactly("1 ()", "2 ()", "3 ()");
+        try (Pop3TestClient client = loggedIn(proxy.port())) {
+            assertThat(Pop3TestClient.content(client.multi("RETR 1"))).isEqualTo(PLAIN); // reads 2 ahead
+            assertThat(Pop3TestClient.content(client.multi("RETR 2"))).isEqualTo(SECRET); // from the cache
+            assertThat(client.command("QUIT")).startsWith("+OK");
+        }
+        assertThat(ImapAppender.flags(dovecot.imapPort(), user, password()))
+                .containsExactly("1 (\\Seen)", "2 (\\Seen)", "3 ()"); // 3 was read ahead, never RETRieved
+    }
+
+    @Test
+    void readingAheadStopsAtDeletedMessagesAndRetrOfOneIsStillAnError() throws IOException {
+        try (Pop3TestClient client = loggedIn(proxy.port())) {
+            assertThat(client.command("DELE 2")).startsWith("+OK");
+            assertThat(Pop3TestClient.content(client.multi("RETR 1"))).isEqualTo(PLAIN); // 2 is not read ahead
+            assertThat(client.command("RETR 2")).startsWith("-ERR");
+            assertThat(client.command("RSET")).startsWith("+OK");
+            assertThat(Pop3TestClient.content(client.multi("RETR 2"))).isEqualTo(SECRET);
+            assertThat(client.command("DELE 3")).startsWith("+OK"); // read ahead after RETR 2, deleted before its RETR
+            assertThat(client.command("RETR 3")).startsWith("-ERR");
+        }
+        assertThat(proxy.crypto.opened).containsOnlyOnce(SECRET);
     }
 
     @Test
