@@ -54,10 +54,6 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
     private MaildropCrypto.MaildropKeys keys;
     /** Message number to unique-id, asked once a session (the maildrop does not change during it, RFC 1939 §8). */
     private Map<Integer, String> uidls;
-    /** Messages read ahead (at most one): number to plaintext, null when not encrypted or not opened. */
-    private final Map<Integer, CompletableFuture<byte[]>> readAhead = new HashMap<>();
-    /** Messages the client deleted in this session (until RSET): never read ahead. */
-    private final java.util.Set<Integer> deleted = new java.util.HashSet<>();
     private boolean saslPending;
     /** The next command waits until the client has taken the replies so far (a pipelined RETR batch stays bounded). */
     private boolean waitingForWritable;
@@ -312,21 +308,11 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
                 if (n == null) {
                     reply("-ERR DELE needs one message number");
                 } else {
-                    readAhead.remove(n);
-                    then(upstream.command("DELE " + n, false), response -> {
-                        if (response.ok()) {
-                            deleted.add(n);
-                        }
-                        ctx.write(response.raw());
-                        next();
-                    });
+                    relay("DELE " + n, false);
                 }
             }
             case "NOOP", "RSET" -> {
                 if (args.isEmpty()) {
-                    if (keyword.equals("RSET")) {
-                        deleted.clear(); // whatever the answer: a message not read ahead is only fetched when asked
-                    }
                     relay(keyword, false);
                 } else {
                     reply("-ERR " + keyword + " takes no argument");
@@ -652,17 +638,13 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Decrypts message n when it is encrypted (its header tells, from TOP n 0), which caches it and its size; a
-     * read-ahead of n under way is waited for instead. TOP is tried even when CAPA does not list it (GreenMail has it
-     * and does not say so); a server without it answers -ERR and the stored size stands.
+     * Decrypts message n when it is encrypted (its header tells, from TOP n 0), which caches it and its size. TOP is
+     * tried even when CAPA does not list it (GreenMail has it and does not say so); a server without it answers -ERR
+     * and the stored size stands.
      */
     private CompletionStage<Void> learnSize(int n, String uidl) {
         if (uidl == null || keys == null) {
             return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<byte[]> ahead = readAhead.get(n);
-        if (ahead != null) {
-            return ahead.thenApply(ignored -> null);
         }
         return upstream.command("TOP " + n + " 0", true).thenCompose(head -> {
             boolean encrypted = head.ok() && EncryptedHeader.isEncrypted(head.body());
@@ -701,21 +683,19 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
 
     /**
      * RETR n. The server always gets the RETR itself, so that what it does on RETR (Dovecot marks the message \Seen
-     * at QUIT) still happens, and its answer says whether the message is there; the plaintext comes from the cache or
-     * from a read-ahead when one has it, else from the server's answer. Then the next message is read ahead.
+     * at QUIT) still happens, and its answer says whether the message is there; the plaintext comes from the cache
+     * when it has it (no decryption), else from the server's answer.
      */
     private void retr(int n) {
         then(uidls().thenCompose(ids -> {
             String uidl = ids.get(n);
-            CompletionStage<byte[]> known = plaintextOf(n, uidl);
-            CompletableFuture<Pop3Response> stored = upstream.command("RETR " + n, true);
-            readAhead(n + 1, ids);
-            return stored.thenCompose(response -> {
+            return upstream.command("RETR " + n, true).thenCompose(response -> {
                 if (!response.ok()) {
                     return CompletableFuture.completedFuture(response);
                 }
-                return known.thenCompose(plaintext -> plaintext != null ? CompletableFuture.completedFuture(plaintext)
-                        : decrypted(response, uidl)).thenApply(plaintext -> {
+                byte[] cached = uidl == null ? null : cache.message(key(uidl));
+                return (cached != null ? CompletableFuture.completedFuture(cached) : decrypted(response, uidl))
+                        .thenApply(plaintext -> {
                             if (plaintext == null) {
                                 return response; // plaintext, or not ours to open: as stored
                             }
@@ -729,34 +709,6 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Message n's plaintext when the cache has it or a read-ahead is bringing it; null otherwise. */
-    private CompletionStage<byte[]> plaintextOf(int n, String uidl) {
-        CompletableFuture<byte[]> ahead = readAhead.remove(n);
-        if (ahead != null) {
-            return ahead;
-        }
-        byte[] cached = uidl == null ? null : cache.message(key(uidl));
-        return CompletableFuture.completedFuture(cached);
-    }
-
-    /**
-     * Reads message n ahead while the client reads the one before (clients that download a maildrop go in order):
-     * its decryption then overlaps the client's next round trip. With TOP, which changes nothing at the server (RFC
-     * 1939 §7: more lines than the body has gives the whole message); RETR still goes to the server when the client
-     * asks. One message ahead at most; not for messages deleted in this session, cached, or without a unique-id.
-     */
-    private void readAhead(int n, Map<Integer, String> ids) {
-        String uidl = ids.get(n);
-        readAhead.keySet().removeIf(number -> number < n);
-        if (keys == null || uidl == null || deleted.contains(n) || readAhead.containsKey(n)
-                || cache.message(key(uidl)) != null) {
-            return;
-        }
-        CompletableFuture<byte[]> plaintext = new CompletableFuture<>();
-        readAhead.put(n, plaintext);
-        peek(n, uidl).whenComplete((result, error) -> plaintext.complete(error == null ? result : null));
-    }
-
     /** Message n's plaintext, fetched with TOP (no change at the server) and decrypted; null when not encrypted. */
     private CompletionStage<byte[]> peek(int n, String uidl) {
         return upstream.command("TOP " + n + " " + Integer.MAX_VALUE, true).thenCompose(whole ->
@@ -764,30 +716,25 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * TOP n k. A cached message is cut from its plaintext; otherwise the server's TOP shows whether the message is
-     * encrypted, and only then is the whole message fetched (with TOP again: TOP changes nothing at the server) and
+     * TOP n k. The server's own TOP says whether the message is there and whether it is encrypted; an encrypted one
+     * is cut from its plaintext, cached or else fetched whole (with TOP again: TOP changes nothing at the server) and
      * decrypted.
      */
     private void top(int n, int lines) {
-        then(uidls().thenCompose(ids -> {
+        then(uidls().thenCompose(ids -> upstream.command("TOP " + n + " " + lines, true).thenCompose(head -> {
+            if (!head.ok() || keys == null || !EncryptedHeader.isEncrypted(head.body())) {
+                return CompletableFuture.completedFuture(head);
+            }
             String uidl = ids.get(n);
             byte[] cached = uidl == null ? null : cache.message(key(uidl));
-            if (cached != null) {
-                return CompletableFuture.completedFuture(top(cached, lines));
-            }
-            return upstream.command("TOP " + n + " " + lines, true).thenCompose(head -> {
-                if (!head.ok() || keys == null || !EncryptedHeader.isEncrypted(head.body())) {
-                    return CompletableFuture.completedFuture(head);
+            return (cached != null ? CompletableFuture.completedFuture(cached) : peek(n, uidl)).thenApply(plaintext -> {
+                if (plaintext == null) {
+                    return head;
                 }
-                return peek(n, uidl).thenApply(plaintext -> {
-                    if (plaintext == null) {
-                        return head;
-                    }
-                    head.release();
-                    return top(plaintext, lines);
-                });
+                head.release();
+                return top(plaintext, lines);
             });
-        }), response -> {
+        })), response -> {
             ctx.write(response.raw());
             next();
         });
