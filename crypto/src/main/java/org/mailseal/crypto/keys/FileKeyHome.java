@@ -37,6 +37,8 @@ import org.mailseal.crypto.Format;
  *   smime/SHA256.crt.pem          X.509 certificate
  *   smime/SHA256.p12              PKCS#12 with the private key, passphrase-protected
  *   smime/SHA256.crl              certificate revocation list (RFC 5280 §5); revoked certificates are not used
+ *   openpgp/FINGERPRINT.retired   marker: a key replaced by {@link #rotate}; still decrypts, never encrypted to
+ *   smime/SHA256.retired          the same for a certificate
  * </pre>
  *
  * Files are written atomically with owner-only permissions. The in-memory index is rebuilt when the directory
@@ -45,6 +47,7 @@ import org.mailseal.crypto.Format;
 public final class FileKeyHome implements KeyDirectory {
     private static final String PGP_DIR = "openpgp";
     private static final String SMIME_DIR = "smime";
+    private static final String RETIRED = ".retired";
     private static final Duration GENERATED_CERTIFICATE_VALIDITY = Duration.ofDays(2 * 365);
 
     private final Path root;
@@ -83,7 +86,7 @@ public final class FileKeyHome implements KeyDirectory {
         Date now = Date.from(clock.instant());
         List<RecipientKey> keys = new ArrayList<>();
         for (PgpEntry entry : index().pgp()) {
-            if (PgpKeys.addresses(entry.certificate(), now).contains(wanted)) {
+            if (!entry.retired() && PgpKeys.addresses(entry.certificate(), now).contains(wanted)) {
                 RecipientKey.Pgp key = PgpKeys.recipientKey(wanted, entry.certificate(), now);
                 if (key != null) {
                     keys.add(key);
@@ -91,7 +94,7 @@ public final class FileKeyHome implements KeyDirectory {
             }
         }
         for (SmimeEntry entry : index().smime()) {
-            if (SmimeKeys.addresses(entry.certificate()).contains(wanted) && !entry.revoked()
+            if (!entry.retired() && SmimeKeys.addresses(entry.certificate()).contains(wanted) && !entry.revoked()
                     && SmimeKeys.usableForEncryption(entry.certificate(), now)) {
                 keys.add(new RecipientKey.Smime(wanted, entry.certificate(),
                         SmimeKeys.supportsAuthEnveloped(entry.certificate())));
@@ -177,6 +180,112 @@ public final class FileKeyHome implements KeyDirectory {
         SmimeKeys.KeyAndCertificate key = SmimeKeys.generate(address, now, GENERATED_CERTIFICATE_VALIDITY);
         SmimeEntry entry = storeSmime(key.certificate(), SmimeKeys.toPkcs12(key, passphrase));
         return describe(entry, now);
+    }
+
+    /**
+     * Protects every private key of an address that the old passphrase opens (retired ones too) with the new one, each
+     * file replaced atomically; no message and no public key changes. Keys the old passphrase does not open are left
+     * as they are (a rerun with their own old passphrase changes them too).
+     *
+     * @return the keys changed
+     * @throws KeyUnlockException the address has no private key, or the old passphrase opens none
+     */
+    public List<KeyInfo> changePassphrase(String address, char[] oldPassphrase, char[] newPassphrase)
+            throws KeyUnlockException, IOException, GeneralSecurityException {
+        requirePassphrase(newPassphrase);
+        String wanted = Addresses.normalize(address);
+        Date now = Date.from(clock.instant());
+        List<KeyInfo> changed = new ArrayList<>();
+        int candidates = 0;
+        for (PgpEntry entry : index().pgp()) {
+            if (entry.secretFile() != null && PgpKeys.allAddresses(entry.certificate()).contains(wanted)) {
+                candidates++;
+                try {
+                    OpenPGPKey key = PgpKeys.withNewPassphrase(readSecretKey(entry), oldPassphrase, newPassphrase);
+                    writeAtomically(entry.secretFile(), PgpKeys.armoredSecretKey(key).getBytes(StandardCharsets.US_ASCII));
+                    changed.add(describe(entry, now));
+                } catch (KeyUnlockException e) {
+                    // another passphrase protects this one
+                }
+            }
+        }
+        for (SmimeEntry entry : index().smime()) {
+            if (entry.pkcs12File() != null && SmimeKeys.addresses(entry.certificate()).contains(wanted)) {
+                candidates++;
+                try {
+                    SmimeKeys.KeyAndCertificate key = SmimeKeys.fromPkcs12(read(entry.pkcs12File()), oldPassphrase);
+                    writeAtomically(entry.pkcs12File(), SmimeKeys.toPkcs12(key, newPassphrase));
+                    changed.add(describe(entry, now));
+                } catch (KeyUnlockException e) {
+                    // likewise
+                }
+            }
+        }
+        if (candidates == 0) {
+            throw new KeyUnlockException("no private key for " + wanted);
+        }
+        if (changed.isEmpty()) {
+            throw new KeyUnlockException("wrong passphrase for " + wanted);
+        }
+        index = null;
+        return changed;
+    }
+
+    /**
+     * Replaces an address's key of one format with a new key pair, protected by the same passphrase: the new public
+     * key is the one mail is encrypted to from now on; the old keys are kept, marked retired, and still decrypt. The
+     * new key is stored before the old ones are marked, so a crash in between leaves both in use, never neither.
+     *
+     * @throws KeyUnlockException the address has no current private key of that format, or the passphrase opens none
+     */
+    public KeyInfo rotate(String address, Format format, KeyAlgorithm algorithm, char[] passphrase)
+            throws KeyUnlockException, IOException, GeneralSecurityException, PGPException {
+        String wanted = Addresses.normalize(address);
+        List<Path> markers = new ArrayList<>();
+        boolean opens = false;
+        if (format == Format.PGP_MIME) {
+            for (PgpEntry entry : index().pgp()) {
+                if (!entry.retired() && entry.secretFile() != null
+                        && PgpKeys.allAddresses(entry.certificate()).contains(wanted)) {
+                    markers.add(root.resolve(PGP_DIR).resolve(entry.fingerprint() + RETIRED));
+                    opens |= opens(() -> PgpKeys.unlock(readSecretKey(entry), passphrase).close());
+                }
+            }
+        } else {
+            for (SmimeEntry entry : index().smime()) {
+                if (!entry.retired() && entry.pkcs12File() != null
+                        && SmimeKeys.addresses(entry.certificate()).contains(wanted)) {
+                    markers.add(root.resolve(SMIME_DIR).resolve(entry.fingerprint() + RETIRED));
+                    opens |= opens(() -> SmimeKeys.fromPkcs12(read(entry.pkcs12File()), passphrase));
+                }
+            }
+        }
+        if (markers.isEmpty()) {
+            throw new KeyUnlockException("no current " + (format == Format.PGP_MIME ? "OpenPGP" : "S/MIME")
+                    + " private key for " + wanted + " to rotate (generate one instead)");
+        }
+        if (!opens) {
+            throw new KeyUnlockException("wrong passphrase for " + wanted);
+        }
+        KeyInfo fresh = generate(address, format, algorithm, passphrase);
+        for (Path marker : markers) {
+            writeAtomically(marker, new byte[0]);
+        }
+        index = null;
+        return fresh;
+    }
+
+    private interface Unlocking {
+        void run() throws KeyUnlockException, IOException;
+    }
+
+    private static boolean opens(Unlocking unlocking) throws IOException {
+        try {
+            unlocking.run();
+            return true;
+        } catch (KeyUnlockException e) {
+            return false;
+        }
     }
 
     /**
@@ -378,10 +487,10 @@ public final class FileKeyHome implements KeyDirectory {
 
     // ---------------------------------------------------------------- index
 
-    private record PgpEntry(String fingerprint, OpenPGPCertificate certificate, Path secretFile) {}
+    private record PgpEntry(String fingerprint, OpenPGPCertificate certificate, Path secretFile, boolean retired) {}
 
     private record SmimeEntry(String fingerprint, X509Certificate certificate, Path certificateFile, Path pkcs12File,
-                              boolean revoked) {}
+                              boolean revoked, boolean retired) {}
 
     private record Index(List<FileTime> stamp, List<PgpEntry> pgp, List<SmimeEntry> smime) {}
 
@@ -414,7 +523,8 @@ public final class FileKeyHome implements KeyDirectory {
                     continue; // an unreadable file must not take the other keys down
                 }
                 Path secret = dir.resolve(fingerprint + ".sec.asc");
-                entries.add(new PgpEntry(fingerprint, certificate, Files.exists(secret) ? secret : null));
+                entries.add(new PgpEntry(fingerprint, certificate, Files.exists(secret) ? secret : null,
+                        Files.exists(dir.resolve(fingerprint + RETIRED))));
             }
         }
         return entries;
@@ -454,7 +564,8 @@ public final class FileKeyHome implements KeyDirectory {
             String fingerprint = file.getFileName().toString().replace(".crt.pem", "");
             Path pkcs12 = dir.resolve(fingerprint + ".p12");
             boolean revoked = crls.stream().anyMatch(crl -> crl.isRevoked(certificate));
-            entries.add(new SmimeEntry(fingerprint, certificate, file, Files.exists(pkcs12) ? pkcs12 : null, revoked));
+            entries.add(new SmimeEntry(fingerprint, certificate, file, Files.exists(pkcs12) ? pkcs12 : null, revoked,
+                    Files.exists(dir.resolve(fingerprint + RETIRED))));
         }
         return entries;
     }
@@ -473,7 +584,9 @@ public final class FileKeyHome implements KeyDirectory {
         PGPPublicKey primary = certificate.getPrimaryKey().getPGPPublicKey();
         Date expires = certificate.getExpirationTime(now);
         String status;
-        if (certificate.getRevocation(now) != null) {
+        if (entry.retired()) {
+            status = "retired";
+        } else if (certificate.getRevocation(now) != null) {
             status = "revoked";
         } else if (expires != null && !expires.after(now)) {
             status = "expired";
@@ -489,7 +602,9 @@ public final class FileKeyHome implements KeyDirectory {
     private static KeyInfo describe(SmimeEntry entry, Date now) {
         X509Certificate certificate = entry.certificate();
         String status;
-        if (entry.revoked()) {
+        if (entry.retired()) {
+            status = "retired";
+        } else if (entry.revoked()) {
             status = "revoked";
         } else if (now.before(certificate.getNotBefore())) {
             status = "not-yet-valid";

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.bouncycastle.bcpg.ArmoredOutputStream;
+import org.bouncycastle.bcpg.HashAlgorithmTags;
 import org.bouncycastle.bcpg.PacketFormat;
 import org.bouncycastle.bcpg.SignatureSubpacketTags;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
@@ -29,7 +30,9 @@ import org.bouncycastle.openpgp.api.SignatureParameters;
 import org.bouncycastle.openpgp.api.SignatureSubpacketsFunction;
 import org.bouncycastle.openpgp.api.bc.BcOpenPGPApi;
 import org.bouncycastle.openpgp.operator.PBESecretKeyDecryptor;
+import org.bouncycastle.openpgp.operator.PBESecretKeyEncryptor;
 import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyEncryptorBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 
 /** OpenPGP keys: generation, validity and unlocking, on Bouncy Castle's {@code openpgp.api}. */
@@ -154,6 +157,27 @@ public final class PgpKeys {
             throw new KeyUnlockException("OpenPGP key " + KeyFingerprints.hex(key.getFingerprint()) + " has no decryption key");
         }
         return new UnlockedKey.Pgp(key.toCertificate(), privateKeys);
+    }
+
+    /**
+     * The same key with its secret parts protected by a new passphrase (iterated and salted S2K, SHA-256, AES-256,
+     * as at generation). Public parts and signatures are unchanged, so the certificate stays the same.
+     *
+     * @throws KeyUnlockException the old passphrase does not open the key
+     */
+    public static OpenPGPKey withNewPassphrase(OpenPGPKey key, char[] oldPassphrase, char[] newPassphrase)
+            throws KeyUnlockException {
+        PBESecretKeyDecryptor decryptor =
+                new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(oldPassphrase.clone());
+        try {
+            PBESecretKeyEncryptor encryptor = new BcPBESecretKeyEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256,
+                    new BcPGPDigestCalculatorProvider().get(HashAlgorithmTags.SHA256), 0x60)
+                    .build(newPassphrase.clone());
+            PGPSecretKeyRing ring = PGPSecretKeyRing.copyWithNewPassword(key.getPGPSecretKeyRing(), decryptor, encryptor);
+            return new OpenPGPKey(ring);
+        } catch (PGPException e) {
+            throw new KeyUnlockException("wrong passphrase for OpenPGP key " + KeyFingerprints.hex(key.getFingerprint()));
+        }
     }
 
     /** ASCII-armored transferable public key, CRLF-free (LF line ends, as GnuPG writes). */

@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /** {@code mailseal keys ...}: the key home. */
 @Command(name = "keys", mixinStandardHelpOptions = true,
-        description = "Manage the key home: generate, import, export and list keys.",
+        description = "Manage the key home: generate, import, export and list keys, change passphrases, rotate keys.",
         subcommands = {KeysGenerateCommand.class, KeysImportCommand.class, KeysExportCommand.class,
-            KeysListCommand.class})
+            KeysListCommand.class, KeysPasswdCommand.class, KeysRotateCommand.class})
 final class KeysCommand {
 }

@@ -23,7 +23,29 @@ final class PasswordOptions {
         if (passwordFile == null) {
             return null;
         }
-        String content = Files.readString(passwordFile, StandardCharsets.UTF_8);
+        return firstLine(passwordFile);
+    }
+
+    /** The passphrase from the options, or else asked for on the terminal. */
+    char[] readOrPrompt(String prompt) throws IOException {
+        char[] value = read();
+        if (value != null) {
+            return value;
+        }
+        java.io.Console console = System.console();
+        if (console == null) {
+            throw new UserError(ExitCodes.USAGE, "a passphrase is required: --password, --password-file or a terminal");
+        }
+        char[] typed = console.readPassword(prompt);
+        if (typed == null || typed.length == 0) {
+            throw new UserError(ExitCodes.USAGE, "no passphrase given");
+        }
+        return typed;
+    }
+
+    /** The first line of a file (without its line end). */
+    static char[] firstLine(Path file) throws IOException {
+        String content = Files.readString(file, StandardCharsets.UTF_8);
         int end = content.indexOf('\n');
         String line = end >= 0 ? content.substring(0, end) : content;
         if (line.endsWith("\r")) {

@@ -39,7 +39,8 @@ class CliIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "keys", "keys generate", "keys import", "keys export", "keys list", "encrypt", "decrypt",
+    @ValueSource(strings = {"", "keys", "keys generate", "keys import", "keys export", "keys list", "keys passwd",
+        "keys rotate", "encrypt", "decrypt",
         "run", "demo", "config", "config check"})
     void everyCommandHasHelp(String command) throws Exception {
         String[] args = (command + " --help").trim().split(" ");
