@@ -12,13 +12,9 @@ final class ImapAppender {
     private ImapAppender() {}
 
     static void append(int imapPort, String user, String password, String... messages) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", imapPort)) {
-            socket.setSoTimeout(10_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.ISO_8859_1));
-            OutputStream out = socket.getOutputStream();
-            in.readLine(); // greeting
-            command(in, out, "l LOGIN " + quoted(user) + " " + quoted(password), "l");
+        try (Session session = Session.login(imapPort, user, password)) {
+            BufferedReader in = session.in();
+            OutputStream out = session.out();
             int tag = 0;
             for (String message : messages) {
                 byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
@@ -38,13 +34,9 @@ final class ImapAppender {
 
     /** The FLAGS of every message in INBOX, as "n (flags)" lines in message order. */
     static java.util.List<String> flags(int imapPort, String user, String password) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", imapPort)) {
-            socket.setSoTimeout(10_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.ISO_8859_1));
-            OutputStream out = socket.getOutputStream();
-            in.readLine(); // greeting
-            command(in, out, "l LOGIN " + quoted(user) + " " + quoted(password), "l");
+        try (Session session = Session.login(imapPort, user, password)) {
+            BufferedReader in = session.in();
+            OutputStream out = session.out();
             command(in, out, "s EXAMINE INBOX", "s");
             out.write("f FETCH 1:* (FLAGS)\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -59,6 +51,25 @@ final class ImapAppender {
             }
             command(in, out, "z LOGOUT", "z");
             return flags;
+        }
+    }
+
+    /** A logged-in IMAP connection. */
+    private record Session(Socket socket, BufferedReader in, OutputStream out) implements AutoCloseable {
+        static Session login(int port, String user, String password) throws IOException {
+            Socket socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            OutputStream out = socket.getOutputStream();
+            in.readLine(); // greeting
+            command(in, out, "l LOGIN " + quoted(user) + " " + quoted(password), "l");
+            return new Session(socket, in, out);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 

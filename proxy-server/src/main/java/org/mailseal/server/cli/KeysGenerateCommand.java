@@ -22,22 +22,16 @@ final class KeysGenerateCommand implements Callable<Integer> {
     @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     PasswordOptions password;
 
-    @Option(names = "--type", paramLabel = "pgp|smime", defaultValue = "pgp",
-            description = "OpenPGP key or S/MIME certificate (default: ${DEFAULT-VALUE}).")
-    String type;
-
-    @Option(names = "--algo", paramLabel = "cv25519|rsa3072",
-            description = "Key algorithm (default: cv25519 for pgp, rsa3072 for smime).")
-    String algorithm;
+    @Mixin
+    KeyTypeOptions key;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Format format = FormatOption.parse(type);
-        KeyAlgorithm algo = algorithm != null ? KeyAlgorithm.parse(algorithm)
-                : format == Format.SMIME ? KeyAlgorithm.RSA3072 : KeyAlgorithm.CV25519;
+        Format format = key.format();
+        KeyAlgorithm algo = key.algorithm();
         FileKeyHome keyHome = home.open();
         KeyInfo info = keyHome.generate(email, format, algo, password.require());
         spec.commandLine().getOut().println(KeysListCommand.line(info));

@@ -26,22 +26,16 @@ final class KeysRotateCommand implements Callable<Integer> {
     @CommandLine.ArgGroup(exclusive = true)
     PasswordOptions password = new PasswordOptions();
 
-    @Option(names = "--type", paramLabel = "pgp|smime", defaultValue = "pgp",
-            description = "Which key to rotate (default: ${DEFAULT-VALUE}).")
-    String type;
-
-    @Option(names = "--algo", paramLabel = "cv25519|rsa3072",
-            description = "The new key's algorithm (default: cv25519 for pgp, rsa3072 for smime).")
-    String algorithm;
+    @Mixin
+    KeyTypeOptions key;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Format format = FormatOption.parse(type);
-        KeyAlgorithm algo = algorithm != null ? KeyAlgorithm.parse(algorithm)
-                : format == Format.SMIME ? KeyAlgorithm.RSA3072 : KeyAlgorithm.CV25519;
+        Format format = key.format();
+        KeyAlgorithm algo = key.algorithm();
         FileKeyHome keyHome = home.open();
         char[] passphrase = password.readOrPrompt("Passphrase for " + email + ": ");
         try {

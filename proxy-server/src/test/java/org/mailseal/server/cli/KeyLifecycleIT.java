@@ -2,14 +2,13 @@ package org.mailseal.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailseal.server.demo.Clients;
 import org.mailseal.server.demo.Demo;
 import org.mailseal.server.demo.DemoPorts;
 
@@ -43,7 +42,7 @@ class KeyLifecycleIT {
                 with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
                     s.starttls(context=ctx); s.login("alice@demo.test", "alice-pw"); s.send_message(m)
                 """;
-        python(script, String.valueOf(demo.ports().submission()), subject);
+        Clients.python(script, String.valueOf(demo.ports().submission()), subject);
     }
 
     /** Every message in bob's maildrop, read through mailseal's POP3 with this password (or the -ERR). */
@@ -59,20 +58,7 @@ class KeyLifecycleIT {
                     print(b"\\r\\n".join(p.retr(i)[1]).decode())
                 p.quit()
                 """;
-        return python(script, String.valueOf(demo.ports().pop3()), password);
-    }
-
-    private static String python(String script, String... args) throws Exception {
-        String[] command = new String[args.length + 3];
-        command[0] = "python3";
-        command[1] = "-c";
-        command[2] = script;
-        System.arraycopy(args, 0, command, 3, args.length);
-        Process python = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(python.exitValue()).as(output).isZero();
-        return output;
+        return Clients.python(script, String.valueOf(demo.ports().pop3()), password);
     }
 
     @Test

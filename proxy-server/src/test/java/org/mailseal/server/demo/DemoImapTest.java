@@ -44,25 +44,13 @@ class DemoImapTest {
                     s.starttls(context=ctx); s.login("alice@demo.test", "alice-pw")
                     print("refused:", s.send_message(m))
                 """;
-        assertThat(python(script, String.valueOf(demo.ports().submission()), BODY)).contains("refused: {}");
+        assertThat(Clients.python(script, String.valueOf(demo.ports().submission()), BODY)).contains("refused: {}");
         assertThat(demo.mailServer().waitForIncomingEmail(10_000, 2)).isTrue();
     }
 
     @AfterAll
     static void stop() {
         demo.close();
-    }
-
-    private static String python(String script, String... args) throws Exception {
-        String[] command = new String[args.length + 3];
-        command[0] = "python3";
-        command[1] = "-c";
-        command[2] = script;
-        System.arraycopy(args, 0, command, 3, args.length);
-        Process python = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return output;
     }
 
     /** The message as the mail server stores it. */
@@ -89,7 +77,7 @@ class DemoImapTest {
                     print(user, "size-matches" if size == len(body) else "size-differs", body.decode("utf-8"))
                     c.logout()
                 """;
-        String output = python(script, String.valueOf(demo.ports().imap()));
+        String output = Clients.python(script, String.valueOf(demo.ports().imap()));
         assertThat(output).contains("bob size-matches").contains("carol size-matches")
                 .contains("Subject: Launch plans").contains("The launch date is the 3rd.")
                 .doesNotContain("BEGIN PGP MESSAGE").doesNotContain("smime.p7m");

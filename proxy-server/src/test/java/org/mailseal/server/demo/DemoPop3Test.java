@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +38,7 @@ class DemoPop3Test {
                     s.starttls(context=ctx); s.login("alice@demo.test", "alice-pw")
                     print("refused:", s.send_message(m))
                 """;
-        assertThat(run("python3", "-c", script, String.valueOf(demo.ports().submission()), BODY))
+        assertThat(Clients.run("python3", "-c", script, String.valueOf(demo.ports().submission()), BODY))
                 .contains("refused: {}");
         assertThat(demo.mailServer().waitForIncomingEmail(10_000, 2)).isTrue();
     }
@@ -47,13 +46,6 @@ class DemoPop3Test {
     @AfterAll
     static void stop() {
         demo.close();
-    }
-
-    private static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return output + "\nexit " + process.exitValue();
     }
 
     @Test
@@ -73,7 +65,7 @@ class DemoPop3Test {
                     print(message.decode("utf-8"))
                     p.quit()
                 """;
-        String output = run("python3", "-c", script, String.valueOf(demo.ports().pop3()));
+        String output = Clients.run("python3", "-c", script, String.valueOf(demo.ports().pop3()));
         assertThat(output).contains("bob size-matches").contains("carol size-matches")
                 .contains("bob top-has-subject").contains("carol top-has-subject")
                 .contains("Subject: Launch plans").contains("\r\n.\r\n.. and a line that starts with dots\r\n")
@@ -85,7 +77,7 @@ class DemoPop3Test {
     void fetchmailDeliversThePlaintextIntoAnMbox(@TempDir Path dir) throws Exception {
         Path mbox = dir.resolve("bob.mbox");
         // -v on top of the script's own: debug level, where fetchmail notes sizes that differ from LIST's.
-        String output = run("bash", FETCH.toString(), "127.0.0.1", String.valueOf(demo.ports().pop3()),
+        String output = Clients.run("bash", FETCH.toString(), "127.0.0.1", String.valueOf(demo.ports().pop3()),
                 "bob@demo.test", "bob-pw", mbox.toString(), "--keep", "-v");
         assertThat(output).contains("1 message").doesNotContain("not the expected length").endsWith("exit 0");
         String delivered = Files.readString(mbox, StandardCharsets.UTF_8);
@@ -96,9 +88,9 @@ class DemoPop3Test {
     @Test
     void curlListsAndRetrievesIt() throws Exception {
         String base = "pop3://127.0.0.1:" + demo.ports().pop3() + "/";
-        String list = run("curl", "-sS", "--ssl-reqd", "-k", "--user", "bob@demo.test:bob-pw", base);
+        String list = Clients.run("curl", "-sS", "--ssl-reqd", "-k", "--user", "bob@demo.test:bob-pw", base);
         assertThat(list).matches("(?s)1 \\d+\r?\n.*exit 0");
-        String message = run("curl", "-sS", "--ssl-reqd", "-k", "--user", "bob@demo.test:bob-pw", base + "1");
+        String message = Clients.run("curl", "-sS", "--ssl-reqd", "-k", "--user", "bob@demo.test:bob-pw", base + "1");
         assertThat(message).contains("Subject: Launch plans").contains("The launch date is the 3rd.")
                 .doesNotContain("PGP MESSAGE").endsWith("exit 0");
     }
