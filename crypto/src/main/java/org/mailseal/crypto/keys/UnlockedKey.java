@@ -1,6 +1,7 @@
 package org.mailseal.crypto.keys;
 
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,18 +55,34 @@ public sealed interface UnlockedKey extends AutoCloseable {
         }
     }
 
-    /** An S/MIME key: the certificate and its private key. */
+    /**
+     * An S/MIME key: the certificate and its private key. A key that lives in a PKCS#11 token (smart card, HSM)
+     * comes with the token's JCA provider: the private key is then only a handle, and every operation with it must
+     * run in that provider.
+     */
     final class Smime implements UnlockedKey {
         private final X509Certificate certificate;
         private final AtomicReference<PrivateKey> privateKey;
+        private final Provider keyProvider;
 
         public Smime(X509Certificate certificate, PrivateKey privateKey) {
+            this(certificate, privateKey, null);
+        }
+
+        /** @param keyProvider the provider that holds the private key (a token's), or null for a key in memory */
+        public Smime(X509Certificate certificate, PrivateKey privateKey, Provider keyProvider) {
             this.certificate = certificate;
             this.privateKey = new AtomicReference<>(privateKey);
+            this.keyProvider = keyProvider;
         }
 
         public X509Certificate certificate() {
             return certificate;
+        }
+
+        /** The provider that must run operations with the private key, or null when any provider can. */
+        public Provider keyProvider() {
+            return keyProvider;
         }
 
         public PrivateKey privateKey() {

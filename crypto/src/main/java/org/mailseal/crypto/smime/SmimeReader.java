@@ -13,11 +13,11 @@ import org.bouncycastle.cms.CMSAuthEnvelopedDataParser;
 import org.bouncycastle.cms.CMSEnvelopedDataParser;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSTypedStream;
-import org.bouncycastle.cms.Recipient;
 import org.bouncycastle.cms.RecipientInformation;
 import org.bouncycastle.cms.RecipientInformationStore;
 import org.bouncycastle.cms.jcajce.JceKeyTransAuthEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransEnvelopedRecipient;
+import org.bouncycastle.cms.jcajce.JceKeyTransRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransRecipientId;
 import org.bouncycastle.util.io.Streams;
 import org.mailseal.crypto.BouncyCastleProviders;
@@ -89,10 +89,17 @@ public final class SmimeReader {
             if (recipient == null) {
                 continue;
             }
-            Recipient opener = authenticated
-                    // The JDK has no AlgorithmParameters for the GCM OIDs: Bouncy Castle parses them and runs GCM.
-                    ? new JceKeyTransAuthEnvelopedRecipient(smime.privateKey()).setContentProvider(BouncyCastleProviders.INSTANCE)
+            JceKeyTransRecipient opener = authenticated
+                    ? new JceKeyTransAuthEnvelopedRecipient(smime.privateKey())
                     : new JceKeyTransEnvelopedRecipient(smime.privateKey());
+            if (smime.keyProvider() != null) {
+                // A token key: the RSA unwrap runs in the token; the content key must come out of it as bytes for
+                // the content cipher below, which runs in memory.
+                opener.setProvider(smime.keyProvider()).setMustProduceEncodableUnwrappedKey(true);
+            }
+            // The JDK has no AlgorithmParameters for the GCM OIDs: Bouncy Castle parses them and runs GCM. CBC uses
+            // the JDK's default provider (null: no particular one).
+            opener.setContentProvider(authenticated ? BouncyCastleProviders.INSTANCE : null);
             CMSTypedStream content = recipient.getContentStream(opener);
             InputStream data = new BoundedInputStream(content.getContentStream(), limits.maxDecompressedBytes(), "plaintext");
             new CanonicalLineInputStream(data).transferTo(plaintext);

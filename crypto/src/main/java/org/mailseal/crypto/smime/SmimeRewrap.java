@@ -115,7 +115,7 @@ public final class SmimeRewrap {
                 }
                 try {
                     GenericKey key = new JceAsymmetricKeyUnwrapper(keyTrans.getKeyEncryptionAlgorithm(), smime.privateKey())
-                            .setProvider(BouncyCastleProviders.INSTANCE)
+                            .setProvider(smime.keyProvider() != null ? smime.keyProvider() : BouncyCastleProviders.INSTANCE)
                             .setMustProduceEncodableUnwrappedKey(true)
                             .generateUnwrappedKey(encryptedContent.getContentEncryptionAlgorithm(),
                                     keyTrans.getEncryptedKey().getOctets());

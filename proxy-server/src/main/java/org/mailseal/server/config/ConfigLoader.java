@@ -33,6 +33,8 @@ import org.mailseal.smtp.UpstreamConfig;
  * so a typo never silently leaves a default in place.
  */
 public final class ConfigLoader {
+    /** What a value in a SunPKCS11 configuration may hold inside its quotes. */
+    private static final java.util.regex.Pattern SUNPKCS11_VALUE = java.util.regex.Pattern.compile("[^\"\\\\\\p{Cntrl}]+");
     private final List<String> problems = new ArrayList<>();
     private final Path base;
 
@@ -130,23 +132,113 @@ public final class ConfigLoader {
         if (node.isMissingNode()) {
             return null;
         }
-        allowOnly(node, "keys.gateway", "address", "passwordFile");
+        allowOnly(node, "keys.gateway", "address", "passwordFile", "pkcs11");
         String address = text(node.path("address"), "keys.gateway.address");
-        Path passwordFile = existingFile(text(node.path("passwordFile"), "keys.gateway.passwordFile"), "keys.gateway.passwordFile");
-        if (address == null || passwordFile == null) {
+        MailsealConfig.TokenKey token = node.has("pkcs11") ? tokenKey(node.get("pkcs11")) : null;
+        char[] passphrase = null;
+        if (node.has("passwordFile")) {
+            passphrase = firstLine(text(node.get("passwordFile"), "keys.gateway.passwordFile"), "keys.gateway.passwordFile");
+        } else if (!node.has("pkcs11")) {
+            problem("keys.gateway: needs passwordFile (a key in the key home), pkcs11 (a key in a token) or both");
+        }
+        if (address == null || (passphrase == null && token == null)) {
+            return null;
+        }
+        return new MailsealConfig.GatewayKey(address, passphrase, token);
+    }
+
+    /** The first line of a file, for a passphrase; null (and a problem) when there is none. */
+    private char[] firstLine(String file, String where) {
+        Path path = existingFile(file, where);
+        if (path == null) {
             return null;
         }
         try {
-            String content = Files.readString(passwordFile, java.nio.charset.StandardCharsets.UTF_8);
+            String content = Files.readString(path, java.nio.charset.StandardCharsets.UTF_8);
             int end = content.indexOf('\n');
             String line = (end >= 0 ? content.substring(0, end) : content).replace("\r", "");
             if (line.isEmpty()) {
-                problem("keys.gateway.passwordFile: the first line is empty");
+                problem(where + ": the first line is empty");
                 return null;
             }
-            return new MailsealConfig.GatewayKey(address, line.toCharArray());
+            return line.toCharArray();
         } catch (IOException e) {
-            problem("keys.gateway.passwordFile: " + e.getMessage());
+            problem(where + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * {@code keys.gateway.pkcs11}: the PKCS#11 library, one of slot / slotIndex, keyLabel, and one of pinFile /
+     * pinEnv / pinPrompt. Only where the PIN is is checked here; the PIN is read at start-up.
+     */
+    private MailsealConfig.TokenKey tokenKey(JsonNode node) {
+        String where = "keys.gateway.pkcs11";
+        if (!node.isObject()) {
+            problem(where + ": expected a map (library, slot or slotIndex, keyLabel, pinFile or pinEnv or pinPrompt)");
+            return null;
+        }
+        allowOnly(node, where, "library", "slot", "slotIndex", "keyLabel", "pinFile", "pinEnv", "pinPrompt");
+        Path library = existingFile(text(node.path("library"), where + ".library"), where + ".library");
+        if (library != null && !SUNPKCS11_VALUE.matcher(library.toString()).matches()) {
+            problem(where + ".library: the path " + library + " has a character SunPKCS11 cannot take (quote, backslash or control)");
+            library = null;
+        }
+        Long slot = null;
+        Integer slotIndex = null;
+        if (node.has("slot") == node.has("slotIndex")) {
+            problem(where + ": needs exactly one of slot (the slot ID) and slotIndex (the position in the slot list)");
+        } else if (node.has("slot")) {
+            slot = slotId(node.get("slot"), where + ".slot");
+        } else {
+            slotIndex = (int) number(node, "slotIndex", where + ".slotIndex", -1, 0, 1024);
+            slotIndex = slotIndex < 0 ? null : slotIndex;
+        }
+        String keyLabel = text(node.path("keyLabel"), where + ".keyLabel");
+        if (keyLabel != null && keyLabel.isEmpty()) {
+            problem(where + ".keyLabel: empty");
+            keyLabel = null;
+        }
+        int pinSources = (node.has("pinFile") ? 1 : 0) + (node.has("pinEnv") ? 1 : 0) + (node.has("pinPrompt") ? 1 : 0);
+        MailsealConfig.PinSource pin = null;
+        if (pinSources != 1) {
+            problem(where + ": needs exactly one of pinFile, pinEnv and pinPrompt (found " + pinSources + ")");
+        } else if (node.has("pinFile")) {
+            Path file = existingFile(text(node.get("pinFile"), where + ".pinFile"), where + ".pinFile");
+            pin = file == null ? null : new MailsealConfig.PinSource.File(file);
+        } else if (node.has("pinEnv")) {
+            String variable = text(node.get("pinEnv"), where + ".pinEnv");
+            if (variable != null && !variable.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                problem(where + ".pinEnv: '" + variable + "' is not an environment variable name");
+            } else if (variable != null && (System.getenv(variable) == null || System.getenv(variable).isEmpty())) {
+                problem(where + ".pinEnv: the environment variable " + variable + " is not set");
+            } else if (variable != null) {
+                pin = new MailsealConfig.PinSource.Environment(variable);
+            }
+        } else if (!bool(node, "pinPrompt", where + ".pinPrompt", false)) {
+            problem(where + ".pinPrompt: only true makes sense (use pinFile or pinEnv otherwise)");
+        } else {
+            pin = new MailsealConfig.PinSource.Prompt();
+        }
+        if (library == null || (slot == null && slotIndex == null) || keyLabel == null || pin == null) {
+            return null;
+        }
+        return new MailsealConfig.TokenKey(library, slot, slotIndex, keyLabel, pin);
+    }
+
+    /** A PKCS#11 slot ID: a whole number, or hexadecimal as {@code pkcs11-tool --list-slots} shows it (0x72ac8e15). */
+    private Long slotId(JsonNode node, String where) {
+        if (node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0) {
+            return node.asLong();
+        }
+        String text = node.isTextual() ? node.asText().trim() : "";
+        try {
+            if (text.startsWith("0x") || text.startsWith("0X")) {
+                return Long.parseLong(text.substring(2), 16);
+            }
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            problem(where + ": expected a slot ID (a whole number, or hexadecimal like 0x72ac8e15)");
             return null;
         }
     }

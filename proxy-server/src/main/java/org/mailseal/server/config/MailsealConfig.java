@@ -40,8 +40,38 @@ public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encr
     }
 
     /**
-     * The gateway key: its address in the key home and the passphrase that unlocks it once, at start-up; the key
-     * is then held only in memory.
+     * The gateway key: its address, and where its private key is. In the key home, unlocked once at start-up with
+     * the passphrase and then held only in memory; or in a PKCS#11 token, where it stays; or both (an OpenPGP key in
+     * the key home beside an S/MIME key in the token).
+     *
+     * @param passphrase unlocks the gateway key(s) in the key home; null when the key is only in a token
+     * @param token      the gateway's S/MIME key in a PKCS#11 token; null for none
      */
-    public record GatewayKey(String address, char[] passphrase) {}
+    public record GatewayKey(String address, char[] passphrase, TokenKey token) {
+        public GatewayKey(String address, char[] passphrase) {
+            this(address, passphrase, null);
+        }
+    }
+
+    /**
+     * An RSA private key and its X.509 certificate in a PKCS#11 token, used through the JDK's SunPKCS11 provider.
+     * The token is chosen by slot ID or by position in the slot list (exactly one is set); the key by the label
+     * that its certificate carries. The PIN is read once, at start-up.
+     *
+     * @param slot      the PKCS#11 slot ID, or null
+     * @param slotIndex the position in the library's slot list, or null
+     */
+    public record TokenKey(java.nio.file.Path library, Long slot, Integer slotIndex, String keyLabel, PinSource pin) {}
+
+    /** Where the token's PIN comes from. Only the place is configuration; the PIN itself is read at start-up. */
+    public sealed interface PinSource {
+        /** The first line of a file. */
+        record File(java.nio.file.Path path) implements PinSource {}
+
+        /** An environment variable of the mailseal process. */
+        record Environment(String variable) implements PinSource {}
+
+        /** Asked on the console (no echo). */
+        record Prompt() implements PinSource {}
+    }
 }

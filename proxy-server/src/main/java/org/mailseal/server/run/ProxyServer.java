@@ -57,6 +57,7 @@ public final class ProxyServer implements AutoCloseable {
     private final List<Channel> listeners;
     private final Duration drainTimeout;
     private List<UnlockedKey> gatewayKeys = List.of();
+    private GatewayToken gatewayToken;
 
     private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, ExecutorService crypto, ChannelGroup sessions,
                         List<Channel> listeners, Duration drainTimeout) {
@@ -70,14 +71,25 @@ public final class ProxyServer implements AutoCloseable {
 
     public static ProxyServer start(MailsealConfig config) throws IOException, InterruptedException {
         FileKeyHome home = FileKeyHome.open(config.keyHome());
-        List<UnlockedKey> gatewayKeys = List.of();
-        if (config.gateway() != null) {
+        List<UnlockedKey> gatewayKeys = new ArrayList<>();
+        GatewayToken token = null;
+        if (config.gateway() != null && config.gateway().passphrase() != null) {
             try {
                 // Unlocked once, here; from now on held only in memory (DESIGN.md, keys).
-                gatewayKeys = home.unlock(config.gateway().address(), config.gateway().passphrase());
+                gatewayKeys.addAll(home.unlock(config.gateway().address(), config.gateway().passphrase()));
             } catch (KeyUnlockException e) {
                 throw new IOException("cannot unlock the gateway key " + config.gateway().address() + ": " + e.getMessage(), e);
             }
+        }
+        if (config.gateway() != null && config.gateway().token() != null) {
+            try {
+                // Logged in once, here; the private key stays in the token.
+                token = GatewayToken.open(config.gateway().token());
+            } catch (IOException e) {
+                gatewayKeys.forEach(UnlockedKey::close);
+                throw e;
+            }
+            gatewayKeys.add(token.key());
         }
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -95,7 +107,8 @@ public final class ProxyServer implements AutoCloseable {
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
         List<Channel> listeners = new ArrayList<>();
         ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
-        server.gatewayKeys = gatewayKeys;
+        server.gatewayKeys = List.copyOf(gatewayKeys);
+        server.gatewayToken = token;
         try {
             for (ListenerConfig listener : config.listeners()) {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
@@ -166,5 +179,8 @@ public final class ProxyServer implements AutoCloseable {
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         crypto.shutdownNow();
         gatewayKeys.forEach(UnlockedKey::close); // the gateway's private key leaves memory with the server
+        if (gatewayToken != null) {
+            gatewayToken.close(); // and the token session ends
+        }
     }
 }

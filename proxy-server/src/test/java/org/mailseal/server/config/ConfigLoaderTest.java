@@ -144,6 +144,76 @@ class ConfigLoaderTest {
                         "listeners[1].upstream: missing (host and port of the real mail server)"));
     }
 
+    private static final String LISTENER = """
+            listeners:
+              - role: submission
+                listen: 127.0.0.1:587
+                upstream: { host: 127.0.0.1, port: 10587 }
+            """;
+
+    @Test
+    void aGatewayKeyInATokenNamesLibrarySlotLabelAndWhereThePinIs() throws Exception {
+        Files.writeString(dir.resolve("libtoken.so"), "");
+        Files.writeString(dir.resolve("token.pin"), "5678\n");
+        MailsealConfig config = load("""
+                keys:
+                  gateway:
+                    address: gateway@example.org
+                    pkcs11: { library: libtoken.so, slot: "0x72ac8e15", keyLabel: gateway, pinFile: token.pin }
+                """ + LISTENER);
+        assertThat(config.gateway().passphrase()).isNull();
+        assertThat(config.gateway().token()).isEqualTo(new MailsealConfig.TokenKey(dir.resolve("libtoken.so"),
+                0x72ac8e15L, null, "gateway", new MailsealConfig.PinSource.File(dir.resolve("token.pin"))));
+        assertThat(load("""
+                keys:
+                  gateway:
+                    address: gateway@example.org
+                    pkcs11: { library: libtoken.so, slotIndex: 0, keyLabel: gateway, pinPrompt: true }
+                """ + LISTENER).gateway().token().pin()).isEqualTo(new MailsealConfig.PinSource.Prompt());
+    }
+
+    @Test
+    void tokenProblemsAreReportedWithTheirPlace() {
+        String unset = "MAILSEAL_TEST_UNSET_" + Long.toHexString(System.nanoTime());
+        assertThatThrownBy(() -> load("""
+                keys:
+                  gateway:
+                    address: gateway@example.org
+                    pkcs11: { library: /nonexistent/libtoken.so, keyLabel: "", pinFile: token.pin, pinEnv: PIN, pin: 1234 }
+                """ + LISTENER))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
+                        "keys.gateway.pkcs11.pin: unknown key (expected one of library, slot, slotIndex, keyLabel, "
+                                + "pinFile, pinEnv, pinPrompt)",
+                        "keys.gateway.pkcs11.library: file /nonexistent/libtoken.so does not exist or cannot be read",
+                        "keys.gateway.pkcs11: needs exactly one of slot (the slot ID) and slotIndex (the position in the slot list)",
+                        "keys.gateway.pkcs11.keyLabel: empty",
+                        "keys.gateway.pkcs11: needs exactly one of pinFile, pinEnv and pinPrompt (found 2)"));
+        assertThatThrownBy(() -> load("""
+                keys:
+                  gateway:
+                    address: gateway@example.org
+                    pkcs11: { library: /nonexistent/libtoken.so, slot: twelve, slotIndex: 1, keyLabel: k, pinEnv: %s }
+                """.formatted(unset) + LISTENER))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).contains(
+                        "keys.gateway.pkcs11: needs exactly one of slot (the slot ID) and slotIndex (the position in the slot list)",
+                        "keys.gateway.pkcs11.pinEnv: the environment variable " + unset + " is not set"));
+        assertThatThrownBy(() -> load("""
+                keys:
+                  gateway:
+                    address: gateway@example.org
+                    pkcs11: { library: /nonexistent/libtoken.so, slot: twelve, keyLabel: k }
+                """ + LISTENER))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).contains(
+                        "keys.gateway.pkcs11.slot: expected a slot ID (a whole number, or hexadecimal like 0x72ac8e15)",
+                        "keys.gateway.pkcs11: needs exactly one of pinFile, pinEnv and pinPrompt (found 0)"));
+        assertThatThrownBy(() -> load("keys:\n  gateway:\n    address: gateway@example.org\n" + LISTENER))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("keys.gateway: needs passwordFile (a key in the key home), pkcs11 (a key in a token) or both");
+    }
+
     @Test
     void notYamlAtAllIsOneClearProblem() {
         assertThatThrownBy(() -> load("listeners: [\n")).isInstanceOf(ConfigException.class)
