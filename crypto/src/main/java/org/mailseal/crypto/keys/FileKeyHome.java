@@ -275,6 +275,57 @@ public final class FileKeyHome implements KeyDirectory {
         return fresh;
     }
 
+    /** The retired keys of an address (see {@link #rotate}). */
+    public List<KeyInfo> retired(String address) {
+        String wanted = Addresses.normalize(address);
+        Date now = Date.from(clock.instant());
+        List<KeyInfo> retired = new ArrayList<>();
+        for (PgpEntry entry : index().pgp()) {
+            if (entry.retired() && PgpKeys.allAddresses(entry.certificate()).contains(wanted)) {
+                retired.add(describe(entry, now));
+            }
+        }
+        for (SmimeEntry entry : index().smime()) {
+            if (entry.retired() && SmimeKeys.addresses(entry.certificate()).contains(wanted)) {
+                retired.add(describe(entry, now));
+            }
+        }
+        return retired;
+    }
+
+    /**
+     * Deletes an address's retired keys, private and public parts: mail still encrypted only to them can no longer be
+     * read, so run it once {@code mailseal rekey} has moved every stored message to the current key.
+     *
+     * @return the keys deleted
+     */
+    public List<KeyInfo> purgeRetired(String address) throws IOException {
+        String wanted = Addresses.normalize(address);
+        Date now = Date.from(clock.instant());
+        List<KeyInfo> purged = new ArrayList<>();
+        for (PgpEntry entry : index().pgp()) {
+            if (entry.retired() && PgpKeys.allAddresses(entry.certificate()).contains(wanted)) {
+                purged.add(describe(entry, now));
+                Path dir = root.resolve(PGP_DIR);
+                // The private key goes first: a crash midway leaves a retired public key, never a current one.
+                Files.deleteIfExists(dir.resolve(entry.fingerprint() + ".sec.asc"));
+                Files.deleteIfExists(dir.resolve(entry.fingerprint() + ".pub.asc"));
+                Files.deleteIfExists(dir.resolve(entry.fingerprint() + RETIRED));
+            }
+        }
+        for (SmimeEntry entry : index().smime()) {
+            if (entry.retired() && SmimeKeys.addresses(entry.certificate()).contains(wanted)) {
+                purged.add(describe(entry, now));
+                Path dir = root.resolve(SMIME_DIR);
+                Files.deleteIfExists(dir.resolve(entry.fingerprint() + ".p12"));
+                Files.deleteIfExists(dir.resolve(entry.fingerprint() + ".crt.pem"));
+                Files.deleteIfExists(dir.resolve(entry.fingerprint() + RETIRED));
+            }
+        }
+        index = null;
+        return purged;
+    }
+
     private interface Unlocking {
         void run() throws KeyUnlockException, IOException;
     }

@@ -116,5 +116,17 @@ class KeyLifecycleTest {
         // A passphrase change covers the retired key too.
         assertThat(home.changePassphrase(BOB, OLD, NEW)).hasSize(2);
         assertThat(decrypt(home.unlock(BOB, NEW), toFirst)).isEqualTo(before);
+
+        // Purged: the retired key is gone, its mail no longer opens, the current key is untouched.
+        assertThat(home.retired(BOB)).extracting(KeyInfo::fingerprint).containsExactly(first.fingerprint());
+        assertThat(home.purgeRetired(BOB)).extracting(KeyInfo::fingerprint).containsExactly(first.fingerprint());
+        assertThat(home.retired(BOB)).isEmpty();
+        assertThat(home.list()).extracting(KeyInfo::fingerprint).containsExactly(second.fingerprint());
+        assertThat(home.unlock(BOB, NEW)).hasSize(1);
+        assertThatThrownBy(() -> decrypt(home.unlock(BOB, NEW), toFirst)).isInstanceOf(DecryptionFailedException.class);
+        assertThat(decrypt(home.unlock(BOB, NEW), toSecond)).isEqualTo(after);
+        try (Stream<Path> files = Files.list(dir.resolve("openpgp"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(name -> name.startsWith(first.fingerprint()));
+        }
     }
 }

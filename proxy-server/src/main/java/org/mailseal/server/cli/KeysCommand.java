@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = "Manage the key home: generate, import, export and list keys, change passphrases, rotate keys.",
         subcommands = {KeysGenerateCommand.class, KeysImportCommand.class, KeysExportCommand.class,
-            KeysListCommand.class, KeysPasswdCommand.class, KeysRotateCommand.class})
+            KeysListCommand.class, KeysPasswdCommand.class, KeysRotateCommand.class, KeysRetireCommand.class})
 final class KeysCommand {
 }

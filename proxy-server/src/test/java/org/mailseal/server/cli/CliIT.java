@@ -40,6 +40,7 @@ class CliIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "keys", "keys generate", "keys import", "keys export", "keys list", "keys passwd",
+        "keys retire",
         "keys rotate", "encrypt", "decrypt",
         "run", "demo", "config", "config check"})
     void everyCommandHasHelp(String command) throws Exception {

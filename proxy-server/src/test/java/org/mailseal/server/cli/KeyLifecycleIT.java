@@ -103,5 +103,11 @@ class KeyLifecycleIT {
                 .doesNotContain("BEGIN PGP MESSAGE");
         Cli.Result list = Cli.run("keys", "list", "--home", home);
         assertThat(list.out()).containsPattern("retired +yes .*bob@demo.test");
+        Cli.Result retired = Cli.run("keys", "retire", "--home", home, "--email", "bob@demo.test");
+        assertThat(retired.out()).contains("1 retired key(s) of bob@demo.test kept (--purge deletes them)");
+        Cli.Result purged = Cli.run("keys", "retire", "--home", home, "--email", "bob@demo.test", "--purge");
+        assertThat(purged.exitCode()).as(purged.stderr()).isZero();
+        assertThat(purged.out()).contains("1 retired key(s) of bob@demo.test deleted");
+        assertThat(Cli.run("keys", "list", "--home", home).out()).doesNotContain("retired");
     }
 }
