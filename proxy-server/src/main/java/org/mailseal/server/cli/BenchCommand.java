@@ -3,6 +3,7 @@ package org.mailseal.server.cli;
 import java.util.concurrent.Callable;
 import org.mailseal.server.bench.ImapBench;
 import org.mailseal.server.bench.Pop3Bench;
+import org.mailseal.server.bench.RekeyBench;
 import org.mailseal.server.bench.SmtpBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code mailseal bench ...}: load drivers. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Load drivers.",
-        subcommands = {BenchCommand.Smtp.class, BenchCommand.Imap.class, BenchCommand.Pop3.class})
+        subcommands = {BenchCommand.Smtp.class, BenchCommand.Imap.class, BenchCommand.Pop3.class,
+            BenchCommand.Rekey.class})
 final class BenchCommand {
     @Command(name = "smtp", mixinStandardHelpOptions = true,
             description = {"Send the same load straight to a sink MTA and through mailseal (encrypting to one "
@@ -168,6 +170,38 @@ final class BenchCommand {
                     : server.substring(0, server.lastIndexOf(':')) + ":143";
             Pop3Bench.run(new Pop3Bench.Options(messages, size, server, imap, users, passwords),
                     spec.commandLine().getOut());
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "rekey", mixinStandardHelpOptions = true,
+            description = {"What a key rollover costs per stored message, in process: the same messages encrypted to "
+                + "one key are moved to another by re-wrapping their session keys (what mailseal rekey does) and by "
+                + "decrypting and encrypting them again; report the CPU time of each, their ratio and messages/s. "
+                + "Every result is checked to open with the new key to the original message."})
+    static final class Rekey implements Callable<Integer> {
+        @Option(names = "--messages", defaultValue = "1000", description = "Messages moved each way (default ${DEFAULT-VALUE}).")
+        int messages;
+
+        @Option(names = "--size", defaultValue = "1048576", description = "Message size in bytes (default ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--distinct", defaultValue = "20",
+                description = "Different messages, cycled through (default ${DEFAULT-VALUE}; they are held in memory).")
+        int distinct;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (messages < 1 || messages > 1_000_000 || size < 256 || size > (64 << 20) || distinct < 1
+                    || distinct > 1000 || (long) distinct * size > (512L << 20)) {
+                throw new UserError(ExitCodes.USAGE, "out of range: 1-1000000 messages, 256 B-64 MiB, 1-1000 distinct "
+                        + "(at most 512 MiB of them)");
+            }
+            RekeyBench.run(new RekeyBench.Options(messages, size, distinct), spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }
