@@ -178,6 +178,11 @@ public final class ToolImapClient implements AutoCloseable {
         return names;
     }
 
+    /** CREATE (RFC 3501 §6.3.3). */
+    public void create(String mailbox) throws IOException {
+        command("CREATE ", quoted(mailbox));
+    }
+
     /** SELECT (read-write). */
     public SelectedMailbox select(String mailbox) throws IOException {
         Response r = command("SELECT ", quoted(mailbox));
@@ -220,6 +225,26 @@ public final class ToolImapClient implements AutoCloseable {
         }
         uids.sort(null);
         return uids;
+    }
+
+    /** UID → RFC822.SIZE of every message in the selected mailbox (UID FETCH 1:* (RFC822.SIZE)), by UID. */
+    public java.util.SortedMap<Long, Long> sizes() throws IOException {
+        Response r = command("UID FETCH 1:* (UID RFC822.SIZE)");
+        java.util.SortedMap<Long, Long> sizes = new java.util.TreeMap<>();
+        for (byte[] unit : r.untagged()) {
+            FetchResponse fetch;
+            try {
+                fetch = FetchResponse.parse(Unpooled.wrappedBuffer(unit));
+            } catch (ImapSyntaxException e) {
+                throw new ImapClientException("malformed FETCH response");
+            }
+            if (fetch == null || fetch.item("UID") == null || fetch.item("RFC822.SIZE") == null) {
+                continue;
+            }
+            sizes.put(number(fetch.value(fetch.item("UID")).toString(StandardCharsets.US_ASCII)),
+                    number(fetch.value(fetch.item("RFC822.SIZE")).toString(StandardCharsets.US_ASCII)));
+        }
+        return sizes;
     }
 
     /**
