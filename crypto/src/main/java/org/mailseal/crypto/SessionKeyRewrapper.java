@@ -31,6 +31,30 @@ public final class SessionKeyRewrapper {
         this(CryptoLimits.DEFAULTS);
     }
 
+    /**
+     * SHA-256 of the part re-wrapping keeps byte for byte (the OpenPGP encrypted data packet; the CMS encrypted
+     * content): equal for a message and its re-wrapped copy, so it identifies the pair.
+     */
+    public byte[] bulkDigest(byte[] message) throws IOException, NotEncryptedException, RewrapException {
+        byte[] raw = message;
+        if (raw.length > limits.maxMessageBytes()) {
+            throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
+        }
+        if (!LineEndings.isCanonical(raw, 0, raw.length)) {
+            raw = new CanonicalLineInputStream(new ByteArrayInputStream(raw)).readAllBytes();
+        }
+        MimeParts mime = new MimeParts(raw, raw.length, limits);
+        MimeParts.Entity outer = mime.message();
+        Format format = MessageDecryptor.encryptedFormat(outer.header()).orElseThrow(
+                () -> new NotEncryptedException("top-level type is " + outer.contentType().mimeType()));
+        byte[] bulk = format == Format.PGP_MIME ? PgpRewrap.bulk(mime, outer) : SmimeRewrap.bulk(mime, outer);
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bulk);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public RewrapResult rewrap(InputStream message, Collection<? extends UnlockedKey> oldKeys,
                                List<? extends RecipientKey> newRecipients, OutputStream out)
             throws IOException, NotEncryptedException, RewrapException {

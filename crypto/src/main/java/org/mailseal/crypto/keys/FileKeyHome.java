@@ -103,6 +103,14 @@ public final class FileKeyHome implements KeyDirectory {
         return keys;
     }
 
+    /** Fingerprints of the keys and certificates marked retired by {@link #rotate} (any address). */
+    public java.util.Set<String> retiredFingerprints() {
+        java.util.Set<String> retired = new java.util.HashSet<>();
+        index().pgp().stream().filter(PgpEntry::retired).forEach(e -> retired.add(e.fingerprint()));
+        index().smime().stream().filter(SmimeEntry::retired).forEach(e -> retired.add(e.fingerprint()));
+        return java.util.Set.copyOf(retired);
+    }
+
     /**
      * Unlocks every private key of an address that opens with the passphrase. Fails when the address has no
      * private key or none opens.

@@ -32,6 +32,15 @@ public final class PgpRewrap {
 
     private PgpRewrap() {}
 
+    /** The encrypted data packet (SEIPD), as bytes: what re-wrapping keeps byte for byte. */
+    public static byte[] bulk(MimeParts mime, MimeParts.Entity outer) throws IOException, RewrapException {
+        MimeParts.Entity part = PgpMimeReader.encryptedPart(mime, outer);
+        Base64Text.Decoded decoded = ArmorReader.decode(mime.data(), part.bodyStart(), part.end());
+        byte[] binary = java.util.Arrays.copyOf(decoded.data(), decoded.length());
+        int dataOffset = PacketSplitter.dataPacketOffset(binary);
+        return java.util.Arrays.copyOfRange(binary, dataOffset, binary.length);
+    }
+
     public static RewrapResult rewrap(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,
                                       List<RecipientKey.Pgp> recipients, OutputStream out)
             throws IOException, RewrapException {

@@ -41,6 +41,31 @@ import org.mailseal.crypto.mime.MimeParts;
 public final class SmimeRewrap {
     private SmimeRewrap() {}
 
+    /**
+     * The DER encoding of the EncryptedContentInfo (with, for AuthEnvelopedData, the MAC): what re-wrapping keeps
+     * byte for byte.
+     */
+    public static byte[] bulk(MimeParts mime, MimeParts.Entity outer) throws IOException, RewrapException {
+        byte[] der = SmimeReader.derBody(mime, outer);
+        ContentInfo info;
+        try {
+            info = ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
+        } catch (IllegalArgumentException e) {
+            throw new RewrapException("not a CMS ContentInfo", e);
+        }
+        if (CMSObjectIdentifiers.authEnvelopedData.equals(info.getContentType())) {
+            AuthEnvelopedData data = AuthEnvelopedData.getInstance(info.getContent());
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            b.write(data.getAuthEncryptedContentInfo().getEncoded("DER"));
+            b.write(data.getMac().getEncoded("DER"));
+            return b.toByteArray();
+        }
+        if (CMSObjectIdentifiers.envelopedData.equals(info.getContentType())) {
+            return EnvelopedData.getInstance(info.getContent()).getEncryptedContentInfo().getEncoded("DER");
+        }
+        throw new RewrapException("not enveloped data");
+    }
+
     public static RewrapResult rewrap(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,
                                       List<RecipientKey.Smime> recipients, OutputStream out)
             throws IOException, RewrapException {

@@ -29,16 +29,27 @@ public final class ThrowawayDovecot implements AutoCloseable {
 
     /** @param accounts extra accounts as {@code user@domain:password} */
     public static ThrowawayDovecot start(String name, List<String> accounts) throws IOException, InterruptedException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freeLowPort();
         // Short path: Dovecot's unix sockets live under BASE and sun_path is limited to 108 octets.
         ThrowawayDovecot dovecot = new ThrowawayDovecot(Files.createTempDirectory(Paths.get("/tmp"), name + "-"), port);
         List<String> args = new ArrayList<>(List.of("start"));
         args.addAll(accounts);
         dovecot.run(args);
         return dovecot;
+    }
+
+    /** A free loopback port below 32768 (the ephemeral range above it is left to the system). */
+    private static int freeLowPort() throws IOException {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int candidate = 20000 + random.nextInt(12000);
+            try (ServerSocket s = new ServerSocket(candidate, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port below 32768");
     }
 
     public int port() {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The {@code mailseal} command line. */
 @Command(name = "mailseal", mixinStandardHelpOptions = true, version = "mailseal 0.1.0",
         description = "Encrypting SMTP/POP3/IMAP proxy: OpenPGP (PGP/MIME) and S/MIME for unmodified mail clients.",
-        subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class,
+        subcommands = {KeysCommand.class, RekeyCommand.class, EncryptCommand.class, DecryptCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class})
 public final class MailsealCommand implements Runnable {

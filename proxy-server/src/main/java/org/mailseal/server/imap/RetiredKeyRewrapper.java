@@ -1,0 +1,100 @@
+package org.mailseal.server.imap;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.mailseal.crypto.Format;
+import org.mailseal.crypto.NotEncryptedException;
+import org.mailseal.crypto.RewrapException;
+import org.mailseal.crypto.SessionKeyRewrapper;
+import org.mailseal.crypto.keys.RecipientKey;
+import org.mailseal.crypto.keys.UnlockedKey;
+import org.mailseal.imap.rekey.Rewrapper;
+
+/**
+ * The rekey engine's {@link Rewrapper} with real keys: old keys are the user's unlocked keys whose fingerprints the
+ * key home marks retired; new recipients are the user's current encryption keys of the message's format. A message
+ * that no retired key opens (encrypted to a current key, or to someone else) is left alone.
+ */
+public final class RetiredKeyRewrapper implements Rewrapper {
+    private final SessionKeyRewrapper rewrapper;
+    private final List<UnlockedKey> retired;
+    private final List<RecipientKey> current;
+
+    public RetiredKeyRewrapper(SessionKeyRewrapper rewrapper, List<UnlockedKey> unlocked, Set<String> retiredFingerprints,
+                               List<RecipientKey> current) {
+        this.rewrapper = rewrapper;
+        this.retired = unlocked.stream().filter(k -> retiredFingerprints.contains(k.fingerprint())).toList();
+        this.current = List.copyOf(current);
+    }
+
+    /** Whether any retired key was unlocked: without one there is nothing to rekey. */
+    public boolean hasRetiredKeys() {
+        return !retired.isEmpty();
+    }
+
+    @Override
+    public Optional<byte[]> rewrap(byte[] stored) throws RewrapFailedException {
+        if (retired.isEmpty()) {
+            return Optional.empty();
+        }
+        Format format;
+        try {
+            rewrapper.bulkDigest(stored);
+            format = formatOf(stored);
+        } catch (NotEncryptedException e) {
+            return Optional.empty();
+        } catch (IOException | RewrapException e) {
+            throw new RewrapFailedException("unreadable encrypted message", e);
+        }
+        List<RecipientKey> recipients = current.stream().filter(k -> k.format() == format).toList();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(stored.length + 2048);
+        try {
+            rewrapper.rewrap(new ByteArrayInputStream(stored), retired, recipients, out);
+            return Optional.of(out.toByteArray());
+        } catch (RewrapException e) {
+            // The message is encrypted, but to keys that are not retired: nothing to do.
+            if (String.valueOf(e.getMessage()).startsWith("none of the old keys")) {
+                return Optional.empty();
+            }
+            throw new RewrapFailedException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new RewrapFailedException("no current " + format + " key to re-wrap to", e);
+        } catch (NotEncryptedException | IOException e) {
+            throw new RewrapFailedException("unreadable encrypted message", e);
+        }
+    }
+
+    @Override
+    public Optional<byte[]> bulkDigest(byte[] stored) {
+        try {
+            return Optional.of(rewrapper.bulkDigest(stored));
+        } catch (NotEncryptedException | IOException | RewrapException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** PGP/MIME or S/MIME, from the top-level Content-Type (RFC 3156 §4, RFC 8551 §3.3). */
+    private static Format formatOf(byte[] stored) {
+        int end = indexOf(stored, "\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String header = new String(stored, 0, end < 0 ? stored.length : end, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .toLowerCase(java.util.Locale.ROOT);
+        return header.contains("multipart/encrypted") ? Format.PGP_MIME : Format.SMIME;
+    }
+
+    private static int indexOf(byte[] data, byte[] needle) {
+        outer:
+        for (int i = 0; i <= data.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (data[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
