@@ -35,6 +35,28 @@ public final class SessionKeyRewrapper {
      * SHA-256 of the part re-wrapping keeps byte for byte (the OpenPGP encrypted data packet; the CMS encrypted
      * content): equal for a message and its re-wrapped copy, so it identifies the pair.
      */
+    /** The splice of a PGP/MIME message with a canonical header, or null when it does not apply. */
+    private PgpRewrap.Splice splice(byte[] message, int length, Collection<? extends UnlockedKey> oldKeys,
+                                    List<? extends RecipientKey> newRecipients) throws RewrapException {
+        int headerEnd = org.mailseal.crypto.io.Bytes.indexOf(message, 0, Math.min(length, limits.maxHeaderBytes() + 4),
+                new byte[] {'\r', '\n', '\r', '\n'});
+        if (headerEnd < 0 || LineEndings.canonicalPrefix(message, 0, headerEnd + 4) != headerEnd + 4
+                || newRecipients.stream().anyMatch(r -> r.format() != Format.PGP_MIME)) {
+            return null;
+        }
+        try {
+            MimeParts mime = new MimeParts(message, length, limits);
+            MimeParts.Entity outer = mime.message();
+            if (MessageDecryptor.encryptedFormat(outer.header()).orElse(null) != Format.PGP_MIME) {
+                return null;
+            }
+            return PgpRewrap.splice(mime, outer, oldKeys,
+                    newRecipients.stream().map(RecipientKey.Pgp.class::cast).toList());
+        } catch (IOException e) {
+            return null; // the general way reads it, or says what is wrong with it
+        }
+    }
+
     public byte[] bulkDigest(byte[] message) throws IOException, NotEncryptedException, RewrapException {
         byte[] raw = message;
         if (raw.length > limits.maxMessageBytes()) {
@@ -58,13 +80,30 @@ public final class SessionKeyRewrapper {
     public RewrapResult rewrap(InputStream message, Collection<? extends UnlockedKey> oldKeys,
                                List<? extends RecipientKey> newRecipients, OutputStream out)
             throws IOException, NotEncryptedException, RewrapException {
+        byte[] raw = message.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limits.maxMessageBytes() + 1));
+        return rewrap(raw, raw.length, oldKeys, newRecipients, out);
+    }
+
+    /**
+     * Re-wraps the first {@code length} bytes of an array (not changed, not kept). A PGP/MIME message whose new
+     * session-key packets are as long as the old ones is spliced: only its first armor lines and checksum are
+     * written anew and the rest is copied, never decoded ({@link PgpRewrap#splice}).
+     */
+    public RewrapResult rewrap(byte[] message, int length, Collection<? extends UnlockedKey> oldKeys,
+                               List<? extends RecipientKey> newRecipients, OutputStream out)
+            throws IOException, NotEncryptedException, RewrapException {
         if (newRecipients.isEmpty()) {
             throw new IllegalArgumentException("no new recipients");
         }
-        byte[] raw = message.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limits.maxMessageBytes() + 1));
-        if (raw.length > limits.maxMessageBytes()) {
+        if (length > limits.maxMessageBytes()) {
             throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
         }
+        PgpRewrap.Splice splice = splice(message, length, oldKeys, newRecipients);
+        if (splice != null) {
+            splice.writeTo(out);
+            return splice.result();
+        }
+        byte[] raw = length == message.length ? message : java.util.Arrays.copyOf(message, length);
         if (!LineEndings.isCanonical(raw, 0, raw.length)) {
             raw = new CanonicalLineInputStream(new ByteArrayInputStream(raw)).readAllBytes();
         }

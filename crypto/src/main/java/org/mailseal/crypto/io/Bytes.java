@@ -18,10 +18,17 @@ public final class Bytes {
         return -1;
     }
 
-    /** First index of {@code needle} in {@code data[from, to)}, or -1. */
+    /**
+     * First index of {@code needle} in {@code data[from, to)}, or -1. A needle of eight or more bytes in a long range
+     * (a MIME boundary in a large message) is found by Boyer-Moore-Horspool: it skips up to its own length at a
+     * time, so most of the data is never looked at.
+     */
     public static int indexOf(byte[] data, int from, int to, byte[] needle) {
         if (needle.length == 0) {
             return from;
+        }
+        if (needle.length >= 8 && to - from >= 1024) {
+            return horspool(data, Math.max(from, 0), to, needle);
         }
         byte first = needle[0];
         int last = to - needle.length;
@@ -37,6 +44,22 @@ public final class Bytes {
     public static int lastIndexOf(byte[] data, int from, int to, byte[] needle) {
         for (int i = to - needle.length; i >= from; i--) {
             if (data[i] == needle[0] && regionMatches(data, i, needle)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int horspool(byte[] data, int from, int to, byte[] needle) {
+        int last = needle.length - 1;
+        int[] shift = new int[256];
+        java.util.Arrays.fill(shift, needle.length);
+        for (int i = 0; i < last; i++) {
+            shift[needle[i] & 0xff] = last - i;
+        }
+        byte lastByte = needle[last];
+        for (int i = from; i + last < to; i += shift[data[i + last] & 0xff]) {
+            if (data[i + last] == lastByte && regionMatches(data, i, needle)) {
                 return i;
             }
         }

@@ -30,6 +30,54 @@ final class Crc24 {
 
     private int crc = INIT;
 
+    Crc24() {}
+
+    private Crc24(int register) {
+        this.crc = register << 8;
+    }
+
+    /**
+     * The CRC of {@code len} bytes with a zero initial register. The CRC is linear: for two messages of one length,
+     * their CRCs differ by exactly this CRC of their XOR, which lets a checksum be corrected for a changed prefix
+     * without reading the rest ({@link #shift}).
+     */
+    static int ofDifference(byte[] b, int off, int len) {
+        Crc24 crc = new Crc24(0);
+        crc.update(b, off, len);
+        return crc.value();
+    }
+
+    /**
+     * The register after {@code zeroBytes} more zero bytes, from a zero-initialised register holding {@code crc}:
+     * crc · x^(8 · zeroBytes) mod P, by squaring, in O(log n) steps.
+     */
+    static int shift(int crc, long zeroBytes) {
+        int result = crc;
+        int power = 0x100; // x^8 mod P
+        for (long n = zeroBytes; n > 0; n >>>= 1) {
+            if ((n & 1) != 0) {
+                result = multiply(result, power);
+            }
+            power = multiply(power, power);
+        }
+        return result;
+    }
+
+    /** a · b mod P in GF(2)[x], P = x^24 + 0x864CFB. */
+    private static int multiply(int a, int b) {
+        int product = 0;
+        for (int bit = 23; bit >= 0; bit--) {
+            product <<= 1;
+            if ((product & 0x1000000) != 0) {
+                product ^= 0x1864CFB;
+            }
+            if ((b & (1 << bit)) != 0) {
+                product ^= a;
+            }
+        }
+        return product;
+    }
+
     void update(byte[] b, int off, int len) {
         int[] t0 = TABLES[0];
         int[] t1 = TABLES[1];

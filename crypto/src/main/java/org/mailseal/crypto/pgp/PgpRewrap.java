@@ -18,6 +18,7 @@ import org.mailseal.crypto.Format;
 import org.mailseal.crypto.RewrapException;
 import org.mailseal.crypto.RewrapResult;
 import org.mailseal.crypto.io.Base64Text;
+import org.mailseal.crypto.io.Bytes;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.MimeParts;
@@ -72,6 +73,26 @@ public final class PgpRewrap {
 
         ByteArrayOutputStream packets = new ByteArrayOutputStream(binary.length + 1024);
         List<String> fingerprints = new ArrayList<>();
+        packets.write(sessionKeyPackets(match, recipients, fingerprints));
+        packets.write(binary, dataOffset, binary.length - dataOffset);
+
+        out.write(data, 0, begin);
+        try (OutputStream armor = new ArmorOutputStream(out)) {
+            armor.write(packets.toByteArray());
+        }
+        // The new armor ends with CRLF after its END line; skip the original END line and its CRLF.
+        int resume = endOfEndLine;
+        if (resume + 1 < mime.length() && data[resume] == '\r' && data[resume + 1] == '\n') {
+            resume += 2;
+        }
+        out.write(data, resume, mime.length() - resume);
+        return new RewrapResult(Format.PGP_MIME, match.key().fingerprint(), fingerprints);
+    }
+
+    /** New session-key packets (v3 PKESK) for the recipients, holding the session key the old key opened. */
+    private static byte[] sessionKeyPackets(PgpDecryption.SessionKeyMatch match, List<RecipientKey.Pgp> recipients,
+                                            List<String> fingerprints) throws IOException, RewrapException {
+        ByteArrayOutputStream packets = new ByteArrayOutputStream(512 * recipients.size());
         try {
             PGPSessionKey sessionKey = match.sessionKey();
             // Bouncy Castle adds the algorithm octet and checksum of a v3 PKESK (RFC 9580 §5.1.1) itself.
@@ -86,19 +107,173 @@ public final class PgpRewrap {
         } catch (PGPException e) {
             throw new RewrapException("cannot encrypt the session key to the new keys", e);
         }
-        packets.write(binary, dataOffset, binary.length - dataOffset);
+        return packets.toByteArray();
+    }
 
-        out.write(data, 0, begin);
-        try (OutputStream armor = new ArmorOutputStream(out)) {
-            armor.write(packets.toByteArray());
+    /**
+     * The fast way, when it applies: new session-key packets of exactly the old ones' length (the usual case when
+     * one key of an algorithm replaces another) change only the first bytes of the armored message, and base64
+     * keeps every later group of three bytes in the same four characters. So only the first few armor lines are
+     * decoded and written anew, the checksum is corrected for the changed bytes alone (CRC-24 is linear), and the
+     * rest of the message, the encrypted data packet above all, is copied as it is, never decoded: its cost is a
+     * copy. Applies to armor in regular CRLF lines; returns null otherwise, and the caller takes the general way.
+     */
+    public static Splice splice(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,
+                                List<RecipientKey.Pgp> recipients) throws IOException, RewrapException {
+        MimeParts.Entity part = PgpMimeReader.encryptedPart(mime, outer);
+        if (part.transferEncoding() != null && !part.transferEncoding().equalsIgnoreCase("7bit")
+                && !part.transferEncoding().equalsIgnoreCase("8bit")) {
+            return null;
         }
-        // The new armor ends with CRLF after its END line; skip the original END line and its CRLF.
-        int resume = endOfEndLine;
-        if (resume + 1 < mime.length() && data[resume] == '\r' && data[resume + 1] == '\n') {
-            resume += 2;
+        byte[] data = mime.data();
+        int begin = indexOfLine(data, BEGIN, part.bodyStart(), Math.min(part.end(), part.bodyStart() + 4096));
+        int end = begin < 0 ? -1 : Bytes.lastIndexOf(data, begin, part.end(), END);
+        if (begin < 0 || end <= begin || data[end - 1] != '\n') {
+            return null;
         }
-        out.write(data, resume, mime.length() - resume);
-        return new RewrapResult(Format.PGP_MIME, match.key().fingerprint(), fingerprints);
+        // The first data line: after the BEGIN line and any armor headers, up to an empty line.
+        int pos = crlfLineEnd(data, begin, end);
+        int headers = pos;
+        while (headers > 0 && headers < end && data[headers] != '\r') {
+            if (Bytes.indexOf(data, headers, Math.min(end, headers + 200), (byte) ':') < 0) {
+                break; // no armor headers and no empty line: data starts here
+            }
+            headers = crlfLineEnd(data, headers, end);
+        }
+        if (headers < 0 || headers >= end) {
+            return null;
+        }
+        int dataStart = data[headers] == '\r' ? headers + 2 : headers;
+        // The optional checksum line, "=" and four characters, just before the END line.
+        int checksumLine = end - 2;
+        while (checksumLine > dataStart && data[checksumLine - 1] != '\n') {
+            checksumLine--;
+        }
+        boolean checksum = data[checksumLine] == '=' && end - checksumLine == 7;
+        int dataEnd = checksum ? checksumLine : end;
+        // Lines of one length L (a multiple of four) with CRLF, the last one shorter or equal.
+        int lineLength = Bytes.indexOf(data, dataStart, dataEnd, (byte) '\r') - dataStart;
+        if (lineLength <= 0 || lineLength % 4 != 0 || data[dataStart + lineLength + 1] != '\n') {
+            return null;
+        }
+        int stride = lineLength + 2;
+        int fullLines = (dataEnd - dataStart) / stride;
+        int lastLength = (dataEnd - dataStart) % stride;
+        if (lastLength == 1 || (lastLength == 0 && fullLines == 0)) {
+            return null;
+        }
+        for (int line = 0; line < fullLines; line++) {
+            int lineEnd = dataStart + line * stride + lineLength;
+            if (data[lineEnd] != '\r' || data[lineEnd + 1] != '\n') {
+                return null;
+            }
+        }
+        if (lastLength > 0) {
+            lastLength -= 2; // its CRLF
+            if (data[dataEnd - 2] != '\r' || data[dataEnd - 1] != '\n' || lastLength > lineLength) {
+                return null;
+            }
+        }
+        long characters = (long) fullLines * lineLength + lastLength;
+        if (characters % 4 != 0) {
+            return null;
+        }
+        int padding = data[dataEnd - 3] == '=' ? (data[dataEnd - 4] == '=' ? 2 : 1) : 0;
+        long length = characters / 4 * 3 - padding;
+
+        // Decode the first lines: the session-key packets and the start of the encrypted data packet.
+        int prefixLines = (int) Math.min(fullLines, 2 + 3072 / lineLength);
+        byte[] prefixText = new byte[prefixLines * lineLength];
+        for (int line = 0; line < prefixLines; line++) {
+            System.arraycopy(data, dataStart + line * stride, prefixText, line * lineLength, lineLength);
+        }
+        byte[] prefix;
+        int dataOffset;
+        try {
+            prefix = java.util.Base64.getDecoder().decode(prefixText);
+            dataOffset = PacketSplitter.dataPacketOffset(prefix);
+        } catch (IllegalArgumentException | IOException e) {
+            return null; // more session-key packets than the first lines hold, or not plain base64 there
+        }
+        int aligned = (dataOffset + 2) / 3 * 3;
+        if (aligned + 3 > prefix.length || aligned >= length) {
+            return null;
+        }
+        PgpDecryption.SessionKeyMatch match;
+        try {
+            PGPEncryptedDataList list = PgpDecryption.encryptedDataList(new ByteArrayInputStream(prefix));
+            match = PgpDecryption.findSessionKey(list, oldKeys);
+        } catch (DecryptionFailedException e) {
+            throw new RewrapException("none of the old keys opens this message", e);
+        }
+        if (match.packet().isAEAD()) {
+            throw new RewrapException("re-wrapping SEIPD v2 / OCB messages is not supported");
+        }
+        List<String> fingerprints = new ArrayList<>();
+        byte[] packets = sessionKeyPackets(match, recipients, fingerprints);
+        if (packets.length != dataOffset) {
+            return null;
+        }
+        byte[] changed = java.util.Arrays.copyOf(prefix, aligned);
+        System.arraycopy(packets, 0, changed, 0, packets.length);
+        byte[] text = java.util.Base64.getEncoder().encode(changed);
+
+        int resume = dataStart + (text.length / lineLength) * stride + text.length % lineLength;
+        if (text.length % lineLength == 0) {
+            resume -= 2; // the CRLF after the last whole line is copied with the rest
+        }
+        byte[] sumLine = null;
+        if (checksum) {
+            byte[] difference = new byte[aligned];
+            for (int i = 0; i < aligned; i++) {
+                difference[i] = (byte) (prefix[i] ^ changed[i]);
+            }
+            byte[] oldSum;
+            try {
+                oldSum = java.util.Base64.getDecoder().decode(new String(data, checksumLine + 1, 4,
+                        StandardCharsets.US_ASCII));
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+            int sum = ((oldSum[0] & 0xff) << 16 | (oldSum[1] & 0xff) << 8 | (oldSum[2] & 0xff))
+                    ^ Crc24.shift(Crc24.ofDifference(difference, 0, aligned), length - aligned);
+            sumLine = ("=" + java.util.Base64.getEncoder().encodeToString(
+                    new byte[] {(byte) (sum >> 16), (byte) (sum >> 8), (byte) sum})).getBytes(StandardCharsets.US_ASCII);
+        }
+        return new Splice(data, mime.length(), dataStart, lineLength, text, resume, checksum ? checksumLine : -1,
+                sumLine, new RewrapResult(Format.PGP_MIME, match.key().fingerprint(), fingerprints));
+    }
+
+    /** A re-wrapped message as the old one's bytes with a few replaced: written with bulk copies. */
+    public record Splice(byte[] data, int length, int dataStart, int lineLength, byte[] text, int resume,
+                         int checksumLine, byte[] checksum, RewrapResult result) {
+        public void writeTo(OutputStream out) throws IOException {
+            out.write(data, 0, dataStart);
+            int written = 0;
+            while (written < text.length) {
+                int chunk = Math.min(lineLength, text.length - written);
+                out.write(text, written, chunk);
+                written += chunk;
+                if (chunk == lineLength && written < text.length) {
+                    out.write(CRLF);
+                }
+            }
+            if (checksumLine < 0) {
+                out.write(data, resume, length - resume);
+                return;
+            }
+            out.write(data, resume, checksumLine - resume);
+            out.write(checksum);
+            out.write(data, checksumLine + 5, length - checksumLine - 5);
+        }
+    }
+
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    /** The start of the line after the one at {@code from}, which must end in CRLF; -1 otherwise. */
+    private static int crlfLineEnd(byte[] data, int from, int end) {
+        int lf = Bytes.indexOf(data, from, end, (byte) '\n');
+        return lf <= from || data[lf - 1] != '\r' ? -1 : lf + 1;
     }
 
     /** Index of the first line (at offset 0 or after CRLF) starting with the marker, from {@code from}; -1 if none. */

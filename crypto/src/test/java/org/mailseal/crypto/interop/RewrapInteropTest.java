@@ -40,6 +40,12 @@ class RewrapInteropTest {
     static GnuPg withOldKey;
     @AutoClose
     static GnuPg withNewKey;
+    /** A second cv25519 key: from newBob to it the session-key packets keep their length, so the message is spliced. */
+    @TempDir
+    static Path thirdDir;
+    static TestUser thirdBob;
+    @AutoClose
+    static GnuPg withThirdKey;
 
     @BeforeAll
     static void keys() throws Exception {
@@ -49,6 +55,31 @@ class RewrapInteropTest {
         withNewKey = GnuPg.start();
         withOldKey.importSecretKey(oldBob);
         withNewKey.importSecretKey(newBob);
+        thirdBob = TestUser.create(thirdDir, USER, Format.PGP_MIME, KeyAlgorithm.CV25519);
+        withThirdKey = GnuPg.start();
+        withThirdKey.importSecretKey(thirdBob);
+    }
+
+    /**
+     * A spliced message (only the first armor lines and the checksum written anew): GnuPG reads the armor, which it
+     * checks against the CRC-24 line, and decrypts it with the new key only.
+     */
+    @Test
+    void gpgReadsASplicedMessageAndItsChecksum() throws Exception {
+        for (int size : new int[] {200_000, 200_001, 200_002, 1000}) {
+            byte[] original = Messages.withAttachment("Splice", new byte[size]);
+            byte[] encrypted = newBob.encrypt(original, Format.PGP_MIME);
+            ByteArrayOutputStream rewrapped = new ByteArrayOutputStream();
+            new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted),
+                    newBob.keys(), List.of(thirdBob.recipient(Format.PGP_MIME)), rewrapped);
+            byte[] after = PgpMime.armoredMessage(rewrapped.toByteArray());
+
+            ExternalCommand.Result third = withThirdKey.decrypt(after, TestKeys.PASSWORD);
+            assertThat(third.exitCode()).as(third.stderrText()).isZero();
+            assertThat(third.stderrText()).contains("[GNUPG:] GOODMDC").doesNotContain("CRC error");
+            assertThat(withNewKey.decrypt(after, TestKeys.PASSWORD).exitCode()).isNotZero();
+            assertThat(seipdBody(after)).isEqualTo(seipdBody(PgpMime.armoredMessage(encrypted)));
+        }
     }
 
     @Test

@@ -31,11 +31,16 @@ class PgpRewrapTest {
     /** Bob with his old key and, in a separate key home, with the new key that replaces it. */
     static TestUser oldBob;
     static TestUser newBob;
+    @TempDir
+    static Path sameDir;
+    /** A new key of the old one's algorithm: the session-key packets keep their length and the message is spliced. */
+    static TestUser sameAlgorithmBob;
 
     @BeforeAll
     static void keys() throws Exception {
         oldBob = TestUser.create(oldDir, "bob@example.org", Format.PGP_MIME, KeyAlgorithm.CV25519);
         newBob = TestUser.create(newDir, "bob@example.org", Format.PGP_MIME, KeyAlgorithm.RSA3072);
+        sameAlgorithmBob = TestUser.create(sameDir, "bob@example.org", Format.PGP_MIME, KeyAlgorithm.CV25519);
     }
 
     static byte[] rewrapToNew(byte[] encrypted) throws Exception {
@@ -81,5 +86,59 @@ class PgpRewrapTest {
         assertThatThrownBy(() -> new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted),
                 newBob.keys(), List.of(newBob.recipient(Format.PGP_MIME)), new ByteArrayOutputStream()))
                 .isInstanceOf(RewrapException.class);
+    }
+
+    /**
+     * cv25519 to cv25519: spliced. Only the first armor lines and the checksum differ from the original; the
+     * checksum is the CRC-24 of the new binary; the new key opens it and the old one does not, whatever the message's
+     * length modulo 3 (base64 padding) and however short.
+     */
+    @Test
+    void aSameLengthRewrapRewritesOnlyTheFirstLinesAndTheChecksum() throws Exception {
+        for (int size : new int[] {0, 1, 2, 3, 50, 5_000, 100_000, 100_001, 100_002}) {
+            byte[] original = Messages.withAttachment("Splice " + size, new byte[size]);
+            byte[] encrypted = oldBob.encrypt(original, Format.PGP_MIME);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(encrypted), oldBob.keys(),
+                    List.of(sameAlgorithmBob.recipient(Format.PGP_MIME)), out);
+            byte[] rewrapped = out.toByteArray();
+
+            try (DecryptionResult result = sameAlgorithmBob.decrypt(rewrapped)) {
+                assertThat(result.message().toByteArray()).as("size %d", size).isEqualTo(original);
+            }
+            assertThatThrownBy(() -> oldBob.decrypt(rewrapped)).isInstanceOf(DecryptionFailedException.class);
+            assertThat(dataPacket(rewrapped)).isEqualTo(dataPacket(encrypted));
+            assertThat(rewrapped).hasSameSizeAs(encrypted);
+            String before = new String(encrypted, StandardCharsets.US_ASCII);
+            String after = new String(rewrapped, StandardCharsets.US_ASCII);
+            int checksum = after.lastIndexOf("\r\n=") + 2;
+            int firstLines = after.indexOf("-----BEGIN PGP MESSAGE") + 32 + 66 * 4;
+            if (size >= 5_000) { // past the first lines, up to the checksum, not a byte changed
+                assertThat(after.substring(firstLines, checksum)).isEqualTo(before.substring(firstLines, checksum));
+            }
+            assertThat(after.substring(checksum + 5)).isEqualTo(before.substring(checksum + 5));
+            String armor = after.substring(after.indexOf("-----BEGIN PGP MESSAGE"), checksum);
+            byte[] binary = java.util.Base64.getMimeDecoder().decode(armor.substring(armor.indexOf("\r\n\r\n") + 4));
+            org.bouncycastle.bcpg.CRC24 crc = new org.bouncycastle.bcpg.CRC24();
+            for (byte b : binary) {
+                crc.update(b);
+            }
+            int value = crc.getValue();
+            String expected = "=" + java.util.Base64.getEncoder().encodeToString(
+                    new byte[] {(byte) (value >> 16), (byte) (value >> 8), (byte) value});
+            assertThat(after.substring(checksum, checksum + 5)).as("size %d", size).isEqualTo(expected);
+            // And it was spliced, not re-armored whole.
+            org.mailseal.crypto.mime.MimeParts mime = new org.mailseal.crypto.mime.MimeParts(encrypted, encrypted.length,
+                    org.mailseal.crypto.CryptoLimits.DEFAULTS);
+            assertThat(PgpRewrap.splice(mime, mime.message(), oldBob.keys(),
+                    List.of((org.mailseal.crypto.keys.RecipientKey.Pgp) sameAlgorithmBob.recipient(Format.PGP_MIME))))
+                    .as("size %d", size).isNotNull();
+        }
+        // To a key of another algorithm the packets' length changes: no splice, the general way.
+        byte[] encrypted = oldBob.encrypt(Messages.simple("x", "y\r\n"), Format.PGP_MIME);
+        org.mailseal.crypto.mime.MimeParts mime = new org.mailseal.crypto.mime.MimeParts(encrypted, encrypted.length,
+                org.mailseal.crypto.CryptoLimits.DEFAULTS);
+        assertThat(PgpRewrap.splice(mime, mime.message(), oldBob.keys(),
+                List.of((org.mailseal.crypto.keys.RecipientKey.Pgp) newBob.recipient(Format.PGP_MIME)))).isNull();
     }
 }

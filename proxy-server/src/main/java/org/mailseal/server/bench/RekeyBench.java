@@ -69,7 +69,7 @@ public final class RekeyBench {
                     options.messages(), options.size(), options.distinct(), stored.get(0).length);
             out.flush();
 
-            Job rewrap = (message, sink) -> rewrapper.rewrap(new ByteArrayInputStream(message), k1, toK2, sink);
+            Job rewrap = (message, sink) -> rewrapper.rewrap(message, message.length, k1, toK2, sink);
             Job reencrypt = (message, sink) -> {
                 try (DecryptionResult result = decryptor.decrypt(message, message.length, k1)) {
                     byte[] plaintext = result.message().toByteArray();

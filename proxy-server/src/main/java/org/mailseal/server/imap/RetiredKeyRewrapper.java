@@ -1,6 +1,5 @@
 package org.mailseal.server.imap;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
@@ -53,7 +52,7 @@ public final class RetiredKeyRewrapper implements Rewrapper {
         List<RecipientKey> recipients = current.stream().filter(k -> k.format() == format).toList();
         ByteArrayOutputStream out = new ByteArrayOutputStream(stored.length + 2048);
         try {
-            rewrapper.rewrap(new ByteArrayInputStream(stored), retired, recipients, out);
+            rewrapper.rewrap(stored, stored.length, retired, recipients, out);
             return Optional.of(out.toByteArray());
         } catch (RewrapException e) {
             // The message is encrypted, but to keys that are not retired: nothing to do.
