@@ -26,8 +26,10 @@ import picocli.CommandLine.Option;
  * on the IMAP server behind the configuration's IMAP listener. Safe to interrupt and rerun (see {@link RekeyEngine}).
  */
 @Command(name = "rekey", mixinStandardHelpOptions = true,
-        description = {"Re-wrap stored messages encrypted to a retired key for the current key, on the upstream",
-            "IMAP server; the bulk ciphertext is kept byte for byte. Safe to interrupt and rerun."})
+        description = {"Re-wrap stored messages encrypted to a retired key (see keys rotate) for the current key, on "
+            + "the upstream IMAP server of the configuration's imap listener; the bulk ciphertext is kept byte for byte. "
+            + "Each message is appended anew with its flags and date, checked, and only then is the old one deleted "
+            + "(the server must have UIDPLUS). Safe to interrupt and rerun."})
 final class RekeyCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "The configuration file.")
     Path config;
