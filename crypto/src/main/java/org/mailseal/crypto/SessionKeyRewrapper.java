@@ -35,6 +35,20 @@ public final class SessionKeyRewrapper {
      * SHA-256 of the part re-wrapping keeps byte for byte (the OpenPGP encrypted data packet; the CMS encrypted
      * content): equal for a message and its re-wrapped copy, so it identifies the pair.
      */
+    /** An encrypted message's MIME structure (on CRLF lines) and format. */
+    private record Parsed(MimeParts mime, MimeParts.Entity outer, Format format) {}
+
+    private Parsed parse(byte[] raw) throws IOException, NotEncryptedException {
+        if (!LineEndings.isCanonical(raw, 0, raw.length)) {
+            raw = new CanonicalLineInputStream(new ByteArrayInputStream(raw)).readAllBytes();
+        }
+        MimeParts mime = new MimeParts(raw, raw.length, limits);
+        MimeParts.Entity outer = mime.message();
+        Format format = MessageDecryptor.encryptedFormat(outer.header()).orElseThrow(
+                () -> new NotEncryptedException("top-level type is " + outer.contentType().mimeType()));
+        return new Parsed(mime, outer, format);
+    }
+
     /** The splice of a PGP/MIME message with a canonical header, or null when it does not apply. */
     private PgpRewrap.Splice splice(byte[] message, int length, Collection<? extends UnlockedKey> oldKeys,
                                     List<? extends RecipientKey> newRecipients) throws RewrapException {
@@ -58,18 +72,12 @@ public final class SessionKeyRewrapper {
     }
 
     public byte[] bulkDigest(byte[] message) throws IOException, NotEncryptedException, RewrapException {
-        byte[] raw = message;
-        if (raw.length > limits.maxMessageBytes()) {
+        if (message.length > limits.maxMessageBytes()) {
             throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
         }
-        if (!LineEndings.isCanonical(raw, 0, raw.length)) {
-            raw = new CanonicalLineInputStream(new ByteArrayInputStream(raw)).readAllBytes();
-        }
-        MimeParts mime = new MimeParts(raw, raw.length, limits);
-        MimeParts.Entity outer = mime.message();
-        Format format = MessageDecryptor.encryptedFormat(outer.header()).orElseThrow(
-                () -> new NotEncryptedException("top-level type is " + outer.contentType().mimeType()));
-        byte[] bulk = format == Format.PGP_MIME ? PgpRewrap.bulk(mime, outer) : SmimeRewrap.bulk(mime, outer);
+        Parsed parsed = parse(message);
+        byte[] bulk = parsed.format() == Format.PGP_MIME ? PgpRewrap.bulk(parsed.mime(), parsed.outer())
+                : SmimeRewrap.bulk(parsed.mime(), parsed.outer());
         try {
             return java.security.MessageDigest.getInstance("SHA-256").digest(bulk);
         } catch (java.security.NoSuchAlgorithmException e) {
@@ -103,14 +111,10 @@ public final class SessionKeyRewrapper {
             splice.writeTo(out);
             return splice.result();
         }
-        byte[] raw = length == message.length ? message : java.util.Arrays.copyOf(message, length);
-        if (!LineEndings.isCanonical(raw, 0, raw.length)) {
-            raw = new CanonicalLineInputStream(new ByteArrayInputStream(raw)).readAllBytes();
-        }
-        MimeParts mime = new MimeParts(raw, raw.length, limits);
-        MimeParts.Entity outer = mime.message();
-        Format format = MessageDecryptor.encryptedFormat(outer.header()).orElseThrow(
-                () -> new NotEncryptedException("top-level type is " + outer.contentType().mimeType()));
+        Parsed parsed = parse(length == message.length ? message : java.util.Arrays.copyOf(message, length));
+        MimeParts mime = parsed.mime();
+        MimeParts.Entity outer = parsed.outer();
+        Format format = parsed.format();
         if (newRecipients.stream().anyMatch(r -> r.format() != format)) {
             throw new RewrapException("new keys must be of the message's format, " + format);
         }

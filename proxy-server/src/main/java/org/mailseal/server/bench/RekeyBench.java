@@ -118,27 +118,12 @@ public final class RekeyBench {
 
     private static Timed time(Job job, List<byte[]> stored, int messages) throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        CountingSink sink = new CountingSink();
+        OutputStream sink = OutputStream.nullOutputStream();
         long cpu = threads.getCurrentThreadCpuTime();
         long started = System.nanoTime();
         for (int i = 0; i < messages; i++) {
             job.run(stored.get(i % stored.size()), sink);
         }
         return new Timed((threads.getCurrentThreadCpuTime() - cpu) / 1e9, (System.nanoTime() - started) / 1e9, messages);
-    }
-
-    /** Counts and drops bytes. */
-    private static final class CountingSink extends OutputStream {
-        long count;
-
-        @Override
-        public void write(int b) {
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            count += len;
-        }
     }
 }
