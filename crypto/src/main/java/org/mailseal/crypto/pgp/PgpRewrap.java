@@ -120,7 +120,10 @@ public final class PgpRewrap {
      */
     public static Splice splice(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,
                                 List<RecipientKey.Pgp> recipients) throws IOException, RewrapException {
-        MimeParts.Entity part = PgpMimeReader.encryptedPart(mime, outer);
+        MimeParts.Entity part = encryptedPartFromTheEnds(mime, outer);
+        if (part == null) {
+            return null;
+        }
         if (part.transferEncoding() != null && !part.transferEncoding().equalsIgnoreCase("7bit")
                 && !part.transferEncoding().equalsIgnoreCase("8bit")) {
             return null;
@@ -162,7 +165,14 @@ public final class PgpRewrap {
         if (lastLength == 1 || (lastLength == 0 && fullLines == 0)) {
             return null;
         }
-        for (int line = 0; line < fullLines; line++) {
+        // The CRLFs of the first lines (the ones decoded), of every 64th line and of the last two whole lines, and a
+        // last line without a line break inside: with the length of the whole, they fix the number of lines, and so
+        // the length of the data, which the checksum correction needs; the other lines are copied without being
+        // looked at. (Only line breaks moved by a multiple of half a line's length within 64 lines could escape
+        // this, and they would leave the data as it was and only the checksum wrong.)
+        int decodedLines = 2 + 3072 / lineLength;
+        for (int line = 0; line < fullLines; line = line < decodedLines || line >= fullLines - 2 ? line + 1
+                : Math.min(fullLines - 2, line + 64)) {
             int lineEnd = dataStart + line * stride + lineLength;
             if (data[lineEnd] != '\r' || data[lineEnd + 1] != '\n') {
                 return null;
@@ -170,7 +180,8 @@ public final class PgpRewrap {
         }
         if (lastLength > 0) {
             lastLength -= 2; // its CRLF
-            if (data[dataEnd - 2] != '\r' || data[dataEnd - 1] != '\n' || lastLength > lineLength) {
+            if (data[dataEnd - 2] != '\r' || data[dataEnd - 1] != '\n' || lastLength > lineLength
+                    || Bytes.indexOf(data, dataEnd - 2 - lastLength, dataEnd - 2, (byte) '\n') >= 0) {
                 return null;
             }
         }
@@ -269,6 +280,55 @@ public final class PgpRewrap {
     }
 
     private static final byte[] CRLF = {'\r', '\n'};
+
+    /**
+     * The armored part of a PGP/MIME message, found without reading through it: its two delimiters near the start of
+     * the body, the close delimiter from the end. Null unless that finds the usual shape (an application/pgp-encrypted
+     * part, then an application/octet-stream one, then the close delimiter).
+     */
+    private static MimeParts.Entity encryptedPartFromTheEnds(MimeParts mime, MimeParts.Entity outer) throws IOException {
+        String boundary = outer.contentType().parameter("boundary").orElse(null);
+        if (boundary == null || boundary.isEmpty()) {
+            return null;
+        }
+        byte[] data = mime.data();
+        byte[] dashBoundary = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+        int window = Math.min(outer.end(), outer.bodyStart() + 16384);
+        int first = delimiter(data, dashBoundary, outer.bodyStart(), outer.bodyStart(), window);
+        int controlStart = first < 0 ? -1 : crlfLineEnd(data, first, window);
+        int second = controlStart < 0 ? -1 : delimiter(data, dashBoundary, controlStart, outer.bodyStart(), window);
+        int armorStart = second < 0 ? -1 : crlfLineEnd(data, second, window);
+        if (armorStart < 0) {
+            return null;
+        }
+        byte[] close = ("--" + boundary + "--").getBytes(StandardCharsets.ISO_8859_1);
+        int closing = Bytes.lastIndexOf(data, armorStart, outer.end(), close);
+        if (closing < armorStart + 2 || data[closing - 2] != '\r' || data[closing - 1] != '\n') {
+            return null;
+        }
+        MimeParts.Entity control = mime.entity(controlStart, second - 2);
+        MimeParts.Entity armored = mime.entity(armorStart, closing - 2);
+        return control.contentType().is("application/pgp-encrypted")
+                && armored.contentType().is("application/octet-stream") ? armored : null;
+    }
+
+    /** A delimiter line ("--boundary", optional blanks, CRLF) starting at or after {@code from}, or -1. */
+    private static int delimiter(byte[] data, byte[] dashBoundary, int from, int bodyStart, int end) {
+        for (int at = from; ; at++) {
+            at = Bytes.indexOf(data, at, end, dashBoundary);
+            if (at < 0) {
+                return -1;
+            }
+            boolean lineStart = at == bodyStart || (at >= 2 && data[at - 2] == '\r' && data[at - 1] == '\n');
+            int after = at + dashBoundary.length;
+            while (after < end && (data[after] == ' ' || data[after] == '\t')) {
+                after++;
+            }
+            if (lineStart && after + 1 < end && data[after] == '\r' && data[after + 1] == '\n') {
+                return at;
+            }
+        }
+    }
 
     /** The start of the line after the one at {@code from}, which must end in CRLF; -1 otherwise. */
     private static int crlfLineEnd(byte[] data, int from, int end) {

@@ -134,6 +134,41 @@ class PgpRewrapTest {
                     List.of((org.mailseal.crypto.keys.RecipientKey.Pgp) sameAlgorithmBob.recipient(Format.PGP_MIME))))
                     .as("size %d", size).isNotNull();
         }
+        // A line break moved within the armor: the data's length is unchanged, so the splice stays right (the new
+        // key opens it, and the checksum is the CRC-24 of the new data). A line break added: the lines no longer
+        // line up at the end, so no splice; the general way re-armors the whole message.
+        byte[] regular = oldBob.encrypt(Messages.withAttachment("Irregular", new byte[50_000]), Format.PGP_MIME);
+        String text = new String(regular, StandardCharsets.US_ASCII);
+        int middle = text.indexOf("\r\n", text.indexOf("-----BEGIN PGP MESSAGE") + 20_000);
+        String moved = text.substring(0, middle - 5) + "\r\n" + text.substring(middle - 5, middle)
+                + text.substring(middle + 2);
+        String added = text.substring(0, middle - 5) + "\r\n" + text.substring(middle - 5);
+        for (String variant : List.of(moved, added)) {
+            byte[] bytes = variant.getBytes(StandardCharsets.US_ASCII);
+            org.mailseal.crypto.mime.MimeParts variantMime = new org.mailseal.crypto.mime.MimeParts(bytes, bytes.length,
+                    org.mailseal.crypto.CryptoLimits.DEFAULTS);
+            assertThat(PgpRewrap.splice(variantMime, variantMime.message(), oldBob.keys(),
+                    List.of((org.mailseal.crypto.keys.RecipientKey.Pgp) sameAlgorithmBob.recipient(Format.PGP_MIME))))
+                    .as(variant == moved ? "moved" : "added").matches(splice -> (splice != null) == (variant == moved));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new SessionKeyRewrapper().rewrap(new ByteArrayInputStream(bytes), oldBob.keys(),
+                    List.of(sameAlgorithmBob.recipient(Format.PGP_MIME)), out);
+            String after = out.toString(StandardCharsets.US_ASCII);
+            try (DecryptionResult result = sameAlgorithmBob.decrypt(out.toByteArray())) {
+                assertThat(new String(result.message().toByteArray(), StandardCharsets.US_ASCII)).contains("Irregular");
+            }
+            int checksum = after.lastIndexOf("\r\n=") + 2;
+            String armor = after.substring(after.indexOf("-----BEGIN PGP MESSAGE"), checksum);
+            byte[] binary = java.util.Base64.getMimeDecoder().decode(armor.substring(armor.indexOf("\r\n\r\n") + 4));
+            org.bouncycastle.bcpg.CRC24 crc = new org.bouncycastle.bcpg.CRC24();
+            for (byte b : binary) {
+                crc.update(b);
+            }
+            int value = crc.getValue();
+            assertThat(after.substring(checksum, checksum + 5)).isEqualTo("=" + java.util.Base64.getEncoder()
+                    .encodeToString(new byte[] {(byte) (value >> 16), (byte) (value >> 8), (byte) value}));
+        }
+
         // To a key of another algorithm the packets' length changes: no splice, the general way.
         byte[] encrypted = oldBob.encrypt(Messages.simple("x", "y\r\n"), Format.PGP_MIME);
         org.mailseal.crypto.mime.MimeParts mime = new org.mailseal.crypto.mime.MimeParts(encrypted, encrypted.length,
