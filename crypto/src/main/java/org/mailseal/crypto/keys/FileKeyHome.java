@@ -248,6 +248,46 @@ public final class FileKeyHome implements KeyDirectory {
      */
     public KeyInfo rotate(String address, Format format, KeyAlgorithm algorithm, char[] passphrase)
             throws KeyUnlockException, IOException, GeneralSecurityException, PGPException {
+        return rotate(address, format, passphrase, () -> generate(address, format, algorithm, passphrase));
+    }
+
+    /**
+     * {@link #rotate} to a key pair made elsewhere: an OpenPGP secret key or a PKCS#12 file for the address, which
+     * must open with the same passphrase (the user's mail password unlocks all of the user's keys).
+     */
+    public KeyInfo rotateTo(String address, Format format, byte[] importedKey, char[] passphrase)
+            throws KeyUnlockException, IOException, GeneralSecurityException, PGPException {
+        return rotate(address, format, passphrase, () -> {
+            String wanted = Addresses.normalize(address);
+            // Opened before it is stored: a key the user's password does not open never becomes the current one.
+            if (format == Format.PGP_MIME) {
+                OpenPGPKey key;
+                try {
+                    key = new OpenPGPKeyReader().parseKey(importedKey);
+                } catch (IOException | RuntimeException e) {
+                    throw new GeneralSecurityException("not an OpenPGP secret key", e);
+                }
+                PgpKeys.unlock(key, passphrase).close();
+            } else {
+                SmimeKeys.fromPkcs12(importedKey, passphrase);
+            }
+            List<KeyInfo> imported = importKeys(importedKey, passphrase);
+            KeyInfo fresh = imported.stream().filter(info -> info.format() == format && info.hasSecret()
+                    && info.addresses().contains(wanted)).findFirst().orElse(null);
+            if (fresh == null || imported.size() != 1) {
+                throw new GeneralSecurityException("the file must hold exactly one "
+                        + (format == Format.PGP_MIME ? "OpenPGP secret key" : "PKCS#12 key") + " for " + wanted);
+            }
+            return fresh;
+        });
+    }
+
+    private interface NewKey {
+        KeyInfo make() throws KeyUnlockException, IOException, GeneralSecurityException, PGPException;
+    }
+
+    private KeyInfo rotate(String address, Format format, char[] passphrase, NewKey newKey)
+            throws KeyUnlockException, IOException, GeneralSecurityException, PGPException {
         String wanted = Addresses.normalize(address);
         List<Path> markers = new ArrayList<>();
         boolean opens = false;
@@ -275,7 +315,10 @@ public final class FileKeyHome implements KeyDirectory {
         if (!opens) {
             throw new KeyUnlockException("wrong passphrase for " + wanted);
         }
-        KeyInfo fresh = generate(address, format, algorithm, passphrase);
+        KeyInfo fresh = newKey.make();
+        if (markers.stream().anyMatch(marker -> marker.getFileName().toString().startsWith(fresh.fingerprint() + "."))) {
+            throw new GeneralSecurityException("the new key is the current one");
+        }
         for (Path marker : markers) {
             writeAtomically(marker, new byte[0]);
         }

@@ -129,4 +129,26 @@ class KeyLifecycleTest {
             assertThat(files.map(f -> f.getFileName().toString())).noneMatch(name -> name.startsWith(first.fingerprint()));
         }
     }
+
+    @Test
+    void rotationCanMoveToAKeyMadeElsewhereIfTheSamePassphraseOpensIt() throws Exception {
+        FileKeyHome home = FileKeyHome.open(dir.resolve("home"));
+        KeyInfo first = home.generate(BOB, Format.PGP_MIME, KeyAlgorithm.CV25519, OLD);
+        FileKeyHome elsewhere = FileKeyHome.open(dir.resolve("elsewhere"));
+        KeyInfo made = elsewhere.generate(BOB, Format.PGP_MIME, KeyAlgorithm.RSA3072, OLD);
+        byte[] secret = elsewhere.exportSecret(BOB, Format.PGP_MIME);
+        FileKeyHome other = FileKeyHome.open(dir.resolve("other"));
+        other.generate(BOB, Format.PGP_MIME, KeyAlgorithm.CV25519, NEW);
+        byte[] wrongPassphrase = other.exportSecret(BOB, Format.PGP_MIME);
+
+        assertThatThrownBy(() -> home.rotateTo(BOB, Format.PGP_MIME, wrongPassphrase, OLD))
+                .isInstanceOf(KeyUnlockException.class);
+        assertThat(home.list()).extracting(KeyInfo::fingerprint).containsExactly(first.fingerprint()); // not stored
+
+        KeyInfo fresh = home.rotateTo(BOB, Format.PGP_MIME, secret, OLD);
+        assertThat(fresh.fingerprint()).isEqualTo(made.fingerprint());
+        assertThat(home.encryptionKeys(BOB)).extracting(RecipientKey::fingerprint).containsExactly(made.fingerprint());
+        assertThat(home.retired(BOB)).extracting(KeyInfo::fingerprint).containsExactly(first.fingerprint());
+        assertThat(home.unlock(BOB, OLD)).hasSize(2);
+    }
 }

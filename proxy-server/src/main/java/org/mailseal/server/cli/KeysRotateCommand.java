@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 /** {@code mailseal keys rotate}: a new key pair for an address; the old one is kept, retired, for decryption. */
 @Command(name = "rotate", mixinStandardHelpOptions = true,
-        description = {"Generate a new key pair for an address, protected by the same passphrase. New mail is",
-            "encrypted to it; the old key is kept, marked retired, and still decrypts old mail."})
+        description = {"Generate a new key pair for an address (or take one made elsewhere, with --import), protected by "
+            + "the same passphrase. New mail is encrypted to it; the old key is kept, marked retired, and still "
+            + "decrypts old mail until mailseal rekey has moved the stored mail to the new one."})
 final class KeysRotateCommand implements Callable<Integer> {
     @Mixin
     KeyHomeOption home;
@@ -29,6 +30,11 @@ final class KeysRotateCommand implements Callable<Integer> {
     @Mixin
     KeyTypeOptions key;
 
+    @Option(names = "--import", paramLabel = "FILE",
+            description = "Rotate to a key pair made elsewhere (an OpenPGP secret key, or a PKCS#12 file with --type "
+                + "smime) instead of a new one; it must open with the same passphrase.")
+    java.nio.file.Path importFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -39,7 +45,12 @@ final class KeysRotateCommand implements Callable<Integer> {
         FileKeyHome keyHome = home.open();
         char[] passphrase = password.readOrPrompt("Passphrase for " + email + ": ");
         try {
-            KeyInfo fresh = keyHome.rotate(email, format, algo, passphrase);
+            if (importFile != null && key.algorithm != null) {
+                throw new UserError(ExitCodes.USAGE, "--algo and --import do not go together");
+            }
+            KeyInfo fresh = importFile != null
+                    ? keyHome.rotateTo(email, format, java.nio.file.Files.readAllBytes(importFile), passphrase)
+                    : keyHome.rotate(email, format, algo, passphrase);
             spec.commandLine().getOut().println(KeysListCommand.line(fresh));
             for (KeyInfo info : keyHome.list()) {
                 if (info.status().equals("retired") && info.format() == format && info.addresses().contains(
@@ -48,7 +59,7 @@ final class KeysRotateCommand implements Callable<Integer> {
                 }
             }
             return ExitCodes.OK;
-        } catch (KeyUnlockException e) {
+        } catch (KeyUnlockException | java.security.GeneralSecurityException e) {
             throw new UserError(ExitCodes.ERROR, e.getMessage());
         } finally {
             Arrays.fill(passphrase, '\0');

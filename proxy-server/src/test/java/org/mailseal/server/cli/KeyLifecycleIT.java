@@ -110,4 +110,27 @@ class KeyLifecycleIT {
         assertThat(purged.out()).contains("1 retired key(s) of bob@demo.test deleted");
         assertThat(Cli.run("keys", "list", "--home", home).out()).doesNotContain("retired");
     }
+
+    @Test
+    void keysRotateCanTakeAKeyMadeElsewhere() throws Exception {
+        String home = dir.resolve("home").toString();
+        String other = dir.resolve("other").toString();
+        assertThat(Cli.run("keys", "generate", "--home", other, "--email", "bob@demo.test", "--password", "bob-pw")
+                .exitCode()).isZero();
+        Cli.Result exported = Cli.run("keys", "export", "--home", other, "--email", "bob@demo.test", "--secret",
+                "--type", "pgp");
+        assertThat(exported.exitCode()).as(exported.stderr()).isZero();
+        Path secret = Files.write(dir.resolve("new-secret.asc"), exported.stdout());
+
+        Cli.Result wrong = Cli.run("keys", "rotate", "--home", home, "--email", "bob@demo.test", "--password",
+                "not bob's", "--import", secret.toString());
+        assertThat(wrong.exitCode()).isEqualTo(1);
+        Cli.Result rotate = Cli.run("keys", "rotate", "--home", home, "--email", "bob@demo.test", "--password",
+                "bob-pw", "--import", secret.toString());
+        assertThat(rotate.exitCode()).as(rotate.stderr()).isZero();
+        String fingerprint = Cli.run("keys", "list", "--home", other).out().replaceAll("(?s).*([0-9A-F]{40}).*", "$1");
+        assertThat(Cli.run("keys", "list", "--home", home).out())
+                .containsPattern("valid +yes .*bob@demo.test " + fingerprint)
+                .containsPattern("retired +yes .*bob@demo.test");
+    }
 }
