@@ -46,13 +46,7 @@ public final class SmimeRewrap {
      * byte for byte.
      */
     public static byte[] bulk(MimeParts mime, MimeParts.Entity outer) throws IOException, RewrapException {
-        byte[] der = SmimeReader.derBody(mime, outer);
-        ContentInfo info;
-        try {
-            info = ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
-        } catch (IllegalArgumentException e) {
-            throw new RewrapException("not a CMS ContentInfo", e);
-        }
+        ContentInfo info = contentInfo(mime, outer);
         if (CMSObjectIdentifiers.authEnvelopedData.equals(info.getContentType())) {
             AuthEnvelopedData data = AuthEnvelopedData.getInstance(info.getContent());
             java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
@@ -69,13 +63,7 @@ public final class SmimeRewrap {
     public static RewrapResult rewrap(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,
                                       List<RecipientKey.Smime> recipients, OutputStream out)
             throws IOException, RewrapException {
-        byte[] der = SmimeReader.derBody(mime, outer);
-        ContentInfo info;
-        try {
-            info = ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
-        } catch (IllegalArgumentException e) {
-            throw new RewrapException("not a CMS ContentInfo", e);
-        }
+        ContentInfo info = contentInfo(mime, outer);
         boolean authenticated = CMSObjectIdentifiers.authEnvelopedData.equals(info.getContentType());
         if (!authenticated && !CMSObjectIdentifiers.envelopedData.equals(info.getContentType())) {
             throw new RewrapException("not enveloped data");
@@ -163,5 +151,15 @@ public final class SmimeRewrap {
         var issuerSerial = org.bouncycastle.asn1.cms.IssuerAndSerialNumber.getInstance(rid.getId());
         return issuerSerial.getName().equals(wanted.getIssuer())
                 && issuerSerial.getSerialNumber().getValue().equals(wanted.getSerialNumber());
+    }
+
+    /** The message's CMS ContentInfo (RFC 5652 §3). */
+    private static ContentInfo contentInfo(MimeParts mime, MimeParts.Entity outer) throws IOException, RewrapException {
+        byte[] der = SmimeReader.derBody(mime, outer);
+        try {
+            return ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
+        } catch (IllegalArgumentException e) {
+            throw new RewrapException("not a CMS ContentInfo", e);
+        }
     }
 }

@@ -117,16 +117,7 @@ class PgpRewrapTest {
                 assertThat(after.substring(firstLines, checksum)).isEqualTo(before.substring(firstLines, checksum));
             }
             assertThat(after.substring(checksum + 5)).isEqualTo(before.substring(checksum + 5));
-            String armor = after.substring(after.indexOf("-----BEGIN PGP MESSAGE"), checksum);
-            byte[] binary = java.util.Base64.getMimeDecoder().decode(armor.substring(armor.indexOf("\r\n\r\n") + 4));
-            org.bouncycastle.bcpg.CRC24 crc = new org.bouncycastle.bcpg.CRC24();
-            for (byte b : binary) {
-                crc.update(b);
-            }
-            int value = crc.getValue();
-            String expected = "=" + java.util.Base64.getEncoder().encodeToString(
-                    new byte[] {(byte) (value >> 16), (byte) (value >> 8), (byte) value});
-            assertThat(after.substring(checksum, checksum + 5)).as("size %d", size).isEqualTo(expected);
+            assertChecksumIsTheCrcOfTheData(after);
             // And it was spliced, not re-armored whole.
             org.mailseal.crypto.mime.MimeParts mime = new org.mailseal.crypto.mime.MimeParts(encrypted, encrypted.length,
                     org.mailseal.crypto.CryptoLimits.DEFAULTS);
@@ -157,16 +148,7 @@ class PgpRewrapTest {
             try (DecryptionResult result = sameAlgorithmBob.decrypt(out.toByteArray())) {
                 assertThat(new String(result.message().toByteArray(), StandardCharsets.US_ASCII)).contains("Irregular");
             }
-            int checksum = after.lastIndexOf("\r\n=") + 2;
-            String armor = after.substring(after.indexOf("-----BEGIN PGP MESSAGE"), checksum);
-            byte[] binary = java.util.Base64.getMimeDecoder().decode(armor.substring(armor.indexOf("\r\n\r\n") + 4));
-            org.bouncycastle.bcpg.CRC24 crc = new org.bouncycastle.bcpg.CRC24();
-            for (byte b : binary) {
-                crc.update(b);
-            }
-            int value = crc.getValue();
-            assertThat(after.substring(checksum, checksum + 5)).isEqualTo("=" + java.util.Base64.getEncoder()
-                    .encodeToString(new byte[] {(byte) (value >> 16), (byte) (value >> 8), (byte) value}));
+            assertChecksumIsTheCrcOfTheData(after);
         }
 
         // To a key of another algorithm the packets' length changes: no splice, the general way.
@@ -175,5 +157,19 @@ class PgpRewrapTest {
                 org.mailseal.crypto.CryptoLimits.DEFAULTS);
         assertThat(PgpRewrap.splice(mime, mime.message(), oldBob.keys(),
                 List.of((org.mailseal.crypto.keys.RecipientKey.Pgp) newBob.recipient(Format.PGP_MIME)))).isNull();
+    }
+
+    /** The armor's checksum line is the CRC-24 of the data it armors (RFC 9580 §6.1). */
+    private static void assertChecksumIsTheCrcOfTheData(String message) {
+        int checksum = message.lastIndexOf("\r\n=") + 2;
+        String armor = message.substring(message.indexOf("-----BEGIN PGP MESSAGE"), checksum);
+        byte[] binary = java.util.Base64.getMimeDecoder().decode(armor.substring(armor.indexOf("\r\n\r\n") + 4));
+        org.bouncycastle.bcpg.CRC24 crc = new org.bouncycastle.bcpg.CRC24();
+        for (byte b : binary) {
+            crc.update(b);
+        }
+        int value = crc.getValue();
+        assertThat(message.substring(checksum, checksum + 5)).isEqualTo("=" + java.util.Base64.getEncoder()
+                .encodeToString(new byte[] {(byte) (value >> 16), (byte) (value >> 8), (byte) value}));
     }
 }

@@ -227,17 +227,21 @@ public final class ToolImapClient implements AutoCloseable {
         return uids;
     }
 
+    /** A FETCH response, or null for another untagged response. */
+    private static FetchResponse fetchResponse(byte[] unit) throws ImapClientException {
+        try {
+            return FetchResponse.parse(Unpooled.wrappedBuffer(unit));
+        } catch (ImapSyntaxException e) {
+            throw new ImapClientException("malformed FETCH response");
+        }
+    }
+
     /** UID → RFC822.SIZE of every message in the selected mailbox (UID FETCH 1:* (RFC822.SIZE)), by UID. */
     public java.util.SortedMap<Long, Long> sizes() throws IOException {
         Response r = command("UID FETCH 1:* (UID RFC822.SIZE)");
         java.util.SortedMap<Long, Long> sizes = new java.util.TreeMap<>();
         for (byte[] unit : r.untagged()) {
-            FetchResponse fetch;
-            try {
-                fetch = FetchResponse.parse(Unpooled.wrappedBuffer(unit));
-            } catch (ImapSyntaxException e) {
-                throw new ImapClientException("malformed FETCH response");
-            }
+            FetchResponse fetch = fetchResponse(unit);
             if (fetch == null || fetch.item("UID") == null || fetch.item("RFC822.SIZE") == null) {
                 continue;
             }
@@ -254,12 +258,7 @@ public final class ToolImapClient implements AutoCloseable {
     public Optional<StoredMessage> fetch(long uid) throws IOException {
         Response r = command("UID FETCH " + uid + " (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
         for (byte[] unit : r.untagged()) {
-            FetchResponse fetch;
-            try {
-                fetch = FetchResponse.parse(Unpooled.wrappedBuffer(unit));
-            } catch (ImapSyntaxException e) {
-                throw new ImapClientException("malformed FETCH response");
-            }
+            FetchResponse fetch = fetchResponse(unit);
             if (fetch == null) {
                 continue;
             }
