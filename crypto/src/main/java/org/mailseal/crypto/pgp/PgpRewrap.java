@@ -64,7 +64,7 @@ public final class PgpRewrap {
             PGPEncryptedDataList list = PgpDecryption.encryptedDataList(new ByteArrayInputStream(binary));
             match = PgpDecryption.findSessionKey(list, oldKeys);
         } catch (DecryptionFailedException e) {
-            throw new RewrapException("none of the old keys opens this message", e);
+            throw RewrapException.noKeyOpens(e);
         }
         if (match.packet().isAEAD()) {
             throw new RewrapException("re-wrapping SEIPD v2 / OCB messages is not supported");
@@ -215,7 +215,7 @@ public final class PgpRewrap {
             PGPEncryptedDataList list = PgpDecryption.encryptedDataList(new ByteArrayInputStream(prefix));
             match = PgpDecryption.findSessionKey(list, oldKeys);
         } catch (DecryptionFailedException e) {
-            throw new RewrapException("none of the old keys opens this message", e);
+            throw RewrapException.noKeyOpens(e);
         }
         if (match.packet().isAEAD()) {
             throw new RewrapException("re-wrapping SEIPD v2 / OCB messages is not supported");

@@ -138,7 +138,7 @@ public final class SmimeRewrap {
                 }
             }
         }
-        throw new RewrapException("none of the old keys opens this message");
+        throw RewrapException.noKeyOpens(null);
     }
 
     private static boolean matches(KeyTransRecipientInfo info, KeyTransRecipientId wanted) {

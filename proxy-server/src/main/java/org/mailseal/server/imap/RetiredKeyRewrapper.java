@@ -56,7 +56,7 @@ public final class RetiredKeyRewrapper implements Rewrapper {
             return Optional.of(out.toByteArray());
         } catch (RewrapException e) {
             // The message is encrypted, but to keys that are not retired: nothing to do.
-            if (String.valueOf(e.getMessage()).startsWith("none of the old keys")) {
+            if (e.noKeyOpens()) {
                 return Optional.empty();
             }
             throw new RewrapFailedException(e.getMessage(), e);
