@@ -5,12 +5,15 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.Format;
+import org.mailseal.crypto.MessageDecryptor;
 import org.mailseal.crypto.NotEncryptedException;
 import org.mailseal.crypto.RewrapException;
 import org.mailseal.crypto.SessionKeyRewrapper;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.UnlockedKey;
+import org.mailseal.crypto.mime.HeaderSection;
 import org.mailseal.imap.rekey.Rewrapper;
 
 /**
@@ -42,12 +45,13 @@ public final class RetiredKeyRewrapper implements Rewrapper {
         }
         Format format;
         try {
-            rewrapper.bulkDigest(stored);
-            format = formatOf(stored);
-        } catch (NotEncryptedException e) {
-            return Optional.empty();
-        } catch (IOException | RewrapException e) {
-            throw new RewrapFailedException("unreadable encrypted message", e);
+            format = MessageDecryptor.encryptedFormat(HeaderSection.read(new java.io.ByteArrayInputStream(stored),
+                    CryptoLimits.DEFAULTS.maxHeaderBytes())).orElse(null);
+        } catch (IOException e) {
+            throw new RewrapFailedException("unreadable message header", e);
+        }
+        if (format == null) {
+            return Optional.empty(); // not encrypted: nothing to re-wrap
         }
         List<RecipientKey> recipients = current.stream().filter(k -> k.format() == format).toList();
         ByteArrayOutputStream out = new ByteArrayOutputStream(stored.length + 2048);
@@ -74,26 +78,5 @@ public final class RetiredKeyRewrapper implements Rewrapper {
         } catch (NotEncryptedException | IOException | RewrapException e) {
             return Optional.empty();
         }
-    }
-
-    /** PGP/MIME or S/MIME, from the top-level Content-Type (RFC 3156 §4, RFC 8551 §3.3). */
-    private static Format formatOf(byte[] stored) {
-        int end = indexOf(stored, "\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        String header = new String(stored, 0, end < 0 ? stored.length : end, java.nio.charset.StandardCharsets.ISO_8859_1)
-                .toLowerCase(java.util.Locale.ROOT);
-        return header.contains("multipart/encrypted") ? Format.PGP_MIME : Format.SMIME;
-    }
-
-    private static int indexOf(byte[] data, byte[] needle) {
-        outer:
-        for (int i = 0; i <= data.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (data[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
