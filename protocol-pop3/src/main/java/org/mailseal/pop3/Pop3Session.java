@@ -693,7 +693,8 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
                 if (!response.ok()) {
                     return CompletableFuture.completedFuture(response);
                 }
-                byte[] cached = uidl == null ? null : cache.message(key(uidl));
+                // As for IMAP: plaintext only for a session that unlocked keys, even from the cache.
+                byte[] cached = uidl == null || keys == null ? null : cache.message(key(uidl));
                 return (cached != null ? CompletableFuture.completedFuture(cached) : decrypted(response, uidl))
                         .thenApply(plaintext -> {
                             if (plaintext == null) {
