@@ -1,0 +1,465 @@
+package org.mailseal.imap.sync;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The sync engine's memory between runs, in one SQLite file: per channel and mailbox pair, each side's UIDVALIDITY
+ * and HIGHESTMODSEQ and the map of messages known on both sides with their last synchronised flags.
+ *
+ * <p>Durability: WAL journal with {@code synchronous=FULL}, so a committed step survives a crash or power loss and
+ * an interrupted one leaves nothing. Group the changes of one engine step with {@link #inTransaction}; each method
+ * called outside it is a transaction of its own.
+ *
+ * <p>One process at a time: {@link #open} takes an exclusive lock on {@code <file>.lock} (holding the owner's
+ * process id) and fails with a {@link SyncStateException} while another sync holds it. The lock file stays
+ * behind after {@link #close}; only the lock on it matters.
+ *
+ * <p>Not for concurrent use by several threads of one engine beyond what {@code synchronized} gives.
+ */
+public final class SyncState implements AutoCloseable {
+    /** The schema this code writes; a file with a higher version is refused, a lower one is migrated. */
+    public static final int SCHEMA_VERSION = 1;
+
+    private static final String[] SCHEMA_V1 = {
+        "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+        """
+        CREATE TABLE mailbox_pair (
+          id              INTEGER PRIMARY KEY,
+          channel         TEXT NOT NULL,
+          mailbox_a       TEXT NOT NULL,
+          mailbox_b       TEXT NOT NULL,
+          uidvalidity_a   INTEGER NOT NULL DEFAULT 0,
+          highestmodseq_a INTEGER NOT NULL DEFAULT 0,
+          uidvalidity_b   INTEGER NOT NULL DEFAULT 0,
+          highestmodseq_b INTEGER NOT NULL DEFAULT 0,
+          UNIQUE (channel, mailbox_a, mailbox_b))""",
+        // uid_a / uid_b are NULL on a side whose UIDVALIDITY changed, until the message is re-matched by content.
+        """
+        CREATE TABLE message_pair (
+          mailbox_pair_id INTEGER NOT NULL REFERENCES mailbox_pair (id) ON DELETE CASCADE,
+          uid_a           INTEGER,
+          uid_b           INTEGER,
+          flags           TEXT NOT NULL,
+          message_id      TEXT,
+          sha256          BLOB NOT NULL CHECK (length(sha256) = 32),
+          UNIQUE (mailbox_pair_id, uid_a),
+          UNIQUE (mailbox_pair_id, uid_b))""",
+        "CREATE INDEX message_pair_content ON message_pair (mailbox_pair_id, sha256)",
+    };
+
+    private final Path file;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Connection db;
+    private int depth;
+    private boolean rollbackOnly;
+    private boolean closed;
+
+    private SyncState(Path file, FileChannel lockChannel, FileLock lock, Connection db) {
+        this.file = file;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.db = db;
+    }
+
+    /**
+     * Opens (creating if absent) the state file, takes its lock and brings its schema to {@link #SCHEMA_VERSION}.
+     *
+     * @throws SyncStateException when another sync holds the file, it was written by a newer mailseal, or it is
+     *                            not a sync state
+     */
+    public static SyncState open(Path file) {
+        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new SyncStateException("cannot create the lock file " + lockFile + ": " + e.getMessage(), e);
+        }
+        FileLock lock = null;
+        Connection db = null;
+        try {
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by this very process
+            }
+            if (lock == null) {
+                throw new SyncStateException("sync state " + file + " is in use by another sync" + holder(channel)
+                        + "; wait for it to finish (lock file " + lockFile + ")");
+            }
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII)));
+            channel.force(true);
+
+            db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            SyncState state = new SyncState(file, channel, lock, db);
+            state.configure();
+            return state;
+        } catch (IOException | SQLException | RuntimeException e) {
+            closeQuietly(db);
+            try {
+                if (lock != null) {
+                    lock.release();
+                }
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof SyncStateException s) {
+                throw s;
+            }
+            throw new SyncStateException("cannot open sync state " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String holder(FileChannel channel) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(32);
+        channel.read(buf, 0);
+        String pid = new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII).strip();
+        return pid.matches("[0-9]{1,19}") ? " (process " + pid + ")" : "";
+    }
+
+    private void configure() throws SQLException {
+        try (Statement st = db.createStatement()) {
+            try (ResultSet rs = st.executeQuery("PRAGMA journal_mode=WAL")) {
+                if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
+                    throw new SyncStateException("sync state " + file + ": the file system does not allow a WAL journal");
+                }
+            }
+            st.execute("PRAGMA synchronous=FULL");
+            st.execute("PRAGMA foreign_keys=ON");
+            // Fails here, with SQLite's "file is not a database", for a file that is not SQLite at all.
+            int version = 0;
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")) {
+                rs.next();
+                if (rs.getInt(1) == 1) {
+                    try (ResultSet v = st.executeQuery("SELECT max(version) FROM schema_version")) {
+                        version = v.next() ? v.getInt(1) : 0;
+                    }
+                    if (version == 0) {
+                        throw new SyncStateException("sync state " + file + " has an empty schema_version table");
+                    }
+                }
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new SyncStateException("sync state " + file + " has schema version " + version
+                        + ", written by a newer mailseal; this one reads up to version " + SCHEMA_VERSION
+                        + ". Run the newer mailseal, or move the file aside to start over (a full comparison run)");
+            }
+            if (version == 0) {
+                inTransaction(() -> {
+                    for (String ddl : SCHEMA_V1) {
+                        update(ddl);
+                    }
+                    update("INSERT INTO schema_version (version) VALUES (?)", SCHEMA_VERSION);
+                });
+            }
+            // Migrations from version n to n + 1 go here, each in a transaction with its version bump.
+        }
+    }
+
+    /** The state of one mailbox pair; both sides {@link SideState#UNKNOWN} and no messages if never recorded. */
+    public synchronized MailboxState read(MailboxPair pair) {
+        requireOpen();
+        SideState a = SideState.UNKNOWN;
+        SideState b = SideState.UNKNOWN;
+        List<MessagePair> messages = new ArrayList<>();
+        try (PreparedStatement st = db.prepareStatement("SELECT id, uidvalidity_a, highestmodseq_a, uidvalidity_b,"
+                + " highestmodseq_b FROM mailbox_pair WHERE channel = ? AND mailbox_a = ? AND mailbox_b = ?")) {
+            bind(st, pair.channel(), pair.mailboxA(), pair.mailboxB());
+            long id;
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    return new MailboxState(pair, a, b, messages);
+                }
+                id = rs.getLong(1);
+                a = new SideState(rs.getLong(2), rs.getLong(3));
+                b = new SideState(rs.getLong(4), rs.getLong(5));
+            }
+            try (PreparedStatement m = db.prepareStatement("SELECT uid_a, uid_b, flags, message_id, sha256"
+                    + " FROM message_pair WHERE mailbox_pair_id = ? ORDER BY uid_a, uid_b, rowid")) {
+                m.setLong(1, id);
+                try (ResultSet rs = m.executeQuery()) {
+                    while (rs.next()) {
+                        messages.add(new MessagePair(rs.getLong(1), rs.getLong(2),
+                                MessagePair.decodeFlags(rs.getString(3)),
+                                ContentKey.of(rs.getString(4), rs.getBytes(5))));
+                    }
+                }
+            }
+            return new MailboxState(pair, a, b, messages);
+        } catch (SQLException e) {
+            throw failure("read " + pair, e);
+        }
+    }
+
+    /** The mailbox pairs recorded for a channel, to notice a mailbox that disappeared on one side. */
+    public synchronized List<MailboxPair> mailboxPairs(String channel) {
+        requireOpen();
+        List<MailboxPair> pairs = new ArrayList<>();
+        try (PreparedStatement st = db.prepareStatement(
+                "SELECT mailbox_a, mailbox_b FROM mailbox_pair WHERE channel = ? ORDER BY mailbox_a, mailbox_b")) {
+            st.setString(1, channel);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    pairs.add(new MailboxPair(channel, rs.getString(1), rs.getString(2)));
+                }
+            }
+            return pairs;
+        } catch (SQLException e) {
+            throw failure("list the mailbox pairs of channel " + channel, e);
+        }
+    }
+
+    /**
+     * Records what one side's mailbox said after a step (its UIDVALIDITY and HIGHESTMODSEQ). To change the
+     * UIDVALIDITY of a side that has messages, use {@link #resetUidValidity}: a new UIDVALIDITY invalidates its UIDs.
+     */
+    public void recordSide(MailboxPair pair, Side side, SideState state) {
+        inTransaction(() -> {
+            long id = pairId(pair);
+            long current = read(pair).side(side).uidValidity();
+            if (current != 0 && current != state.uidValidity() && count(id, side) > 0) {
+                throw new SyncStateException(pair + ": UIDVALIDITY of side " + side + " changed from " + current
+                        + " to " + state.uidValidity() + "; reset it with resetUidValidity, which keeps the content keys");
+            }
+            update("UPDATE mailbox_pair SET uidvalidity_" + col(side) + " = ?, highestmodseq_" + col(side)
+                    + " = ? WHERE id = ?", state.uidValidity(), state.highestModSeq(), id);
+        });
+    }
+
+    /** Records a message now present on both sides (after a copy, or a match) with the flags both sides hold. */
+    public void recordPair(MailboxPair pair, MessagePair message) {
+        if (!message.matched(Side.A) || !message.matched(Side.B)) {
+            throw new IllegalArgumentException("a new message pair needs its UID on both sides: " + message);
+        }
+        inTransaction(() -> update("INSERT INTO message_pair (mailbox_pair_id, uid_a, uid_b, flags, message_id, sha256)"
+                        + " VALUES (?, ?, ?, ?, ?, ?)", pairId(pair), message.uidA(), message.uidB(),
+                MessagePair.encodeFlags(message.flags()), message.content().messageId(), message.content().digest()));
+    }
+
+    /** Sets the last synchronised flags of the message with that UID on that side. */
+    public void updateFlags(MailboxPair pair, Side side, long uid, Set<String> flags) {
+        String encoded = MessagePair.encodeFlags(flags);
+        inTransaction(() -> requireOne(update("UPDATE message_pair SET flags = ? WHERE mailbox_pair_id = ? AND uid_"
+                + col(side) + " = ?", encoded, pairId(pair), requireNonZero(uid)), pair, side, uid));
+    }
+
+    /** Forgets the message with that UID on that side, once its expunge has been propagated to the other side. */
+    public void forget(MailboxPair pair, Side side, long uid) {
+        inTransaction(() -> requireOne(update("DELETE FROM message_pair WHERE mailbox_pair_id = ? AND uid_"
+                + col(side) + " = ?", pairId(pair), requireNonZero(uid)), pair, side, uid));
+    }
+
+    /**
+     * Records a new UIDVALIDITY for one side: its UIDs and HIGHESTMODSEQ no longer mean anything, so they are
+     * cleared, while the other side's UIDs, the flags and the content keys stay for {@link #rematch}. Nothing is
+     * forgotten, so a reset never turns into deletions.
+     *
+     * @return how many messages now wait to be re-matched on that side
+     */
+    public int resetUidValidity(MailboxPair pair, Side side, long newUidValidity) {
+        SideState fresh = new SideState(newUidValidity, 0);
+        int[] unmatched = new int[1];
+        inTransaction(() -> {
+            long id = pairId(pair);
+            update("UPDATE mailbox_pair SET uidvalidity_" + col(side) + " = ?, highestmodseq_" + col(side)
+                    + " = 0 WHERE id = ?", fresh.uidValidity(), id);
+            update("UPDATE message_pair SET uid_" + col(side) + " = NULL WHERE mailbox_pair_id = ?", id);
+            unmatched[0] = countAll(id);
+        });
+        return unmatched[0];
+    }
+
+    /**
+     * Gives a message that waits for re-matching on that side (see {@link #resetUidValidity}) its new UID, found
+     * by its content key. Messages with the same key are the same bytes, so any one of them may take the UID.
+     *
+     * @return false if no message with that key waits on that side
+     */
+    public boolean rematch(MailboxPair pair, Side side, ContentKey content, long uid) {
+        boolean[] found = new boolean[1];
+        inTransaction(() -> found[0] = update("UPDATE message_pair SET uid_" + col(side) + " = ? WHERE rowid = ("
+                        + "SELECT rowid FROM message_pair WHERE mailbox_pair_id = ? AND uid_" + col(side) + " IS NULL"
+                        + " AND sha256 = ? AND message_id IS ? ORDER BY rowid LIMIT 1)", requireNonZero(uid),
+                pairId(pair), content.digest(), content.messageId()) == 1);
+        return found[0];
+    }
+
+    /**
+     * Runs the changes of one engine step as one transaction: all of them are committed, or, if {@code step}
+     * throws, none. A call inside another joins the outer transaction; if it throws, the outer one is rolled back
+     * even if the exception was caught in between.
+     */
+    public synchronized void inTransaction(Runnable step) {
+        requireOpen();
+        if (depth > 0) {
+            depth++;
+            try {
+                step.run();
+            } catch (RuntimeException | Error e) {
+                rollbackOnly = true;
+                throw e;
+            } finally {
+                depth--;
+            }
+            return;
+        }
+        boolean committed = false;
+        try {
+            db.setAutoCommit(false);
+            depth = 1;
+            rollbackOnly = false;
+            step.run();
+            if (rollbackOnly) {
+                throw new SyncStateException("a nested step failed, so the whole transaction on " + file
+                        + " was rolled back");
+            }
+            db.commit();
+            committed = true;
+        } catch (SQLException e) {
+            throw failure("commit", e);
+        } finally {
+            depth = 0;
+            if (!committed) {
+                try {
+                    db.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is unusable; closing it discards the transaction anyway
+                }
+            }
+            try {
+                db.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // as above
+            }
+        }
+    }
+
+    /** Closes the database and releases the lock. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(db);
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            throw new SyncStateException("cannot release the lock on " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private long pairId(MailboxPair pair) {
+        update("INSERT OR IGNORE INTO mailbox_pair (channel, mailbox_a, mailbox_b) VALUES (?, ?, ?)",
+                pair.channel(), pair.mailboxA(), pair.mailboxB());
+        try (PreparedStatement st = db.prepareStatement(
+                "SELECT id FROM mailbox_pair WHERE channel = ? AND mailbox_a = ? AND mailbox_b = ?")) {
+            bind(st, pair.channel(), pair.mailboxA(), pair.mailboxB());
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw failure("find " + pair, e);
+        }
+    }
+
+    /** Messages of the pair whose UID on that side is known. */
+    private int count(long pairId, Side side) {
+        return queryInt("SELECT count(*) FROM message_pair WHERE mailbox_pair_id = ? AND uid_" + col(side)
+                + " IS NOT NULL", pairId);
+    }
+
+    private int countAll(long pairId) {
+        return queryInt("SELECT count(*) FROM message_pair WHERE mailbox_pair_id = ?", pairId);
+    }
+
+    private int queryInt(String sql, Object... args) {
+        try (PreparedStatement st = db.prepareStatement(sql)) {
+            bind(st, args);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw failure("query", e);
+        }
+    }
+
+    private int update(String sql, Object... args) {
+        try (PreparedStatement st = db.prepareStatement(sql)) {
+            bind(st, args);
+            return st.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("write", e);
+        }
+    }
+
+    private static void bind(PreparedStatement st, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            st.setObject(i + 1, args[i]);
+        }
+    }
+
+    private static void requireOne(int rows, MailboxPair pair, Side side, long uid) {
+        if (rows != 1) {
+            throw new SyncStateException(pair + ": no message with UID " + uid + " on side " + side);
+        }
+    }
+
+    private static long requireNonZero(long uid) {
+        MessagePair.requireUid(uid);
+        if (uid == 0) {
+            throw new IllegalArgumentException("UID 0 is not a UID");
+        }
+        return uid;
+    }
+
+    /** The column suffix of a side; only ever "a" or "b", so it is safe to build SQL with. */
+    private static String col(Side side) {
+        return side == Side.A ? "a" : "b";
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("sync state " + file + " is closed");
+        }
+    }
+
+    private SyncStateException failure(String what, SQLException e) {
+        return new SyncStateException("sync state " + file + ": cannot " + what + ": " + e.getMessage(), e);
+    }
+
+    private static void closeQuietly(Connection db) {
+        if (db != null) {
+            try {
+                db.close();
+            } catch (SQLException ignored) {
+                // nothing more to release
+            }
+        }
+    }
+}
