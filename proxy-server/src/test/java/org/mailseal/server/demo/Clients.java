@@ -27,4 +27,28 @@ public final class Clients {
         assertThat(output).as(output).endsWith("\nexit 0");
         return output.substring(0, output.length() - "\nexit 0".length());
     }
+
+    /**
+     * Alice sends "Launch plans" with this body to bob (OpenPGP) and carol (S/MIME) through the demo's submission port
+     * with Python's smtplib (STARTTLS, AUTH), with a small PDF attached when asked; returns once the mail server holds
+     * both copies.
+     */
+    public static void sendLaunchPlans(Demo demo, String body, boolean attachment) throws Exception {
+        String script = """
+                import smtplib, ssl, sys
+                from email.message import EmailMessage
+                m = EmailMessage(); m["From"] = "alice@demo.test"; m["To"] = "bob@demo.test, carol@demo.test"
+                m["Subject"] = "Launch plans"
+                m.set_content(sys.argv[2])
+                if sys.argv[3] == "yes":
+                    m.add_attachment(b"%PDF-1.4 not really", maintype="application", subtype="pdf", filename="plan.pdf")
+                ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+                with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
+                    s.starttls(context=ctx); s.login("alice@demo.test", "alice-pw")
+                    print("refused:", s.send_message(m))
+                """;
+        assertThat(python(script, String.valueOf(demo.ports().submission()), body, attachment ? "yes" : "no"))
+                .contains("refused: {}");
+        assertThat(demo.mailServer().waitForIncomingEmail(10_000, 2)).isTrue();
+    }
 }

@@ -32,20 +32,7 @@ class DemoImapTest {
     @BeforeAll
     static void sendThroughTheDemo() throws Exception {
         demo = Demo.start(home, DemoPorts.freeBase());
-        String script = """
-                import smtplib, ssl, sys
-                from email.message import EmailMessage
-                m = EmailMessage(); m["From"] = "alice@demo.test"; m["To"] = "bob@demo.test, carol@demo.test"
-                m["Subject"] = "Launch plans"
-                m.set_content(sys.argv[2])
-                m.add_attachment(b"%PDF-1.4 not really", maintype="application", subtype="pdf", filename="plan.pdf")
-                ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-                with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
-                    s.starttls(context=ctx); s.login("alice@demo.test", "alice-pw")
-                    print("refused:", s.send_message(m))
-                """;
-        assertThat(Clients.python(script, String.valueOf(demo.ports().submission()), BODY)).contains("refused: {}");
-        assertThat(demo.mailServer().waitForIncomingEmail(10_000, 2)).isTrue();
+        Clients.sendLaunchPlans(demo, BODY, true);
     }
 
     @AfterAll
