@@ -211,7 +211,21 @@ public final class ToolImapClient implements AutoCloseable {
         if (!criteria.matches("[A-Za-z0-9 :*,\\\\]+")) {
             throw new IllegalArgumentException("unsupported search criteria");
         }
-        Response r = command("UID SEARCH " + criteria);
+        return searchResults(command("UID SEARCH " + criteria));
+    }
+
+    /**
+     * UID SEARCH HEADER field value (RFC 3501 §6.4.4): the UIDs whose header {@code field} contains {@code value}
+     * (a substring match, so callers confirm candidates), in ascending order. Both must be printable ASCII.
+     */
+    public List<Long> uidSearchHeader(String field, String value) throws IOException {
+        if (!field.matches("[\\x21-\\x39\\x3b-\\x7e]+") || !value.matches("[\\x20-\\x7e]+")) {
+            throw new IllegalArgumentException("a header search needs a field name and a printable ASCII value");
+        }
+        return searchResults(command("UID SEARCH HEADER ", quoted(field), " ", quoted(value)));
+    }
+
+    private static List<Long> searchResults(Response r) throws ImapClientException {
         List<Long> uids = new ArrayList<>();
         for (byte[] unit : r.untagged()) {
             String line = ascii(unit).trim();
