@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.mailseal.imap.testing.OracleImapClient;
 import org.mailseal.imap.testing.ThrowawayDovecot;
 import org.mailseal.imap.message.MessageView;
 
@@ -42,13 +43,13 @@ class DovecotSearchTest {
             DateTimeFormatter.ofPattern("d-MMM-yyyy HH:mm:ss Z", Locale.ENGLISH);
 
     private static ThrowawayDovecot dovecot;
-    private static SearchOracleClient imap;
+    private static OracleImapClient imap;
     private static final TreeMap<Long, MessageFacts> FACTS = new TreeMap<>();
 
     @BeforeAll
     static void startDovecotAndAppend() throws Exception {
         dovecot = ThrowawayDovecot.start("dovecot-search", List.of());
-        imap = new SearchOracleClient("127.0.0.1", dovecot.port());
+        imap = new OracleImapClient("127.0.0.1", dovecot.port());
         imap.command("LOGIN oracle@example.org oraclepw");
         imap.command("ENABLE CONDSTORE");
         imap.command("CREATE search");
@@ -64,7 +65,7 @@ class DovecotSearchTest {
         if (corpus.size() < 2) {
             imap.command("SELECT search");
         }
-        List<String> fetched = imap.command("UID FETCH 1:* (UID MODSEQ FLAGS INTERNALDATE RFC822.SIZE)");
+        List<String> fetched = imap.commandLines("UID FETCH 1:* (UID MODSEQ FLAGS INTERNALDATE RFC822.SIZE)");
         List<Matcher> rows = fetched.stream().map(FETCH::matcher).filter(Matcher::find).toList();
         long highestUid = rows.stream().mapToLong(m -> Long.parseLong(m.group(2))).max().orElse(0);
         MessageFacts.Mailbox mailbox = new MessageFacts.Mailbox(rows.size(), highestUid, Instant.now());

@@ -1,4 +1,4 @@
-package org.mailseal.imap.message;
+package org.mailseal.imap.testing;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -8,16 +8,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Just enough of an IMAP client to ask the Dovecot oracle: LOGIN, CREATE, SELECT, APPEND with a literal and
- * UID FETCH, keeping every response byte so that values can be compared octet for octet.
+ * Just enough of an IMAP client to ask the Dovecot oracle: any command (literals inline with LITERAL+), APPEND with
+ * flags and a date, UID FETCH and UID SEARCH, keeping every response byte so that values can be compared octet for
+ * octet. Used by the structure oracle and the search oracle.
  */
-final class OracleImapClient implements Closeable {
+public final class OracleImapClient implements Closeable {
     private static final Pattern LITERAL_AT_END = Pattern.compile("\\{(\\d+)}\r\n$");
     private static final Pattern APPENDUID = Pattern.compile("\\[APPENDUID \\d+ (\\d+)]");
 
@@ -26,7 +30,7 @@ final class OracleImapClient implements Closeable {
     private final OutputStream out;
     private int tag;
 
-    OracleImapClient(String host, int port) throws IOException {
+    public OracleImapClient(String host, int port) throws IOException {
         socket = new Socket(host, port);
         socket.setSoTimeout(20_000);
         in = new BufferedInputStream(socket.getInputStream());
@@ -38,17 +42,43 @@ final class OracleImapClient implements Closeable {
     }
 
     /** Sends a command and returns all response bytes up to and including the tagged OK; fails on NO/BAD. */
-    byte[] command(String command) throws IOException {
+    public byte[] command(String command) throws IOException {
         String t = "t" + (++tag);
         out.write((t + " " + command + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         return readUntilTagged(t);
     }
 
+    /** The command's response, line by line (each with its CRLF; a literal stays inside its line's unit). */
+    public List<String> commandLines(String command) throws IOException {
+        return Arrays.asList(new String(command(command), StandardCharsets.ISO_8859_1).split("(?<=\r\n)"));
+    }
+
+    /** The UIDs of the {@code * SEARCH} response to {@code UID SEARCH program} (a MODSEQ suffix is dropped). */
+    public TreeSet<Long> uidSearch(String program) throws IOException {
+        TreeSet<Long> uids = new TreeSet<>();
+        for (String l : commandLines("UID SEARCH " + program)) {
+            if (l.startsWith("* SEARCH")) {
+                String rest = l.substring(8).strip().replaceAll("\\(MODSEQ \\d+\\)", "").strip();
+                for (String n : rest.isEmpty() ? new String[0] : rest.split(" ")) {
+                    uids.add(Long.parseLong(n));
+                }
+            }
+        }
+        return uids;
+    }
+
     /** APPENDs a message with a synchronizing literal and returns its UID. */
-    long append(String mailbox, byte[] message) throws IOException {
+    public long append(String mailbox, byte[] message) throws IOException {
+        return append(mailbox, null, null, message);
+    }
+
+    /** APPENDs a message with these flags and internal date (either may be null) and returns its UID. */
+    public long append(String mailbox, String flags, String date, byte[] message) throws IOException {
         String t = "t" + (++tag);
-        out.write((t + " APPEND " + mailbox + " {" + message.length + "}\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        String options = (flags != null ? " (" + flags + ")" : "") + (date != null ? " \"" + date + "\"" : "");
+        out.write((t + " APPEND " + mailbox + options + " {" + message.length + "}\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         String cont = line();
         if (!cont.startsWith("+")) {
@@ -69,7 +99,7 @@ final class OracleImapClient implements Closeable {
      * UID FETCHes {@code items} and returns each data item's raw value keyed by its name as the server wrote it
      * (for example {@code BODY[HEADER.FIELDS (FROM)]}).
      */
-    Map<String, byte[]> fetch(long uid, String items) throws IOException {
+    public Map<String, byte[]> fetch(long uid, String items) throws IOException {
         byte[] response = command("UID FETCH " + uid + " (" + items + ")");
         return FetchParser.items(response);
     }
@@ -125,7 +155,7 @@ final class OracleImapClient implements Closeable {
     }
 
     /** Splits the data of one {@code * n FETCH (...)} response into items, keeping values as raw bytes. */
-    static final class FetchParser {
+    public static final class FetchParser {
         private final byte[] b;
         private int p;
 
@@ -134,7 +164,7 @@ final class OracleImapClient implements Closeable {
             this.p = p;
         }
 
-        static Map<String, byte[]> items(byte[] response) {
+        public static Map<String, byte[]> items(byte[] response) {
             String text = new String(response, StandardCharsets.ISO_8859_1);
             int start = text.indexOf(" FETCH (");
             if (!text.startsWith("* ") || start < 0) {
@@ -206,7 +236,7 @@ final class OracleImapClient implements Closeable {
         }
 
         /** The octets of an nstring value: null for NIL. */
-        static byte[] stringContent(byte[] value) {
+        public static byte[] stringContent(byte[] value) {
             String v = new String(value, StandardCharsets.ISO_8859_1);
             if (v.equals("NIL")) {
                 return null;
