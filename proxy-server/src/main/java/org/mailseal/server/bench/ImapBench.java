@@ -108,11 +108,7 @@ public final class ImapBench {
                 warm.print(out, "through mailseal, warm cache", direct);
                 plainThrough.print(out, "plaintext through mailseal", direct);
                 out.printf("* of this process: client and mailseal%s%n", server != null ? " and the embedded server" : "");
-                long threads = coldCpu.values().stream().mapToLong(Long::longValue).sum();
-                out.printf("CPU seconds of the cold run by thread: %s, other (GC, JIT, threads that ended) %.3f%n",
-                        String.join(", ", coldCpu.entrySet().stream()
-                                .map(group -> String.format("%s %.3f", group.getKey(), group.getValue() / 1e9)).toList()),
-                        cold.cpuSeconds() - threads / 1e9);
+                BenchSupport.printCpuByThread(out, coldCpu, cold.cpuSeconds(), "GC, JIT, threads that ended");
             }
             if (options.idleSessions() > 0) {
                 if (server != null) {
@@ -124,11 +120,7 @@ public final class ImapBench {
             if (server != null) {
                 server.stop();
             }
-            try (var paths = Files.walk(home)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
+            BenchSupport.deleteTree(home);
         }
     }
 

@@ -171,21 +171,13 @@ public final class Pop3Bench {
                 plainThrough.print(out, "plaintext through mailseal", straight);
                 stored.print(out, "ciphertext direct from the server", straight);
                 out.printf("* of this process: client and mailseal%s%n", server != null ? " and the embedded server" : "");
-                long threads = coldCpu.values().stream().mapToLong(Long::longValue).sum();
-                out.printf("CPU seconds of the cold run by thread: %s, other (GC, JIT) %.3f%n",
-                        String.join(", ", coldCpu.entrySet().stream()
-                                .map(group -> String.format("%s %.3f", group.getKey(), group.getValue() / 1e9)).toList()),
-                        cold.cpuSeconds() - threads / 1e9);
+                BenchSupport.printCpuByThread(out, coldCpu, cold.cpuSeconds(), "GC, JIT");
             }
         } finally {
             if (server != null) {
                 server.stop();
             }
-            try (var paths = Files.walk(home)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
+            BenchSupport.deleteTree(home);
         }
     }
 

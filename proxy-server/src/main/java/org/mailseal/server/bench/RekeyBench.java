@@ -98,11 +98,7 @@ public final class RekeyBench {
             k1.forEach(UnlockedKey::close);
             k2.forEach(UnlockedKey::close);
         } finally {
-            try (var paths = Files.walk(home)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
+            BenchSupport.deleteTree(home);
         }
     }
 

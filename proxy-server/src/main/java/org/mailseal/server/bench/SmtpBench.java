@@ -166,11 +166,7 @@ public final class SmtpBench {
     }
 
     private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        BenchSupport.deleteTree(root);
     }
 
 }
