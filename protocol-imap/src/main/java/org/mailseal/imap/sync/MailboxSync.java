@@ -4,191 +4,492 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.mailseal.imap.client.AppendedMessage;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongPredicate;
 import org.mailseal.imap.client.ImapClientException;
-import org.mailseal.imap.client.SelectedMailbox;
 import org.mailseal.imap.client.StoredMessage;
-import org.mailseal.imap.client.ToolImapClient;
+import org.mailseal.imap.sync.ChannelConfig.Change;
 
 /**
- * The first slice of the sync engine: for one mailbox pair and one direction, copies the messages of the source
- * that the state does not know to the destination, with their flags and INTERNALDATE, and records each pair.
+ * One run over one mailbox pair: brings the two mailboxes together as far as the channel's direction and
+ * propagation allow, against the state of the last run.
  *
- * <p>Order of every copy: look for the message on the destination by content key, else APPEND, fetch it back and
- * compare SHA-256 (and flags and internal date), then record the pair in one state transaction. A crash after the
- * APPEND and before the record therefore leaves an unrecorded copy on the destination, which the next run finds
- * by its content key (Message-ID search, then SHA-256; without a Message-ID, SHA-256 of the destination's
- * messages the state does not know) and records instead of appending again.
+ * <h2>Steps, in order</h2>
+ * <ol>
+ *   <li><b>UIDVALIDITY.</b> A side whose UIDVALIDITY changed has its UIDs cleared in the state
+ *       ({@link SyncState#resetUidValidity}); nothing is forgotten or deleted because of it.</li>
+ *   <li><b>Reading each side.</b> In full (UID, FLAGS, RFC822.SIZE of every message) or, when the store has
+ *       QRESYNC and the state a HIGHESTMODSEQ for it, incrementally: only what changed since, and what vanished.
+ *       A message the incremental read does not mention is where it was, with the flags of the last run.</li>
+ *   <li><b>Re-matching</b> after a UIDVALIDITY change: each recorded message gets the UID of a message with the
+ *       same content key (Message-ID and content digest) on the reset side. One that finds none is forgotten, so
+ *       the other side's copy is copied back: a reset never turns into deletions.</li>
+ *   <li><b>Matching new messages</b> present on both sides with the same content key (two mailboxes that were
+ *       aligned before their first sync, or a copy whose record a crash lost): recorded, not copied.</li>
+ *   <li><b>Flags</b> merge three-way, flag by flag, against the flags of the last run: a flag set or cleared on
+ *       one side since then is set or cleared on the other. Two sides cannot disagree on one flag (setting it
+ *       means it was clear in the base, clearing it that it was set), so the per-flag merge has no conflicts.</li>
+ *   <li><b>Expunges.</b> A message gone from one side is expunged from the other, unless its flags changed there
+ *       since the last run: that is the one conflict, and the changed message wins; it is kept and copied back.
+ *       A run that would expunge more than the channel's share of a mailbox holds those expunges back unless
+ *       forced (and keeps the side's HIGHESTMODSEQ, so the next run sees them again). Where expunges do not
+ *       propagate from a side, a message gone there stays recorded and stays on the other side.</li>
+ *   <li><b>Copies</b> of the remaining unknown messages, in batches: fetched, translated for the destination's
+ *       key, appended with their flags and INTERNALDATE, and recorded one transaction per batch.</li>
+ * </ol>
  *
- * <p>Never deletes anything, not even a copy that failed verification (the run stops with an exception; that copy
- * stays unrecorded and is not matched later because its SHA-256 differs). Flag merges, expunges and UIDVALIDITY
- * changes are not handled here: a UIDVALIDITY different from the recorded one stops the run.
- *
- * <p>The two clients must be logged in to the two stores; this class selects the mailboxes itself.
+ * <h2>Crash safety</h2>
+ * Every change to a server comes before the state records it: a crash after an APPEND leaves an unrecorded copy
+ * that the next run matches by content key; after a STORE, both sides already agree and the next run records it;
+ * after an EXPUNGE, the message is gone on both sides and is forgotten. Each side's HIGHESTMODSEQ is recorded last,
+ * as its value when the run selected the mailbox, so an interrupted run is read again in full by the next one.
  */
 public final class MailboxSync {
     private static final String MESSAGE_ID = "Message-ID";
+    /** A copy batch: at most this many messages ... */
+    static final int BATCH_MESSAGES = 200;
+    /** ... and about this many bytes. */
+    static final long BATCH_BYTES = 8L << 20;
 
     private final SyncState state;
+    private final ChannelConfig channel;
     private final MailboxPair pair;
-    private final Map<Side, ToolImapClient> clients;
+    private final Map<Side, SyncStore> stores;
+    private final MessageTranslator translator;
+    private final SyncListener listener;
 
-    public MailboxSync(SyncState state, MailboxPair pair, ToolImapClient clientA, ToolImapClient clientB) {
+    private final Map<Side, SyncMailbox> selected = new HashMap<>();
+    private final Map<Side, View> views = new HashMap<>();
+    private int copiedToA;
+    private int copiedToB;
+    private int matched;
+    private int flagged;
+    private int expunged;
+    private int conflicts;
+    private int held;
+
+    public MailboxSync(SyncState state, ChannelConfig channel, MailboxPair pair, SyncStore a, SyncStore b,
+                       MessageTranslator translator, SyncListener listener) {
         this.state = state;
+        this.channel = channel;
         this.pair = pair;
-        this.clients = Map.of(Side.A, clientA, Side.B, clientB);
+        this.stores = Map.of(Side.A, a, Side.B, b);
+        this.translator = translator;
+        this.listener = listener;
     }
 
-    /** Copies what {@code from} holds and the state does not know to the other side. */
-    public SyncSummary copyNew(Side from) throws IOException {
-        Side to = from.other();
-        ToolImapClient source = clients.get(from);
-        ToolImapClient destination = clients.get(to);
-        SelectedMailbox sourceBox = source.select(pair.mailbox(from));
-        SelectedMailbox destinationBox = destination.select(pair.mailbox(to));
-        if (!destination.hasCapability("UIDPLUS")) {
-            throw new ImapClientException("the server of side " + to + " lacks UIDPLUS (APPENDUID); nothing copied");
+    /**
+     * Runs the steps once.
+     *
+     * @param force carry out expunges beyond the channel's safety valve
+     */
+    public PairSummary run(boolean force) throws IOException {
+        MailboxState before = state.read(pair);
+        Set<Side> reset = new HashSet<>();
+        for (Side side : Side.values()) {
+            SyncMailbox box = stores.get(side).select(pair.mailbox(side));
+            selected.put(side, box);
+            long recorded = before.side(side).uidValidity();
+            if (recorded == 0) {
+                state.recordSide(pair, side, new SideState(box.uidValidity(), 0));
+            } else if (recorded != box.uidValidity()) {
+                state.resetUidValidity(pair, side, box.uidValidity());
+                reset.add(side);
+            }
         }
         MailboxState known = state.read(pair);
-        checkUidValidity(known, from, sourceBox);
-        checkUidValidity(known, to, destinationBox);
+        // Re-matching reads both sides in full: a message lost on the reset side is copied back from the other.
+        boolean rematching = known.messages().stream().anyMatch(m -> !m.matched(Side.A) || !m.matched(Side.B));
+        boolean incremental = true;
+        for (Side side : Side.values()) {
+            views.put(side, read(side, known.side(side), rematching));
+            incremental &= !views.get(side).full;
+        }
 
-        Set<Long> knownSource = new HashSet<>();
-        Set<Long> knownDestination = new HashSet<>();
-        for (MessagePair m : known.messages()) {
-            knownSource.add(m.uid(from));
-            knownDestination.add(m.uid(to));
+        for (Side side : reset) {
+            rematch(side, known);
         }
-        Candidates candidates = new Candidates(destination, knownDestination);
-        int copied = 0;
-        int present = 0;
-        int unchanged = 0;
-        for (long uid : source.uidSearch("ALL")) {
-            if (knownSource.contains(uid)) {
-                unchanged++;
-                continue;
-            }
-            Optional<StoredMessage> fetched = source.fetch(uid);
-            if (fetched.isEmpty()) {
-                continue; // expunged meanwhile by another client; nothing to copy
-            }
-            StoredMessage message = fetched.get();
-            ContentKey key = contentKey(message.content());
-            Optional<StoredMessage> match = candidates.find(key);
-            long destinationUid;
-            Set<String> flags;
-            if (match.isPresent()) {
-                destinationUid = match.get().uid();
-                // Only the flags both sides hold are a common base; a side's extra flags count as its changes.
-                flags = new HashSet<>(message.flags());
-                flags.retainAll(match.get().flags());
-                present++;
-            } else {
-                destinationUid = appendVerified(destination, destinationBox, message);
-                flags = new HashSet<>(message.flags());
-                copied++;
-            }
-            candidates.claim(destinationUid);
-            MessagePair record = from == Side.A ? new MessagePair(uid, destinationUid, flags, key)
-                    : new MessagePair(destinationUid, uid, flags, key);
-            state.inTransaction(() -> state.recordPair(pair, record));
+        if (channel.propagates(Change.NEW)) {
+            matchNew(state.read(pair));
         }
-        return new SyncSummary(copied, present, unchanged);
+        Set<Side> heldSides = reconcile(state.read(pair), force);
+        for (Side from : Side.values()) {
+            if (channel.propagates(Change.NEW) && channel.flowsFrom(from)) {
+                copyUnknown(from, state.read(pair));
+            }
+        }
+        for (Side side : Side.values()) {
+            if (!heldSides.contains(side.other())) {
+                SyncMailbox box = selected.get(side);
+                state.recordSide(pair, side, new SideState(box.uidValidity(), box.highestModSeq()));
+            }
+        }
+        PairSummary summary = new PairSummary(pair, copiedToA, copiedToB, matched, flagged, expunged, conflicts, held,
+                incremental);
+        listener.finished(pair, summary);
+        return summary;
     }
 
-    private void checkUidValidity(MailboxState known, Side side, SelectedMailbox box) throws ImapClientException {
-        long recorded = known.side(side).uidValidity();
-        if (recorded == 0) {
-            state.recordSide(pair, side, new SideState(box.uidValidity(), 0));
-        } else if (recorded != box.uidValidity()) {
-            throw new ImapClientException("UIDVALIDITY of " + box.name() + " on side " + side + " changed from "
-                    + recorded + " to " + box.uidValidity() + "; re-matching is not implemented yet, nothing copied");
-        }
-    }
+    // ---------------------------------------------------------------- reading
 
-    private static long appendVerified(ToolImapClient destination, SelectedMailbox box, StoredMessage original)
-            throws IOException {
-        AppendedMessage appended = destination.append(box.name(), original.flags(), original.internalDate(),
-                        original.content())
-                .orElseThrow(() -> new ImapClientException("APPEND to " + box.name() + " gave no APPENDUID"));
-        if (appended.uidValidity() != box.uidValidity()) {
-            throw new ImapClientException("UIDVALIDITY of " + box.name() + " changed during the run; rerun");
-        }
-        Optional<StoredMessage> back = destination.fetch(appended.uid());
-        String problem = back.isEmpty() ? "is missing"
-                : !MessageDigest.isEqual(sha256(back.get().content()), sha256(original.content())) ? "differs in content"
-                : !new HashSet<>(back.get().flags()).equals(new HashSet<>(original.flags())) ? "differs in flags"
-                : !back.get().internalDate().equals(original.internalDate()) ? "differs in internal date"
-                : null;
-        if (problem != null) {
-            throw new ImapClientException("the copy of UID " + original.uid() + " appended to " + box.name()
-                    + " as UID " + appended.uid() + " " + problem + " when fetched back; it is not recorded");
-        }
-        return appended.uid();
-    }
+    /**
+     * What a side holds now. Full: every message. Incremental: only the changed ones, plus the vanished UIDs; a
+     * recorded message that is in neither is unchanged.
+     */
+    private static final class View {
+        final boolean full;
+        final SortedMap<Long, MessageInfo> seen;
+        final LongPredicate vanished;
 
-    /** Messages of the destination that may be an unrecorded copy: the state does not know them, no pair took them. */
-    private static final class Candidates {
-        private final ToolImapClient destination;
-        private final Set<Long> taken;
-        private final Map<Long, StoredMessage> fetched = new HashMap<>();
-        private Set<Long> unknown;
-
-        Candidates(ToolImapClient destination, Set<Long> known) {
-            this.destination = destination;
-            this.taken = new HashSet<>(known);
+        View(boolean full, SortedMap<Long, MessageInfo> seen, LongPredicate vanished) {
+            this.full = full;
+            this.seen = seen;
+            this.vanished = vanished;
         }
 
-        Optional<StoredMessage> find(ContentKey key) throws IOException {
-            List<Long> uids = key.messageId() != null
-                    ? destination.uidSearchHeader(MESSAGE_ID, key.messageId()) : List.copyOf(unknown());
-            for (long uid : uids) {
-                if (taken.contains(uid)) {
-                    continue;
-                }
-                StoredMessage m = fetch(uid);
-                if (m != null && hex(sha256(m.content())).equals(key.sha256())) {
-                    return Optional.of(m);
-                }
-            }
-            return Optional.empty();
+        boolean exists(long uid) {
+            return full ? seen.containsKey(uid) : !vanished.test(uid);
         }
 
-        void claim(long uid) {
-            taken.add(uid);
-            fetched.remove(uid);
-            if (unknown != null) {
-                unknown.remove(uid);
-            }
+        Set<String> flags(MessagePair known, Side side) {
+            MessageInfo info = seen.get(known.uid(side));
+            return info != null ? info.flags() : known.flags();
         }
 
-        private Set<Long> unknown() throws IOException {
-            if (unknown == null) {
-                unknown = new LinkedHashSet<>(destination.uidSearch("ALL"));
-                unknown.removeAll(taken);
-            }
+        /** Messages the view saw that the state does not know on this side. */
+        SortedMap<Long, MessageInfo> unknown(Set<Long> knownUids) {
+            SortedMap<Long, MessageInfo> unknown = new TreeMap<>(seen);
+            unknown.keySet().removeAll(knownUids);
             return unknown;
         }
+    }
 
-        private StoredMessage fetch(long uid) throws IOException {
-            if (!fetched.containsKey(uid)) {
-                fetched.put(uid, destination.fetch(uid).orElse(null));
+    private View read(Side side, SideState recorded, boolean needFull) throws IOException {
+        SyncStore store = stores.get(side);
+        SyncMailbox box = selected.get(side);
+        if (!needFull && store.incremental() && recorded.highestModSeq() > 0 && box.highestModSeq() > 0
+                && recorded.uidValidity() == box.uidValidity()) {
+            if (box.highestModSeq() == recorded.highestModSeq()) {
+                return new View(false, new TreeMap<>(), uid -> false);
             }
-            return fetched.get(uid);
+            StoreChanges changes = store.changedSince(recorded.highestModSeq());
+            return new View(false, new TreeMap<>(changes.changed()), changes.vanished()::contains);
+        }
+        return new View(true, new TreeMap<>(store.scan()), uid -> false);
+    }
+
+    private Set<Long> knownUids(MailboxState known, Side side) {
+        Set<Long> uids = new HashSet<>();
+        for (MessagePair m : known.messages()) {
+            if (m.matched(side)) {
+                uids.add(m.uid(side));
+            }
+        }
+        return uids;
+    }
+
+    // ---------------------------------------------------------------- matching
+
+    /** Gives the recorded messages of a reset side their new UIDs by content; forgets those that find none. */
+    private void rematch(Side side, MailboxState known) throws IOException {
+        SortedMap<Long, MessageInfo> unknown = views.get(side).unknown(knownUids(known, side));
+        Map<ContentKey, List<Long>> byKey = new HashMap<>();
+        for (StoredMessage m : fetchAll(side, unknown.keySet())) {
+            byKey.computeIfAbsent(contentKey(m.content()), k -> new ArrayList<>()).add(m.uid());
+        }
+        List<MessagePair> waiting = known.messages().stream().filter(m -> !m.matched(side)).toList();
+        state.inTransaction(() -> {
+            for (MessagePair m : waiting) {
+                List<Long> uids = byKey.getOrDefault(m.content(), List.of());
+                if (!uids.isEmpty() && state.rematch(pair, side, m.content(), uids.get(0))) {
+                    uids.remove(0);
+                    matched++;
+                }
+            }
+            // Lost on the reset side: forgotten, so the other side's copy is copied back, never deleted.
+            state.forgetUnmatched(pair, side);
+        });
+    }
+
+    /** Records unknown messages present on both sides with the same content key, instead of copying them. */
+    private void matchNew(MailboxState known) throws IOException {
+        SortedMap<Long, MessageInfo> unknownA = views.get(Side.A).unknown(knownUids(known, Side.A));
+        SortedMap<Long, MessageInfo> unknownB = views.get(Side.B).unknown(knownUids(known, Side.B));
+        if (unknownA.isEmpty() || unknownB.isEmpty()) {
+            return;
+        }
+        Map<String, List<Long>> candidatesById = new HashMap<>();
+        List<Long> candidatesWithoutId = new ArrayList<>();
+        Map<Long, String> idsB = stores.get(Side.B).messageIds(unknownB.keySet());
+        for (long uid : unknownB.keySet()) {
+            String id = normalizeMessageId(idsB.get(uid));
+            if (id == null) {
+                candidatesWithoutId.add(uid);
+            } else {
+                candidatesById.computeIfAbsent(id, k -> new ArrayList<>()).add(uid);
+            }
+        }
+        Map<Long, String> idsA = stores.get(Side.A).messageIds(unknownA.keySet());
+        Map<Long, StoredMessage> fetchedB = new HashMap<>();
+        for (long uidA : unknownA.keySet()) {
+            String id = normalizeMessageId(idsA.get(uidA));
+            List<Long> candidates = id == null ? candidatesWithoutId : candidatesById.getOrDefault(id, List.of());
+            if (candidates.isEmpty()) {
+                continue;
+            }
+            Optional<StoredMessage> a = fetchOne(Side.A, uidA);
+            if (a.isEmpty()) {
+                continue;
+            }
+            ContentKey key = contentKey(a.get().content());
+            for (int i = 0; i < candidates.size(); i++) {
+                long uidB = candidates.get(i);
+                if (!fetchedB.containsKey(uidB)) {
+                    fetchedB.put(uidB, fetchOne(Side.B, uidB).orElse(null));
+                }
+                StoredMessage b = fetchedB.get(uidB);
+                if (b != null && key.equals(contentKey(b.content()))) {
+                    Set<String> common = new HashSet<>(a.get().flags());
+                    common.retainAll(b.flags()); // a side's extra flags count as its changes in the merge
+                    state.recordPair(pair, new MessagePair(uidA, uidB, common, key));
+                    candidates.remove(i);
+                    fetchedB.remove(uidB);
+                    matched++;
+                    break;
+                }
+            }
         }
     }
 
-    /** The content key of a message: its Message-ID header (if any, printable ASCII) and its SHA-256. */
-    static ContentKey contentKey(byte[] content) {
-        return new ContentKey(messageId(content), hex(sha256(content)));
+    // ---------------------------------------------------------------- flags and expunges
+
+    /** Merges flags and propagates expunges over the recorded messages; returns the sides whose expunges were held. */
+    private Set<Side> reconcile(MailboxState known, boolean force) throws IOException {
+        Map<Side, List<Long>> toExpunge = Map.of(Side.A, new ArrayList<>(), Side.B, new ArrayList<>());
+        Map<Side, Map<FlagChange, List<Long>>> changes = Map.of(Side.A, new LinkedHashMap<>(), Side.B,
+                new LinkedHashMap<>());
+        List<MessagePair> merged = new ArrayList<>();
+        List<MessagePair> gone = new ArrayList<>();
+        List<MessagePair> conflicted = new ArrayList<>();
+        View viewA = views.get(Side.A);
+        View viewB = views.get(Side.B);
+        for (MessagePair m : known.messages()) {
+            if (!m.matched(Side.A) || !m.matched(Side.B)) {
+                continue; // waiting for a re-match that failed above: already forgotten
+            }
+            boolean onA = viewA.exists(m.uidA());
+            boolean onB = viewB.exists(m.uidB());
+            if (!onA && !onB) {
+                gone.add(m);
+            } else if (!onA || !onB) {
+                Side lost = onA ? Side.B : Side.A;
+                Side kept = lost.other();
+                if (!channel.propagates(Change.EXPUNGES) || !channel.flowsFrom(lost)) {
+                    continue; // recorded as it is: the kept side keeps it, the lost side does not get it back
+                }
+                if (!views.get(kept).flags(m, kept).equals(m.flags())) {
+                    conflicted.add(m);
+                } else {
+                    toExpunge.get(kept).add(m.uid(kept));
+                }
+            } else if (channel.propagates(Change.FLAGS)) {
+                Set<String> flagsA = viewA.flags(m, Side.A);
+                Set<String> flagsB = viewB.flags(m, Side.B);
+                Set<String> result = merge(m.flags(), channel.flowsFrom(Side.A) ? flagsA : m.flags(),
+                        channel.flowsFrom(Side.B) ? flagsB : m.flags());
+                boolean changed = false;
+                for (Side side : Side.values()) {
+                    Set<String> current = side == Side.A ? flagsA : flagsB;
+                    if (!current.equals(result) && channel.flowsFrom(side.other())) {
+                        changes.get(side).computeIfAbsent(FlagChange.between(current, result), c -> new ArrayList<>())
+                                .add(m.uid(side));
+                        changed = true;
+                    }
+                }
+                if (changed) {
+                    flagged++;
+                }
+                if (!result.equals(m.flags())) {
+                    merged.add(new MessagePair(m.uidA(), m.uidB(), result, m.content()));
+                }
+            }
+        }
+        for (Side side : Side.values()) {
+            for (Map.Entry<FlagChange, List<Long>> e : changes.get(side).entrySet()) {
+                stores.get(side).store(e.getValue(), e.getKey().add(), e.getKey().remove());
+            }
+        }
+        Set<Side> heldSides = new HashSet<>();
+        List<MessagePair> expungedPairs = new ArrayList<>();
+        for (Side side : Side.values()) {
+            List<Long> uids = toExpunge.get(side);
+            if (uids.isEmpty()) {
+                continue;
+            }
+            if (!force && channel.expungeNeedsForce(uids.size(), Math.max(uids.size(), selected.get(side).exists()))) {
+                held += uids.size();
+                heldSides.add(side);
+                continue;
+            }
+            stores.get(side).expunge(uids);
+            expunged += uids.size();
+            Set<Long> set = new HashSet<>(uids);
+            known.messages().stream().filter(m -> m.matched(side) && set.contains(m.uid(side)))
+                    .forEach(expungedPairs::add);
+        }
+        conflicts += conflicted.size();
+        state.inTransaction(() -> {
+            for (MessagePair m : merged) {
+                state.updateFlags(pair, Side.A, m.uidA(), m.flags());
+            }
+            for (MessagePair m : gone) {
+                state.forget(pair, Side.A, m.uidA());
+            }
+            for (MessagePair m : expungedPairs) {
+                state.forget(pair, Side.A, m.uidA());
+            }
+            for (MessagePair m : conflicted) {
+                // The side that kept it changed it: it wins, and is copied back to the side that lost it.
+                state.forget(pair, Side.A, m.uidA());
+            }
+        });
+        return heldSides;
+    }
+
+    /** Flags to add and to remove, as one STORE pair for every message that needs the same change. */
+    private record FlagChange(Set<String> add, Set<String> remove) {
+        static FlagChange between(Set<String> current, Set<String> wanted) {
+            Set<String> add = new TreeSet<>(wanted);
+            add.removeAll(current);
+            Set<String> remove = new TreeSet<>(current);
+            remove.removeAll(wanted);
+            return new FlagChange(add, remove);
+        }
+    }
+
+    /** The three-way merge, flag by flag: what either side set since the base is set, what either cleared is clear. */
+    static Set<String> merge(Set<String> base, Set<String> a, Set<String> b) {
+        Set<String> result = new TreeSet<>(base);
+        for (Set<String> side : List.of(a, b)) {
+            for (String flag : base) {
+                if (!side.contains(flag)) {
+                    result.remove(flag);
+                }
+            }
+        }
+        for (Set<String> side : List.of(a, b)) {
+            for (String flag : side) {
+                if (!base.contains(flag)) {
+                    result.add(flag);
+                }
+            }
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- copies
+
+    /** Copies the messages of {@code from} the state does not know to the other side, in batches. */
+    private void copyUnknown(Side from, MailboxState known) throws IOException {
+        Side to = from.other();
+        SortedMap<Long, MessageInfo> unknown = views.get(from).unknown(knownUids(known, from));
+        if (unknown.isEmpty()) {
+            return;
+        }
+        long bytes = unknown.values().stream().mapToLong(MessageInfo::size).sum();
+        listener.planned(pair, unknown.size(), bytes);
+        Optional<String> encryptTo = channel.store(to).encryptTo();
+        List<Long> batch = new ArrayList<>();
+        long batchBytes = 0;
+        for (MessageInfo info : unknown.values()) {
+            batch.add(info.uid());
+            batchBytes += info.size();
+            if (batch.size() >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) {
+                copyBatch(from, batch, encryptTo);
+                batch.clear();
+                batchBytes = 0;
+            }
+        }
+        if (!batch.isEmpty()) {
+            copyBatch(from, batch, encryptTo);
+        }
+    }
+
+    private void copyBatch(Side from, List<Long> uids, Optional<String> encryptTo) throws IOException {
+        Side to = from.other();
+        List<StoredMessage> originals = stores.get(from).fetch(uids); // expunged meanwhile: left out
+        if (originals.isEmpty()) {
+            return;
+        }
+        List<StoredMessage> copies = new ArrayList<>(originals.size());
+        List<ContentKey> keys = new ArrayList<>(originals.size());
+        long bytes = 0;
+        for (StoredMessage m : originals) {
+            byte[] stored = translator.forStore(m.content(), encryptTo);
+            copies.add(new StoredMessage(m.uid(), m.flags(), m.internalDate(), stored.length, stored));
+            keys.add(contentKey(m.content()));
+            bytes += m.size();
+        }
+        SyncMailbox box = selected.get(to);
+        List<Long> appended = stores.get(to).append(box.name(), box.uidValidity(), copies);
+        if (appended.size() != copies.size()) {
+            throw new ImapClientException("APPEND to " + box.name() + " placed " + appended.size() + " of "
+                    + copies.size() + " messages");
+        }
+        state.inTransaction(() -> {
+            for (int i = 0; i < copies.size(); i++) {
+                long source = originals.get(i).uid();
+                long copy = appended.get(i);
+                state.recordPair(pair, from == Side.A
+                        ? new MessagePair(source, copy, new HashSet<>(originals.get(i).flags()), keys.get(i))
+                        : new MessagePair(copy, source, new HashSet<>(originals.get(i).flags()), keys.get(i)));
+            }
+        });
+        if (to == Side.A) {
+            copiedToA += copies.size();
+        } else {
+            copiedToB += copies.size();
+        }
+        listener.copied(pair, copies.size(), bytes);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private List<StoredMessage> fetchAll(Side side, Collection<Long> uids) throws IOException {
+        List<StoredMessage> all = new ArrayList<>();
+        List<Long> batch = new ArrayList<>();
+        for (long uid : uids) {
+            batch.add(uid);
+            if (batch.size() == BATCH_MESSAGES) {
+                all.addAll(stores.get(side).fetch(batch));
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            all.addAll(stores.get(side).fetch(batch));
+        }
+        return all;
+    }
+
+    private Optional<StoredMessage> fetchOne(Side side, long uid) throws IOException {
+        List<StoredMessage> one = stores.get(side).fetch(List.of(uid));
+        return one.isEmpty() ? Optional.empty() : Optional.of(one.get(0));
+    }
+
+    /** The content key of a message: its Message-ID (if any, printable ASCII) and the translator's digest. */
+    ContentKey contentKey(byte[] content) {
+        return ContentKey.of(messageId(content), translator.contentDigest(content));
     }
 
     /** The unfolded value of the first Message-ID header, or null when absent, empty or not printable ASCII. */
@@ -203,11 +504,19 @@ public final class MailboxSync {
         for (String line : lines) {
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase(MESSAGE_ID)) {
-                String value = line.substring(colon + 1).replace('\t', ' ').strip();
-                return value.matches("[\\x20-\\x7e]+") ? value : null;
+                return normalizeMessageId(line.substring(colon + 1));
             }
         }
         return null;
+    }
+
+    /** A Message-ID value with its whitespace runs made single spaces and trimmed; null if empty or not ASCII. */
+    static String normalizeMessageId(String value) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.replaceAll("[ \t\r\n]+", " ").strip();
+        return !v.isEmpty() && v.matches("[\\x20-\\x7e]+") ? v : null;
     }
 
     static byte[] sha256(byte[] data) {
@@ -216,9 +525,5 @@ public final class MailboxSync {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String hex(byte[] digest) {
-        return HexFormat.of().formatHex(digest);
     }
 }

@@ -307,6 +307,19 @@ public final class SyncState implements AutoCloseable {
     }
 
     /**
+     * Forgets the messages still waiting for a re-match on that side after {@link #resetUidValidity}: the reset
+     * side lost them, and the other side's copies become new messages to copy back.
+     *
+     * @return how many were forgotten
+     */
+    public int forgetUnmatched(MailboxPair pair, Side side) {
+        int[] forgotten = new int[1];
+        inTransaction(() -> forgotten[0] = update("DELETE FROM message_pair WHERE mailbox_pair_id = ? AND uid_"
+                + col(side) + " IS NULL", pairId(pair)));
+        return forgotten[0];
+    }
+
+    /**
      * Runs the changes of one engine step as one transaction: all of them are committed, or, if {@code step}
      * throws, none. A call inside another joins the outer transaction; if it throws, the outer one is rolled back
      * even if the exception was caught in between.
