@@ -85,6 +85,29 @@ public final class SessionKeyRewrapper {
         }
     }
 
+    /**
+     * Whether an encrypted message has a session-key packet (RecipientInfo) addressed to one of the keys: an OpenPGP
+     * PKESK whose key ID is that of one of a certificate's encryption subkeys, or a CMS KeyTransRecipientInfo naming
+     * a certificate. Nothing is decrypted, so no private key is needed. Keys of the other format never match.
+     */
+    public boolean isEncryptedTo(byte[] message, Collection<? extends RecipientKey> keys)
+            throws IOException, NotEncryptedException, RewrapException {
+        if (message.length > limits.maxMessageBytes()) {
+            throw new LimitExceededException("message larger than " + limits.maxMessageBytes() + " bytes");
+        }
+        Parsed parsed = parse(message);
+        return switch (parsed.format()) {
+            case PGP_MIME -> {
+                List<org.bouncycastle.bcpg.KeyIdentifier> named = PgpRewrap.recipientKeyIds(parsed.mime(), parsed.outer());
+                yield keys.stream().filter(RecipientKey.Pgp.class::isInstance).map(RecipientKey.Pgp.class::cast)
+                        .flatMap(k -> k.encryptionKeys().stream())
+                        .anyMatch(subkey -> named.stream().anyMatch(id -> id.matches(subkey.getKeyIdentifier())));
+            }
+            case SMIME -> SmimeRewrap.isEncryptedTo(parsed.mime(), parsed.outer(),
+                    keys.stream().filter(RecipientKey.Smime.class::isInstance).map(RecipientKey.Smime.class::cast).toList());
+        };
+    }
+
     public RewrapResult rewrap(InputStream message, Collection<? extends UnlockedKey> oldKeys,
                                List<? extends RecipientKey> newRecipients, OutputStream out)
             throws IOException, NotEncryptedException, RewrapException {

@@ -8,8 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.bouncycastle.bcpg.KeyIdentifier;
+import org.bouncycastle.openpgp.PGPEncryptedData;
 import org.bouncycastle.openpgp.PGPEncryptedDataList;
 import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPublicKeyEncryptedData;
 import org.bouncycastle.openpgp.PGPSessionKey;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator;
 import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
@@ -35,11 +38,37 @@ public final class PgpRewrap {
 
     /** The encrypted data packet (SEIPD), as bytes: what re-wrapping keeps byte for byte. */
     public static byte[] bulk(MimeParts mime, MimeParts.Entity outer) throws IOException, RewrapException {
-        MimeParts.Entity part = PgpMimeReader.encryptedPart(mime, outer);
-        Base64Text.Decoded decoded = ArmorReader.decode(mime.data(), part.bodyStart(), part.end());
-        byte[] binary = java.util.Arrays.copyOf(decoded.data(), decoded.length());
+        byte[] binary = binary(mime, outer);
         int dataOffset = PacketSplitter.dataPacketOffset(binary);
         return java.util.Arrays.copyOfRange(binary, dataOffset, binary.length);
+    }
+
+    /**
+     * The keys the session-key packets (PKESK) are addressed to. A wildcard key ID (an anonymous recipient, RFC 9580
+     * §5.1) names no key and is left out.
+     */
+    public static List<KeyIdentifier> recipientKeyIds(MimeParts mime, MimeParts.Entity outer)
+            throws IOException, RewrapException {
+        PGPEncryptedDataList list;
+        try {
+            list = PgpDecryption.encryptedDataList(new ByteArrayInputStream(binary(mime, outer)));
+        } catch (DecryptionFailedException e) {
+            throw new RewrapException("PGP/MIME part holds no encrypted OpenPGP message", e);
+        }
+        List<KeyIdentifier> ids = new ArrayList<>();
+        for (PGPEncryptedData data : list) {
+            if (data instanceof PGPPublicKeyEncryptedData packet && !packet.getKeyIdentifier().isWildcard()) {
+                ids.add(packet.getKeyIdentifier());
+            }
+        }
+        return ids;
+    }
+
+    /** The armored OpenPGP message of the encrypted part, decoded. */
+    private static byte[] binary(MimeParts mime, MimeParts.Entity outer) throws IOException {
+        MimeParts.Entity part = PgpMimeReader.encryptedPart(mime, outer);
+        Base64Text.Decoded decoded = ArmorReader.decode(mime.data(), part.bodyStart(), part.end());
+        return java.util.Arrays.copyOf(decoded.data(), decoded.length());
     }
 
     public static RewrapResult rewrap(MimeParts mime, MimeParts.Entity outer, Collection<? extends UnlockedKey> oldKeys,

@@ -112,6 +112,30 @@ public final class SmimeRewrap {
         return new RewrapResult(Format.SMIME, opened.fingerprint(), fingerprints);
     }
 
+    /** Whether a KeyTransRecipientInfo of the message names one of the certificates. */
+    public static boolean isEncryptedTo(MimeParts mime, MimeParts.Entity outer, List<RecipientKey.Smime> keys)
+            throws IOException, RewrapException {
+        ContentInfo info = contentInfo(mime, outer);
+        ASN1Set recipientInfos;
+        if (CMSObjectIdentifiers.authEnvelopedData.equals(info.getContentType())) {
+            recipientInfos = AuthEnvelopedData.getInstance(info.getContent()).getRecipientInfos();
+        } else if (CMSObjectIdentifiers.envelopedData.equals(info.getContentType())) {
+            recipientInfos = EnvelopedData.getInstance(info.getContent()).getRecipientInfos();
+        } else {
+            throw new RewrapException("not enveloped data");
+        }
+        for (RecipientKey.Smime key : keys) {
+            KeyTransRecipientId wanted = new JceKeyTransRecipientId(key.certificate());
+            for (ASN1Encodable element : recipientInfos) {
+                if (RecipientInfo.getInstance(element).getInfo() instanceof KeyTransRecipientInfo keyTrans
+                        && matches(keyTrans, wanted)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private record Opened(GenericKey contentKey, String fingerprint) {}
 
     private static Opened openContentKey(ASN1Set recipientInfos, EncryptedContentInfo encryptedContent,

@@ -59,6 +59,21 @@ class PgpRewrapTest {
         return Arrays.copyOfRange(binary, PacketSplitter.dataPacketOffset(binary), binary.length);
     }
 
+    /** The PKESK key IDs name the encryption subkey: before a re-wrap the old key's, after it the new key's only. */
+    @Test
+    void isEncryptedToReadsTheSessionKeyPacketsKeyIds() throws Exception {
+        SessionKeyRewrapper rewrapper = new SessionKeyRewrapper();
+        byte[] encrypted = oldBob.encrypt(Messages.simple("Ids", "body\r\n"), Format.PGP_MIME);
+        byte[] rewrapped = rewrapToNew(encrypted);
+
+        assertThat(rewrapper.isEncryptedTo(encrypted, List.of(oldBob.recipient(Format.PGP_MIME)))).isTrue();
+        assertThat(rewrapper.isEncryptedTo(encrypted, List.of(newBob.recipient(Format.PGP_MIME)))).isFalse();
+        assertThat(rewrapper.isEncryptedTo(rewrapped, List.of(newBob.recipient(Format.PGP_MIME)))).isTrue();
+        assertThat(rewrapper.isEncryptedTo(rewrapped, List.of(oldBob.recipient(Format.PGP_MIME),
+                sameAlgorithmBob.recipient(Format.PGP_MIME)))).isFalse();
+        assertThat(rewrapper.isEncryptedTo(encrypted, List.of())).isFalse();
+    }
+
     @Test
     void newKeyOpensOldKeyDoesNotAndTheDataPacketIsUnchanged() throws Exception {
         byte[] original = Messages.withAttachment("Rollover", new byte[300_000]);

@@ -45,6 +45,20 @@ class SmimeRewrapTest {
     }
 
     @Test
+    void isEncryptedToReadsTheRecipientInfos() throws Exception {
+        SessionKeyRewrapper rewrapper = new SessionKeyRewrapper();
+        byte[] encrypted = oldBob.encrypt(Messages.simple("Ids", "body\r\n"), Format.SMIME);
+        ByteArrayOutputStream rewrapped = new ByteArrayOutputStream();
+        rewrapper.rewrap(new ByteArrayInputStream(encrypted), oldBob.keys(), List.of(newBob.recipient(Format.SMIME)),
+                rewrapped);
+
+        assertThat(rewrapper.isEncryptedTo(encrypted, List.of(oldBob.recipient(Format.SMIME)))).isTrue();
+        assertThat(rewrapper.isEncryptedTo(encrypted, List.of(newBob.recipient(Format.SMIME)))).isFalse();
+        assertThat(rewrapper.isEncryptedTo(rewrapped.toByteArray(), List.of(newBob.recipient(Format.SMIME)))).isTrue();
+        assertThat(rewrapper.isEncryptedTo(rewrapped.toByteArray(), List.of(oldBob.recipient(Format.SMIME)))).isFalse();
+    }
+
+    @Test
     void authEnvelopedDataRewrapsWithTheSameEncryptedContent() throws Exception {
         byte[] original = Messages.withAttachment("Rollover", new byte[100_000]);
         byte[] encrypted = oldBob.encrypt(original, Format.SMIME);
