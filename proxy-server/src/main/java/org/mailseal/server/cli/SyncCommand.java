@@ -89,14 +89,36 @@ final class SyncCommand implements Callable<Integer> {
         } catch (SyncStateException e) {
             throw new UserError(ExitCodes.ERROR, e.getMessage());
         }
+        ChangeSignal signal = new ChangeSignal();
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            signal.stop();
+            try {
+                closed.await(30, TimeUnit.SECONDS); // let the run in progress finish and the state close
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "mailseal-sync-stop");
+        if (mode.watch) {
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
         try (state) {
             SyncRunner runner = new SyncRunner(state, channels, opener, engine,
                     new SyncProgress(out, System.console() != null, System::nanoTime), out, err);
             SyncRunner.Result first = runner.runOnce(force);
-            if (mode.watch) {
-                watch(loaded, state, runner, first);
+            if (mode.watch && !signal.stopped()) {
+                watch(loaded, state, runner, first, signal);
             }
             return exitCode(first);
+        } finally {
+            closed.countDown();
+            if (mode.watch) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // shutting down already: the hook is running and has seen `closed`
+                }
+            }
         }
     }
 
@@ -106,21 +128,11 @@ final class SyncCommand implements Callable<Integer> {
                 : result.needsForce() ? ExitCodes.NEEDS_FORCE : ExitCodes.OK;
     }
 
-    private void watch(SyncConfig loaded, SyncState state, SyncRunner runner, SyncRunner.Result first)
-            throws InterruptedException {
-        ChangeSignal signal = new ChangeSignal();
-        CountDownLatch done = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            signal.stop();
-            try {
-                done.await(30, TimeUnit.SECONDS); // let the run in progress finish and the state close
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "mailseal-sync-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+    private void watch(SyncConfig loaded, SyncState state, SyncRunner runner, SyncRunner.Result first,
+                       ChangeSignal signal) throws InterruptedException {
+        // Watchers log at WARN: a lost link and each reconnection attempt show with the default log level.
         try (Watchers watchers = new Watchers(opener, signal::changed, Sleeper.SYSTEM, loaded.watchLimit(),
-                LOG::info)) {
+                LOG::warn)) {
             watchers.refresh(Watchers.plan(runner.channels(), state::mailboxPairs));
             WatchLoop loop = new WatchLoop(() -> runner.runOnce(false),
                     result -> watchers.refresh(Watchers.plan(runner.channels(), state::mailboxPairs)), signal,
@@ -129,13 +141,6 @@ final class SyncCommand implements Callable<Integer> {
             loop.first(first);
             LOG.info("sync: watching {} mailboxes; a full run every {}", watchers.size(), loaded.pollInterval());
             loop.run();
-        } finally {
-            done.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already: the hook is running and waits for `done`
-            }
         }
     }
 
