@@ -148,8 +148,7 @@ final class SyncCommand implements Callable<Integer> {
         try {
             return ConfigLoader.loadSync(file);
         } catch (ConfigException e) {
-            throw new UserError(ExitCodes.USAGE, "configuration has " + e.problems().size() + " problem(s):\n  "
-                    + String.join("\n  ", e.problems()));
+            throw RunCommand.configProblems(e);
         }
     }
 
