@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mailseal", mixinStandardHelpOptions = true, version = "mailseal 0.1.0",
         description = "Encrypting SMTP/POP3/IMAP proxy: OpenPGP (PGP/MIME) and S/MIME for unmodified mail clients.",
         subcommands = {KeysCommand.class, RekeyCommand.class, EncryptCommand.class, DecryptCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class,
-            ConfigCommand.class,
+            ConfigCommand.class, SyncCommand.class,
             CommandLine.HelpCommand.class})
 public final class MailsealCommand implements Runnable {
     @CommandLine.Spec
@@ -34,7 +34,12 @@ public final class MailsealCommand implements Runnable {
     }
 
     static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new MailsealCommand());
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    /** With a factory that makes the commands: tests give commands fakes this way. */
+    static CommandLine commandLine(CommandLine.IFactory factory) {
+        CommandLine commandLine = new CommandLine(new MailsealCommand(), factory);
         commandLine.setExecutionExceptionHandler(MailsealCommand::handle);
         commandLine.setParameterExceptionHandler((e, arguments) -> {
             PrintWriter err = e.getCommandLine().getErr();

@@ -52,8 +52,13 @@ final class RunCommand implements Callable<Integer> {
         try {
             return ConfigLoader.load(file);
         } catch (ConfigException e) {
-            throw new UserError(ExitCodes.USAGE, "configuration has " + e.problems().size() + " problem(s):\n  "
-                    + String.join("\n  ", e.problems()));
+            throw configProblems(e);
         }
+    }
+
+    /** A configuration's problems as one usage error that lists them all. */
+    static UserError configProblems(ConfigException e) {
+        return new UserError(ExitCodes.USAGE, "configuration has " + e.problems().size() + " problem(s):\n  "
+                + String.join("\n  ", e.problems()));
     }
 }

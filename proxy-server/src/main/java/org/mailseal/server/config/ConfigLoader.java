@@ -43,6 +43,40 @@ public final class ConfigLoader {
     }
 
     public static MailsealConfig load(Path file) throws ConfigException {
+        JsonNode root = read(file);
+        ConfigLoader loader = new ConfigLoader(file.toAbsolutePath().getParent());
+        MailsealConfig config = loader.config(root, true);
+        if (root.has("sync")) {
+            // Checked for `run` and `config check` too, so that a mistake shows before the first sync.
+            new SyncConfigReader(loader, file, config.maxMessageBytes()).read(root.get("sync"));
+        }
+        if (!loader.problems.isEmpty()) {
+            throw new ConfigException(loader.problems);
+        }
+        return config;
+    }
+
+    /**
+     * Loads the configuration of {@code mailseal sync}: its {@code sync:} section is required and listeners are
+     * not (a file with only {@code sync:} is valid), but every other section present is checked as for {@link #load}.
+     */
+    public static SyncConfig loadSync(Path file) throws ConfigException {
+        JsonNode root = read(file);
+        ConfigLoader loader = new ConfigLoader(file.toAbsolutePath().getParent());
+        MailsealConfig config = loader.config(root, false);
+        SyncConfig sync = null;
+        if (!root.has("sync")) {
+            loader.problem("sync: missing (the stores and channels to synchronise; see the README)");
+        } else {
+            sync = new SyncConfigReader(loader, file, config.maxMessageBytes()).read(root.get("sync"));
+        }
+        if (!loader.problems.isEmpty()) {
+            throw new ConfigException(loader.problems);
+        }
+        return sync;
+    }
+
+    private static JsonNode read(Path file) throws ConfigException {
         if (!Files.isReadable(file)) {
             throw new ConfigException(List.of(file + ": cannot read the configuration file"));
         }
@@ -54,17 +88,11 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(List.of(file + ": " + e.getMessage()));
         }
-        Path base = file.toAbsolutePath().getParent();
-        ConfigLoader loader = new ConfigLoader(base);
-        MailsealConfig config = loader.config(root == null ? new ObjectMapper().createObjectNode() : root);
-        if (!loader.problems.isEmpty()) {
-            throw new ConfigException(loader.problems);
-        }
-        return config;
+        return root == null ? new ObjectMapper().createObjectNode() : root;
     }
 
-    private MailsealConfig config(JsonNode root) {
-        allowOnly(root, "", "keys", "policy", "headerProtection", "limits", "listeners");
+    private MailsealConfig config(JsonNode root, boolean listenersRequired) {
+        allowOnly(root, "", "keys", "policy", "headerProtection", "limits", "listeners", "sync");
         JsonNode keys = root.path("keys");
         allowOnly(keys, "keys", "home", "gateway");
         String homeText = keys.has("home") ? text(keys.get("home"), "keys.home") : null;
@@ -91,7 +119,9 @@ public final class ConfigLoader {
         List<Pop3ListenerConfig> pop3Listeners = new ArrayList<>();
         JsonNode list = root.path("listeners");
         if (!list.isArray() || list.isEmpty()) {
-            problem("listeners: at least one listener is needed");
+            if (listenersRequired || !list.isMissingNode()) {
+                problem("listeners: at least one listener is needed");
+            }
         } else {
             Set<String> endpoints = new LinkedHashSet<>();
             for (int i = 0; i < list.size(); i++) {
@@ -453,24 +483,7 @@ public final class ConfigLoader {
                 yield null;
             }
         };
-        boolean insecure = bool(node, "insecure", where + ".insecure", false);
-        SslContext context = null;
-        if (tlsMode != null && tlsMode != UpstreamConfig.TlsMode.NONE) {
-            try {
-                SslContextBuilder builder = SslContextBuilder.forClient();
-                if (insecure) {
-                    builder.trustManager(InsecureTrustManagerFactory.INSTANCE); // only by explicit configuration
-                } else if (node.has("trust")) {
-                    Path trust = existingFile(text(node.get("trust"), where + ".trust"), where + ".trust");
-                    if (trust != null) {
-                        builder.trustManager(trust.toFile());
-                    }
-                }
-                context = builder.build();
-            } catch (Exception e) {
-                problem(where + ".trust: cannot load the trusted certificates: " + e.getMessage());
-            }
-        }
+        SslContext context = tlsMode != null && tlsMode != UpstreamConfig.TlsMode.NONE ? clientTls(node, where) : null;
         boolean lmtp = bool(node, "lmtp", where + ".lmtp", false);
         boolean plaintextAuth = bool(node, "allowPlaintextAuth", where + ".allowPlaintextAuth", false);
         if (host == null || port < 0 || tlsMode == null || (tlsMode != UpstreamConfig.TlsMode.NONE && context == null)) {
@@ -480,9 +493,34 @@ public final class ConfigLoader {
                 Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(10));
     }
 
+    /**
+     * The client TLS context of a link to a mail server, from the {@code trust} (a PEM file of trusted
+     * certificates; default: the JDK's) and {@code insecure} (trust anything: explicit only) keys of {@code node}.
+     * The connection checks the host name against the certificate (RFC 6125). Null when a problem was recorded.
+     */
+    SslContext clientTls(JsonNode node, String where) {
+        boolean insecure = bool(node, "insecure", where + ".insecure", false);
+        try {
+            SslContextBuilder builder = SslContextBuilder.forClient();
+            if (insecure) {
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE); // only by explicit configuration
+            } else if (node.has("trust")) {
+                Path trust = existingFile(text(node.get("trust"), where + ".trust"), where + ".trust");
+                if (trust == null) {
+                    return null;
+                }
+                builder.trustManager(trust.toFile());
+            }
+            return builder.build();
+        } catch (Exception e) {
+            problem(where + ".trust: cannot load the trusted certificates: " + e.getMessage());
+            return null;
+        }
+    }
+
     // ------------------------------------------------------------------ small readers that record problems
 
-    private void allowOnly(JsonNode node, String where, String... keys) {
+    void allowOnly(JsonNode node, String where, String... keys) {
         if (node.isMissingNode() || node.isNull()) {
             return;
         }
@@ -500,7 +538,7 @@ public final class ConfigLoader {
         }
     }
 
-    private String text(JsonNode node, String where) {
+    String text(JsonNode node, String where) {
         if (node == null || node.isMissingNode() || node.isNull()) {
             problem(where + ": missing");
             return null;
@@ -512,7 +550,7 @@ public final class ConfigLoader {
         return node.asText();
     }
 
-    private boolean bool(JsonNode parent, String key, String where, boolean fallback) {
+    boolean bool(JsonNode parent, String key, String where, boolean fallback) {
         JsonNode node = parent.path(key);
         if (node.isMissingNode()) {
             return fallback;
@@ -524,7 +562,7 @@ public final class ConfigLoader {
         return node.asBoolean();
     }
 
-    private long number(JsonNode parent, String key, String where, long fallback, long min, long max) {
+    long number(JsonNode parent, String key, String where, long fallback, long min, long max) {
         JsonNode node = parent.path(key);
         if (node.isMissingNode()) {
             if (fallback < 0) {
@@ -567,7 +605,7 @@ public final class ConfigLoader {
         }
     }
 
-    private Path existingFile(String text, String where) {
+    Path existingFile(String text, String where) {
         if (text == null) {
             return null;
         }
@@ -579,7 +617,7 @@ public final class ConfigLoader {
         return path;
     }
 
-    private Path resolve(String text) {
+    Path resolve(String text) {
         Path path = Path.of(text);
         return path.isAbsolute() ? path : base.resolve(path);
     }
@@ -625,7 +663,7 @@ public final class ConfigLoader {
         };
     }
 
-    private void problem(String text) {
+    void problem(String text) {
         problems.add(text);
     }
 }

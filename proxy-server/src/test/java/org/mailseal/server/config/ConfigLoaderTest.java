@@ -133,7 +133,7 @@ class ConfigLoaderTest {
                 """))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
-                        "polcy: unknown key (expected one of keys, policy, headerProtection, limits, listeners)",
+                        "polcy: unknown key (expected one of keys, policy, headerProtection, limits, listeners, sync)",
                         "limits.maxRecipients: 0 is out of range (1 to 10000)",
                         "listeners[0].listen: port 99999 is out of range (1 to 65535)",
                         "listeners[0].tls.certificate: file " + dir.resolve("missing.pem") + " does not exist or cannot be read",
