@@ -68,10 +68,10 @@ final class SyncCommand implements Callable<Integer> {
     private final ChannelEngine engine;
 
     SyncCommand() {
-        this(StoreOpener.production(), ChannelEngine.production());
+        this(StoreOpener.production(), null);
     }
 
-    /** With other stores and engine: for tests. */
+    /** With other stores and engine (null: the production engine over the configuration's key home): for tests. */
     SyncCommand(StoreOpener opener, ChannelEngine engine) {
         this.opener = opener;
         this.engine = engine;
@@ -103,7 +103,8 @@ final class SyncCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
         }
         try (state) {
-            SyncRunner runner = new SyncRunner(state, channels, opener, engine,
+            SyncRunner runner = new SyncRunner(state, channels, opener,
+                    engine != null ? engine : ChannelEngine.production(loaded.keyHome()),
                     new SyncProgress(out, System.console() != null, System::nanoTime), out, err);
             SyncRunner.Result first = runner.runOnce(force);
             if (mode.watch && !signal.stopped()) {

@@ -48,7 +48,7 @@ public final class ConfigLoader {
         MailsealConfig config = loader.config(root, true);
         if (root.has("sync")) {
             // Checked for `run` and `config check` too, so that a mistake shows before the first sync.
-            new SyncConfigReader(loader, file, config.maxMessageBytes()).read(root.get("sync"));
+            new SyncConfigReader(loader, file, config.maxMessageBytes(), config.keyHome()).read(root.get("sync"));
         }
         if (!loader.problems.isEmpty()) {
             throw new ConfigException(loader.problems);
@@ -68,7 +68,7 @@ public final class ConfigLoader {
         if (!root.has("sync")) {
             loader.problem("sync: missing (the stores and channels to synchronise; see the README)");
         } else {
-            sync = new SyncConfigReader(loader, file, config.maxMessageBytes()).read(root.get("sync"));
+            sync = new SyncConfigReader(loader, file, config.maxMessageBytes(), config.keyHome()).read(root.get("sync"));
         }
         if (!loader.problems.isEmpty()) {
             throw new ConfigException(loader.problems);

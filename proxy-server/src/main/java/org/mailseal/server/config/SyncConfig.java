@@ -17,9 +17,10 @@ import org.mailseal.imap.sync.StoreConfig;
  * @param watchLimit    how many mailboxes {@code --watch} keeps an IDLE connection on; the others are polled
  * @param stores        by name, in configuration order
  * @param channels      in configuration order
+ * @param keyHome       the key home ({@code keys.home}) whose keys translate copies for stores with {@code encryptTo}
  */
 public record SyncConfig(Path state, Duration pollInterval, int watchLimit, Map<String, Store> stores,
-                         List<Channel> channels) {
+                         List<Channel> channels, Path keyHome) {
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMinutes(5);
     public static final int DEFAULT_WATCH_LIMIT = 16;
 

@@ -31,9 +31,11 @@ final class SyncConfigReader {
     private final ConfigLoader loader;
     private final Path configFile;
     private final int maxMessageBytes;
+    private final Path keyHome;
 
-    SyncConfigReader(ConfigLoader loader, Path configFile, long maxMessageBytes) {
+    SyncConfigReader(ConfigLoader loader, Path configFile, long maxMessageBytes, Path keyHome) {
         this.loader = loader;
+        this.keyHome = keyHome;
         this.configFile = configFile.toAbsolutePath();
         this.maxMessageBytes = (int) Math.min(Integer.MAX_VALUE - (1 << 20), maxMessageBytes) + (1 << 20);
     }
@@ -57,7 +59,7 @@ final class SyncConfigReader {
         if (state == null || poll == null || channels == null) {
             return null;
         }
-        return new SyncConfig(state, poll, watchLimit, stores, channels);
+        return new SyncConfig(state, poll, watchLimit, stores, channels, keyHome);
     }
 
     private Map<String, SyncConfig.Store> stores(JsonNode node, String where) {

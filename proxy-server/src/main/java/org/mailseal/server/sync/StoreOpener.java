@@ -35,7 +35,7 @@ public interface StoreOpener {
     }
 
     /** The first line of the store's password file; the password is never printed or logged. */
-    private static char[] firstLine(StoreConfig.Imap imap) throws IOException {
+    static char[] firstLine(StoreConfig.Imap imap) throws IOException {
         String content = Files.readString(imap.passwordFile(), StandardCharsets.UTF_8);
         int end = content.indexOf('\n');
         String line = (end >= 0 ? content.substring(0, end) : content).replace("\r", "");
