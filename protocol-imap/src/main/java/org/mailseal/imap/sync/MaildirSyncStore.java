@@ -43,7 +43,9 @@ import org.mailseal.imap.client.StoredMessage;
  * mbsync keeps them (a per-folder {@code .uidvalidity} file and {@code ,U=<uid>} in each file name), flags in the
  * info part ({@code :2,DFRST}, {@code P} kept untouched), keywords as Dovecot keeps them (letters {@code a-z} named
  * by the folder's {@code dovecot-keywords}), INTERNALDATE as the file's modification time, RFC822.SIZE as its
- * length (the bytes are stored as given, CRLF and all).
+ * length. Appended bytes are stored as given, CRLF and all; a file others wrote with bare LF only (Dovecot, local
+ * delivery) is fetched with CRLF, as an IMAP server would serve it, so its scan size is then a little below the
+ * fetched one.
  *
  * <p>Safety: every path is a folder name checked to stay one directory below the root, or a file name read from a
  * directory listing; dotfiles, symbolic links and other non-regular files are ignored; files above the size limit
@@ -313,6 +315,7 @@ public final class MaildirSyncStore implements SyncStore {
                     content = in.readNBytes((int) maxMessageBytes + 1);
                 }
                 requireSize(content.length, "Maildir message " + file.get());
+                content = withCrlf(content);
                 String name = file.get().getFileName().toString();
                 messages.add(new StoredMessage(uid, List.copyOf(new TreeSet<>(flags(folder, name))),
                         formatDate(attrs.lastModifiedTime()), content.length, content));
@@ -321,6 +324,35 @@ public final class MaildirSyncStore implements SyncStore {
             }
         }
         return messages;
+    }
+
+    /**
+     * The message with CRLF line ends, as IMAP carries it, when the file has none at all: Dovecot and local
+     * deliverers (procmail, Postfix's local) keep Maildir files with bare LF, and an IMAP server would refuse or
+     * rewrite them. A file with any CR is returned byte for byte (what this store appends always has CRLF).
+     */
+    static byte[] withCrlf(byte[] content) {
+        int lf = 0;
+        for (byte c : content) {
+            if (c == '\r') {
+                return content;
+            }
+            if (c == '\n') {
+                lf++;
+            }
+        }
+        if (lf == 0) {
+            return content;
+        }
+        byte[] crlf = new byte[content.length + lf];
+        int j = 0;
+        for (byte c : content) {
+            if (c == '\n') {
+                crlf[j++] = '\r';
+            }
+            crlf[j++] = c;
+        }
+        return crlf;
     }
 
     private void requireSize(long size, String what) throws IOException {

@@ -155,6 +155,24 @@ class MaildirSyncStoreTest {
     }
 
     @Test
+    void aFileWithBareLfOnlyIsServedWithCrlfAndAnyOtherByteForByte() throws IOException {
+        try (MaildirSyncStore store = open()) {
+            store.select("INBOX");
+            byte[] unix = "Message-ID: <lf@x>\nSubject: x\n\nbody\n".getBytes(StandardCharsets.US_ASCII);
+            byte[] mixed = "Message-ID: <mixed@x>\r\n\r\nbare\nLF inside\r\n".getBytes(StandardCharsets.US_ASCII);
+            Files.write(root().resolve("new/1700000000.M1P1.h"), unix);
+            Files.write(root().resolve("new/1700000001.M1P1.h"), mixed);
+            assertThat(store.scan().get(1L).size()).isEqualTo(unix.length);
+            List<StoredMessage> fetched = store.fetch(List.of(1L, 2L));
+            byte[] crlf = "Message-ID: <lf@x>\r\nSubject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+            assertThat(fetched.get(0).content()).isEqualTo(crlf);
+            assertThat(fetched.get(0).size()).isEqualTo(crlf.length);
+            assertThat(fetched.get(1).content()).isEqualTo(mixed);
+            assertThat(store.messageIds(List.of(1L, 2L)).values()).containsExactly("<lf@x>", "<mixed@x>");
+        }
+    }
+
+    @Test
     void flagsAndKeywordsRoundTripAndUnknownLettersStay() throws IOException {
         try (MaildirSyncStore store = open()) {
             store.select("INBOX");
