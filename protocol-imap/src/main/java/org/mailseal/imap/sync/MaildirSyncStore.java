@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -22,7 +21,6 @@ import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +32,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import org.mailseal.imap.client.StoredMessage;
 
 /**
@@ -58,32 +55,20 @@ import org.mailseal.imap.client.StoredMessage;
 public final class MaildirSyncStore implements SyncStore {
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
     static final int MAX_MESSAGES = 1_000_000;
-    static final int MAX_FOLDERS = 10_000;
     static final int HEADER_BYTES = 64 * 1024;
-    private static final char DELIMITER = '.';
-    private static final String INBOX = "INBOX";
     /** RFC 3501 date-time (the day may come as " 7" or "07"); month names in any case, as the ABNF allows. */
     private static final DateTimeFormatter INTERNAL_DATE = new DateTimeFormatterBuilder().parseCaseInsensitive()
             .appendPattern("dd-MMM-uuuu HH:mm:ss xx").toFormatter(Locale.ENGLISH).withResolverStyle(ResolverStyle.STRICT);
-    private static final Map<Character, String> SYSTEM_FLAGS = new LinkedHashMap<>();
     private static final AtomicLong DELIVERIES = new AtomicLong();
 
-    static {
-        SYSTEM_FLAGS.put('D', "\\Draft");
-        SYSTEM_FLAGS.put('F', "\\Flagged");
-        SYSTEM_FLAGS.put('R', "\\Answered");
-        SYSTEM_FLAGS.put('S', "\\Seen");
-        SYSTEM_FLAGS.put('T', "\\Deleted");
-    }
-
-    private final Path root;
+    private final MaildirLayout layout;
     private final long maxMessageBytes;
     private final Clock clock;
     private final String host;
     private MaildirFolder selected;
 
-    private MaildirSyncStore(Path root, long maxMessageBytes, Clock clock) {
-        this.root = root;
+    private MaildirSyncStore(MaildirLayout layout, long maxMessageBytes, Clock clock) {
+        this.layout = layout;
         this.maxMessageBytes = maxMessageBytes;
         this.clock = clock;
         this.host = hostForNames();
@@ -107,82 +92,25 @@ public final class MaildirSyncStore implements SyncStore {
             Files.createDirectories(absolute.getParent());
             MaildirFiles.createPrivateDirectory(absolute);
         }
-        MaildirSyncStore store = new MaildirSyncStore(absolute.toRealPath(), maxMessageBytes, clock);
-        store.createFolderDirs(store.root);
-        return store;
+        MaildirLayout.createSubdirs(absolute);
+        return new MaildirSyncStore(new MaildirLayout(absolute.toRealPath()), maxMessageBytes, clock);
     }
 
     // ---------------------------------------------------------------- folders
 
     @Override
     public List<String> list(List<String> patterns) throws IOException {
-        List<String> names = new ArrayList<>();
-        names.add(INBOX);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-            for (Path p : ds) {
-                String dirName = p.getFileName().toString();
-                if (dirName.length() < 2 || dirName.charAt(0) != DELIMITER) {
-                    continue;
-                }
-                String name = dirName.substring(1);
-                if (validFolderName(name) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                        && Files.isDirectory(p.resolve("cur"), LinkOption.NOFOLLOW_LINKS)) {
-                    if (names.size() >= MAX_FOLDERS) {
-                        throw new IOException("Maildir " + root + " has more than " + MAX_FOLDERS + " folders");
-                    }
-                    names.add(name);
-                }
-            }
-        }
-        Set<String> matching = new TreeSet<>();
-        for (String name : names) {
-            if (patterns.stream().anyMatch(pattern -> matches(pattern, name))) {
-                matching.add(name);
-            }
-        }
-        return new ArrayList<>(matching);
-    }
-
-    /** LIST wildcards (RFC 3501 6.3.8): {@code *} matches anything, {@code %} anything but the delimiter. */
-    static boolean matches(String pattern, String name) {
-        StringBuilder regex = new StringBuilder();
-        StringBuilder literal = new StringBuilder();
-        for (char c : pattern.toCharArray()) {
-            if (c == '*' || c == '%') {
-                regex.append(Pattern.quote(literal.toString())).append(c == '*' ? ".*" : "[^.]*");
-                literal.setLength(0);
-            } else {
-                literal.append(c);
-            }
-        }
-        regex.append(Pattern.quote(literal.toString()));
-        int flags = name.equals(INBOX) ? Pattern.CASE_INSENSITIVE : 0; // INBOX is INBOX in any case
-        return Pattern.compile(regex.toString(), flags | Pattern.DOTALL).matcher(name).matches();
+        return layout.list(patterns);
     }
 
     @Override
     public char delimiter() {
-        return DELIMITER;
+        return MaildirLayout.DELIMITER;
     }
 
     @Override
     public void create(String mailbox) throws IOException {
-        Path dir = folderDir(mailbox);
-        if (!dir.equals(root)) {
-            MaildirFiles.createPrivateDirectory(dir);
-        }
-        createFolderDirs(dir);
-        if (!dir.equals(root) && !Files.exists(dir.resolve("maildirfolder"), LinkOption.NOFOLLOW_LINKS)) {
-            // Maildir++ marks a subfolder with this empty file (Courier, Dovecot).
-            MaildirFiles.writeNewFile(dir.resolve("maildirfolder"), new byte[0], null);
-        }
-        MaildirFiles.syncDirectory(root);
-    }
-
-    private void createFolderDirs(Path dir) throws IOException {
-        for (String sub : List.of("cur", "new", "tmp")) {
-            MaildirFiles.createPrivateDirectory(dir.resolve(sub));
-        }
+        layout.create(mailbox);
     }
 
     @Override
@@ -194,59 +122,10 @@ public final class MaildirSyncStore implements SyncStore {
     }
 
     private MaildirFolder open(String mailbox) throws IOException {
-        Path dir = folderDir(mailbox);
-        for (String sub : List.of("cur", "new", "tmp")) {
-            if (!Files.isDirectory(dir.resolve(sub), LinkOption.NOFOLLOW_LINKS)) {
-                throw new IOException("Maildir " + root + " has no folder " + mailbox);
-            }
-        }
-        MaildirFolder folder = new MaildirFolder(isInbox(mailbox) ? INBOX : mailbox, dir, MAX_MESSAGES, clock);
+        MaildirFolder folder = new MaildirFolder(MaildirLayout.canonical(mailbox), layout.existingFolderDir(mailbox),
+                MAX_MESSAGES, clock);
         folder.refresh();
         return folder;
-    }
-
-    /**
-     * The directory of a folder, refusing any name that could reach outside the root: each '.'-separated part
-     * non-empty, no '/', '\', control characters, and the result exactly one level below the root.
-     */
-    private Path folderDir(String mailbox) throws IOException {
-        if (isInbox(mailbox)) {
-            return root;
-        }
-        if (!validFolderName(mailbox)) {
-            throw new IOException("'" + printable(mailbox) + "' cannot be a Maildir++ folder name: it needs non-empty"
-                    + " parts separated by '.', without '/', '\\' or control characters, at most 254 bytes");
-        }
-        Path dir = root.resolve(DELIMITER + mailbox).normalize();
-        if (!root.equals(dir.getParent())) {
-            throw new IOException("folder '" + printable(mailbox) + "' would lie outside the Maildir " + root);
-        }
-        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !dir.toRealPath().startsWith(root)) {
-            throw new IOException("folder '" + printable(mailbox) + "' is a link outside the Maildir " + root);
-        }
-        return dir;
-    }
-
-    private static boolean validFolderName(String name) {
-        if (name == null || name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > 254
-                || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '/' || c == '\\')) {
-            return false;
-        }
-        for (String part : name.split("\\.", -1)) {
-            if (part.isEmpty()) {
-                return false;
-            }
-        }
-        return !isInbox(name);
-    }
-
-    private static boolean isInbox(String name) {
-        return name != null && name.equalsIgnoreCase(INBOX);
-    }
-
-    private static String printable(String s) {
-        String p = s == null ? "" : s.replaceAll("[^\\x20-\\x7e]", "?");
-        return p.length() > 80 ? p.substring(0, 80) + "..." : p;
     }
 
     // ---------------------------------------------------------------- reading
@@ -265,7 +144,7 @@ public final class MaildirSyncStore implements SyncStore {
             try {
                 BasicFileAttributes attrs = Files.readAttributes(folder.cur().resolve(e.getValue()),
                         BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                infos.put(e.getKey(), new MessageInfo(e.getKey(), flags(folder, e.getValue()), attrs.size()));
+                infos.put(e.getKey(), new MessageInfo(e.getKey(), MaildirFlags.of(e.getValue(), folder.keywords()), attrs.size()));
             } catch (NoSuchFileException gone) {
                 // removed or renamed by another program since the listing: the next run sees it as it is then
             }
@@ -317,7 +196,7 @@ public final class MaildirSyncStore implements SyncStore {
                 requireSize(content.length, "Maildir message " + file.get());
                 content = withCrlf(content);
                 String name = file.get().getFileName().toString();
-                messages.add(new StoredMessage(uid, List.copyOf(new TreeSet<>(flags(folder, name))),
+                messages.add(new StoredMessage(uid, List.copyOf(new TreeSet<>(MaildirFlags.of(name, folder.keywords()))),
                         formatDate(attrs.lastModifiedTime()), content.length, content));
             } catch (NoSuchFileException gone) {
                 // expunged by another program meanwhile: left out, as the interface allows
@@ -366,7 +245,7 @@ public final class MaildirSyncStore implements SyncStore {
 
     @Override
     public List<Long> append(String mailbox, long uidValidity, List<StoredMessage> messages) throws IOException {
-        MaildirFolder folder = selected != null && selected.name().equals(isInbox(mailbox) ? INBOX : mailbox)
+        MaildirFolder folder = selected != null && selected.name().equals(MaildirLayout.canonical(mailbox))
                 ? selected : open(mailbox);
         if (folder.uids().validity() != uidValidity) {
             throw new IOException("Maildir folder " + folder.name() + " has UIDVALIDITY " + folder.uids().validity()
@@ -382,7 +261,7 @@ public final class MaildirSyncStore implements SyncStore {
             for (StoredMessage m : messages) {
                 requireSize(m.content().length, "message " + (written.size() + 1) + " to append");
                 FileTime date = parseDate(m.internalDate());
-                infos.add(letters(folder, m.flags(), true));
+                infos.add(MaildirFlags.letters(m.flags(), folder.keywords(), true));
                 String unique = uniqueName();
                 Path tmp = folder.tmp().resolve(unique);
                 MaildirFiles.writeNewFile(tmp, m.content(), date);
@@ -409,8 +288,8 @@ public final class MaildirSyncStore implements SyncStore {
     @Override
     public void store(Collection<Long> uids, Set<String> add, Set<String> remove) throws IOException {
         MaildirFolder folder = requireSelected();
-        Set<Character> adding = letters(folder, add, true);
-        Set<Character> removing = letters(folder, remove, false);
+        Set<Character> adding = MaildirFlags.letters(add, folder.keywords(), true);
+        Set<Character> removing = MaildirFlags.letters(remove, folder.keywords(), false);
         boolean renamed = false;
         for (long uid : uids) {
             for (int attempt = 0; attempt < 2; attempt++) {
@@ -460,48 +339,6 @@ public final class MaildirSyncStore implements SyncStore {
         MaildirFiles.syncDirectory(folder.cur());
     }
 
-    // ---------------------------------------------------------------- flags and dates
-
-    /** The IMAP flags of a file name's info letters; letters without an IMAP flag (P, unnamed keywords) are left out. */
-    private static Set<String> flags(MaildirFolder folder, String fileName) {
-        Set<String> flags = new HashSet<>();
-        for (char c : MaildirFileName.parse(fileName).infoLetters()) {
-            String system = SYSTEM_FLAGS.get(c);
-            if (system != null) {
-                flags.add(system);
-            } else {
-                folder.keywords().keyword(c).ifPresent(flags::add);
-            }
-        }
-        return flags;
-    }
-
-    /**
-     * The info letters of IMAP flags. {@code \Recent} is skipped (no client sets it); other system flags this
-     * store cannot keep are an IOException, never silently dropped. A keyword gets a letter of its own when
-     * {@code allocate}, and none (nothing to remove) otherwise if the folder does not know it.
-     */
-    private static Set<Character> letters(MaildirFolder folder, Collection<String> flags, boolean allocate)
-            throws IOException {
-        Set<Character> letters = new TreeSet<>();
-        for (String flag : flags) {
-            if (flag.startsWith("\\")) {
-                if (flag.equalsIgnoreCase("\\Recent")) {
-                    continue;
-                }
-                Character letter = SYSTEM_FLAGS.entrySet().stream().filter(e -> e.getValue().equalsIgnoreCase(flag))
-                        .map(Map.Entry::getKey).findFirst().orElseThrow(() -> new IOException(
-                                "a Maildir cannot keep the flag " + printable(flag)));
-                letters.add(letter);
-            } else if (allocate) {
-                letters.add(folder.keywords().letter(flag));
-            } else {
-                folder.keywords().find(flag).ifPresent(letters::add);
-            }
-        }
-        return letters;
-    }
-
     /** INTERNALDATE as RFC 3501 writes it, in the clock's zone. */
     private String formatDate(FileTime time) {
         return INTERNAL_DATE.format(ZonedDateTime.ofInstant(time.toInstant(), clock.getZone()));
@@ -517,7 +354,7 @@ public final class MaildirSyncStore implements SyncStore {
         try {
             return FileTime.from(ZonedDateTime.parse(fixed, INTERNAL_DATE).toInstant());
         } catch (DateTimeParseException e) {
-            throw new IOException("'" + printable(internalDate) + "' is not an IMAP date-time"
+            throw new IOException("'" + MaildirLayout.printable(internalDate) + "' is not an IMAP date-time"
                     + " (dd-MMM-yyyy HH:mm:ss +hhmm)");
         }
     }
