@@ -49,8 +49,10 @@ import org.mailseal.imap.client.StoredMessage;
  * are refused with an IOException when read or written. Files are created 0600, directories 0700. The store only
  * stores bytes: copies for a Maildir that names a key are encrypted by the engine before they get here.
  *
- * <p>Not incremental (no mod-sequences): every run scans the selected folder. One sync at a time per Maildir
- * (the sync state's lock sees to that); other programs may deliver, read and flag mail meanwhile.
+ * <p>Not incremental (no mod-sequences): every run scans the selected folder. Other programs may deliver, read,
+ * flag and delete mail meanwhile, but only one program may assign UIDs: this store takes no lock on
+ * {@code .uidvalidity} (mbsync's fcntl lock would not see its atomic replacement anyway), so two syncs with
+ * different state files, or mailseal and mbsync, must not write one Maildir at the same time.
  */
 public final class MaildirSyncStore implements SyncStore {
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
