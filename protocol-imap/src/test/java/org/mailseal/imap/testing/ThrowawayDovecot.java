@@ -56,6 +56,11 @@ public final class ThrowawayDovecot implements AutoCloseable {
         return port;
     }
 
+    /** The Maildir Dovecot serves for {@code user} (mail_location {@code maildir:BASE/mail/%u/Maildir}). */
+    public Path maildir(String user) {
+        return base.resolve("mail").resolve(user).resolve("Maildir");
+    }
+
     private void run(List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), args.get(0), base.toString(),
                 Integer.toString(port)));
