@@ -3,12 +3,7 @@ package org.mailseal.imap.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.JdkSslContext;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -38,15 +33,13 @@ public final class ToolImapClient implements AutoCloseable {
     public static final int MAX_LINE = 64 * 1024;
 
     private final ImapUpstreamConfig config;
-    private Socket socket;
-    private InputStream in;
-    private OutputStream out;
+    private final ImapWire wire;
     private boolean encrypted;
-    private int nextTag = 1;
     private Set<String> capabilities = Set.of();
 
     private ToolImapClient(ImapUpstreamConfig config) {
         this.config = config;
+        this.wire = new ImapWire(config.maxMessageBytes());
     }
 
     /** Connects, reads the greeting, negotiates TLS as configured and learns the capabilities. */
@@ -66,8 +59,8 @@ public final class ToolImapClient implements AutoCloseable {
         raw.connect(new InetSocketAddress(config.host(), config.port()), (int) config.connectTimeout().toMillis());
         raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, config.commandTimeout().toMillis()));
         useSocket(config.tls() == ImapUpstreamConfig.TlsMode.IMPLICIT ? startTls(raw) : raw);
-        byte[] greeting = readUnit();
-        String text = ascii(greeting);
+        byte[] greeting = wire.readUnit();
+        String text = ImapWire.ascii(greeting);
         if (text.startsWith("* BYE")) {
             throw new ImapClientException("server refused the connection");
         }
@@ -79,9 +72,9 @@ public final class ToolImapClient implements AutoCloseable {
             if (!capabilities.contains("STARTTLS")) {
                 throw new ImapClientException("server does not offer STARTTLS");
             }
-            command("STARTTLS");
+            wire.command("STARTTLS");
             // RFC 3501 §6.2.1: what the server said before TLS is discarded, capabilities asked again.
-            useSocket(startTls(socket));
+            useSocket(startTls(wire.socket()));
             refreshCapabilities();
         }
     }
@@ -102,9 +95,7 @@ public final class ToolImapClient implements AutoCloseable {
     }
 
     private void useSocket(Socket s) throws IOException {
-        socket = s;
-        in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
-        out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
+        wire.use(s);
     }
 
     public Set<String> capabilities() {
@@ -116,10 +107,10 @@ public final class ToolImapClient implements AutoCloseable {
     }
 
     private void refreshCapabilities() throws IOException {
-        Response r = command("CAPABILITY");
+        ImapWire.Response r = wire.command("CAPABILITY");
         Set<String> caps = new LinkedHashSet<>();
         for (byte[] unit : r.untagged()) {
-            String line = ascii(unit).trim();
+            String line = ImapWire.ascii(unit).trim();
             if (line.regionMatches(true, 0, "* CAPABILITY ", 0, 13)) {
                 for (String cap : line.substring(13).split(" ")) {
                     caps.add(cap.toUpperCase(Locale.ROOT));
@@ -136,7 +127,7 @@ public final class ToolImapClient implements AutoCloseable {
         }
         byte[] pass = new String(password).getBytes(StandardCharsets.UTF_8);
         try {
-            command("LOGIN ", literal(user.getBytes(StandardCharsets.UTF_8)), " ", literal(pass));
+            wire.command("LOGIN ", astring(user.getBytes(StandardCharsets.UTF_8)), " ", astring(pass));
         } catch (ImapClientException e) {
             throw new ImapClientException("login failed for " + user);
         } finally {
@@ -147,11 +138,11 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** LIST "" "*": the selectable mailboxes, names as the server wrote them (modified UTF-7). */
     public List<String> list() throws IOException {
-        Response r = command("LIST \"\" \"*\"");
+        ImapWire.Response r = wire.command("LIST \"\" \"*\"");
         List<String> names = new ArrayList<>();
         for (byte[] unit : r.untagged()) {
             ImapReader reader = reader(unit);
-            if (!startsWith(unit, "* LIST ")) {
+            if (!ImapWire.startsWith(unit, "* LIST ")) {
                 continue;
             }
             try {
@@ -180,17 +171,17 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** CREATE (RFC 3501 §6.3.3). */
     public void create(String mailbox) throws IOException {
-        command("CREATE ", quoted(mailbox));
+        wire.command("CREATE ", astring(mailbox));
     }
 
     /** SELECT (read-write). */
     public SelectedMailbox select(String mailbox) throws IOException {
-        Response r = command("SELECT ", quoted(mailbox));
+        ImapWire.Response r = wire.command("SELECT ", astring(mailbox));
         long exists = -1;
         long uidValidity = 0;
         long uidNext = 0;
         for (byte[] unit : r.untagged()) {
-            String line = ascii(unit).trim();
+            String line = ImapWire.ascii(unit).trim();
             String upper = line.toUpperCase(Locale.ROOT);
             if (upper.endsWith(" EXISTS")) {
                 exists = number(line.substring(2, line.length() - 7));
@@ -211,7 +202,7 @@ public final class ToolImapClient implements AutoCloseable {
         if (!criteria.matches("[A-Za-z0-9 :*,\\\\]+")) {
             throw new IllegalArgumentException("unsupported search criteria");
         }
-        return searchResults(command("UID SEARCH " + criteria));
+        return searchResults(wire.command("UID SEARCH " + criteria));
     }
 
     /**
@@ -222,13 +213,13 @@ public final class ToolImapClient implements AutoCloseable {
         if (!field.matches("[\\x21-\\x39\\x3b-\\x7e]+") || !value.matches("[\\x20-\\x7e]+")) {
             throw new IllegalArgumentException("a header search needs a field name and a printable ASCII value");
         }
-        return searchResults(command("UID SEARCH HEADER ", quoted(field), " ", quoted(value)));
+        return searchResults(wire.command("UID SEARCH HEADER ", astring(field), " ", astring(value)));
     }
 
-    private static List<Long> searchResults(Response r) throws ImapClientException {
+    private static List<Long> searchResults(ImapWire.Response r) throws ImapClientException {
         List<Long> uids = new ArrayList<>();
         for (byte[] unit : r.untagged()) {
-            String line = ascii(unit).trim();
+            String line = ImapWire.ascii(unit).trim();
             if (line.regionMatches(true, 0, "* SEARCH", 0, 8)) {
                 for (String n : line.substring(8).trim().split(" ")) {
                     if (!n.isEmpty()) {
@@ -252,7 +243,7 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** UID → RFC822.SIZE of every message in the selected mailbox (UID FETCH 1:* (RFC822.SIZE)), by UID. */
     public java.util.SortedMap<Long, Long> sizes() throws IOException {
-        Response r = command("UID FETCH 1:* (UID RFC822.SIZE)");
+        ImapWire.Response r = wire.command("UID FETCH 1:* (UID RFC822.SIZE)");
         java.util.SortedMap<Long, Long> sizes = new java.util.TreeMap<>();
         for (byte[] unit : r.untagged()) {
             FetchResponse fetch = fetchResponse(unit);
@@ -270,7 +261,7 @@ public final class ToolImapClient implements AutoCloseable {
      * longer exists.
      */
     public Optional<StoredMessage> fetch(long uid) throws IOException {
-        Response r = command("UID FETCH " + uid + " (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
+        ImapWire.Response r = wire.command("UID FETCH " + uid + " (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
         for (byte[] unit : r.untagged()) {
             FetchResponse fetch = fetchResponse(unit);
             if (fetch == null) {
@@ -325,8 +316,8 @@ public final class ToolImapClient implements AutoCloseable {
         if (message.length > config.maxMessageBytes()) {
             throw new ImapClientException("message larger than " + config.maxMessageBytes() + " bytes");
         }
-        Response r = command("APPEND ", quoted(mailbox), " (" + String.join(" ", flags) + ") ", quoted(internalDate),
-                " ", literal(message));
+        ImapWire.Response r = wire.command("APPEND ", astring(mailbox), " (" + String.join(" ", flags) + ") ", astring(internalDate),
+                " ", astring(message));
         String code = r.code().toUpperCase(Locale.ROOT);
         if (code.startsWith("APPENDUID ")) {
             String[] parts = code.split(" ");
@@ -340,7 +331,7 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** UID STORE uid +FLAGS.SILENT (flags). */
     public void addFlags(long uid, List<String> flags) throws IOException {
-        command("UID STORE " + uid + " +FLAGS.SILENT (" + String.join(" ", flags) + ")");
+        wire.command("UID STORE " + uid + " +FLAGS.SILENT (" + String.join(" ", flags) + ")");
     }
 
     /** UID EXPUNGE of one UID (RFC 4315 §2.1); needs UIDPLUS. */
@@ -348,210 +339,39 @@ public final class ToolImapClient implements AutoCloseable {
         if (!hasCapability("UIDPLUS")) {
             throw new ImapClientException("server lacks UIDPLUS");
         }
-        command("UID EXPUNGE " + uid);
+        wire.command("UID EXPUNGE " + uid);
     }
 
     /** EXPUNGE of every \Deleted message in the mailbox; callers check first that only theirs are marked. */
     public void expungeAll() throws IOException {
-        command("EXPUNGE");
+        wire.command("EXPUNGE");
     }
 
     public void logout() throws IOException {
-        command("LOGOUT");
+        wire.command("LOGOUT");
     }
 
     @Override
     public void close() {
-        if (socket != null) {
+        if (wire.socket() != null) {
             try {
-                socket.close();
+                wire.socket().close();
             } catch (IOException ignored) {
                 // nothing to release beyond the socket
             }
         }
     }
 
-    // ---------------------------------------------------------------- wire
-
-    /** A command's untagged responses and its tagged OK, with the response code (or "") of that OK. */
-    private record Response(List<byte[]> untagged, String code) {}
-
-    private record Literal(byte[] data) {}
-
-    private static Literal literal(byte[] data) {
-        return new Literal(data);
+    private static ImapWire.Astring astring(byte[] data) {
+        return new ImapWire.Astring(data);
     }
 
-    private static Literal quoted(String value) {
-        return literal(value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Sends a command made of text and literals; throws unless it ends in a tagged OK. */
-    private Response command(Object... parts) throws IOException {
-        String tag = "R" + nextTag++;
-        List<byte[]> untagged = new ArrayList<>();
-        out.write((tag + " ").getBytes(StandardCharsets.US_ASCII));
-        for (Object part : parts) {
-            if (part instanceof Literal lit) {
-                if (isQuotable(lit.data())) {
-                    out.write('"');
-                    out.write(lit.data());
-                    out.write('"');
-                    continue;
-                }
-                out.write(("{" + lit.data().length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                awaitContinuation(tag, untagged);
-                out.write(lit.data());
-            } else {
-                out.write(((String) part).getBytes(StandardCharsets.US_ASCII));
-            }
-        }
-        out.write('\r');
-        out.write('\n');
-        out.flush();
-        while (true) {
-            byte[] unit = readUnit();
-            if (startsWith(unit, tag + " ")) {
-                return finish(tag, unit, untagged);
-            }
-            if (startsWith(unit, "* ")) {
-                untagged.add(unit);
-            } else {
-                throw new ImapClientException("unexpected response line");
-            }
-        }
-    }
-
-    private void awaitContinuation(String tag, List<byte[]> untagged) throws IOException {
-        while (true) {
-            byte[] unit = readUnit();
-            if (startsWith(unit, "+")) {
-                return;
-            }
-            if (startsWith(unit, tag + " ")) {
-                finish(tag, unit, untagged); // throws: a literal refused
-                throw new ImapClientException("server answered before the literal");
-            }
-            untagged.add(unit);
-        }
-    }
-
-    private static Response finish(String tag, byte[] unit, List<byte[]> untagged) throws ImapClientException {
-        String rest = ascii(unit).substring(tag.length() + 1).trim();
-        String status = rest.split(" ", 2)[0].toUpperCase(Locale.ROOT);
-        String code = "";
-        int open = rest.indexOf('[');
-        int close = rest.indexOf(']');
-        if (open == status.length() + 1 && close > open) {
-            code = rest.substring(open + 1, close);
-        }
-        if (!status.equals("OK")) {
-            // Server text is printable ASCII after sanitising, bounded: it may be quoted in a log line.
-            String text = rest.replaceAll("[^\\x20-\\x7e]", "?");
-            throw new ImapClientException("server answered " + text.substring(0, Math.min(200, text.length())));
-        }
-        return new Response(untagged, code);
-    }
-
-    private static boolean isQuotable(byte[] data) {
-        if (data.length > 256) {
-            return false;
-        }
-        for (byte b : data) {
-            if (b < 0x20 || b > 0x7e || b == '"' || b == '\\') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Reads one response: a line, and when it ends in a literal marker {n}, the literal's octets and the rest, until
-     * a line ends without one. Only CRLF ends a line.
-     */
-    private byte[] readUnit() throws IOException {
-        ByteArrayOutputStream unit = new ByteArrayOutputStream(256);
-        long literalTotal = 0;
-        while (true) {
-            int lineStart = unit.size();
-            readLine(unit);
-            byte[] bytes = unit.toByteArray();
-            long size = literalSize(bytes, lineStart, bytes.length - 2);
-            if (size < 0) {
-                return bytes;
-            }
-            literalTotal += size;
-            if (literalTotal > config.maxMessageBytes()) {
-                throw new ImapClientException("literal larger than " + config.maxMessageBytes() + " bytes");
-            }
-            unit.write(in.readNBytes((int) size));
-            if (unit.size() - bytes.length != size) {
-                throw new ImapClientException("connection closed inside a literal");
-            }
-        }
-    }
-
-    private void readLine(ByteArrayOutputStream unit) throws IOException {
-        int length = 0;
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new ImapClientException("connection closed by the server");
-            }
-            if (++length > MAX_LINE) {
-                throw new ImapClientException("response line longer than " + MAX_LINE + " bytes");
-            }
-            if (b == '\n') {
-                throw new ImapClientException("bare LF in a response line");
-            }
-            unit.write(b);
-            if (b == '\r') {
-                if (in.read() != '\n') {
-                    throw new ImapClientException("bare CR in a response line");
-                }
-                unit.write('\n');
-                return;
-            }
-        }
-    }
-
-    /** The n of a line ending in "{n}" (before CRLF), or -1. */
-    private static long literalSize(byte[] data, int from, int end) throws ImapClientException {
-        if (end - 1 < from || data[end - 1] != '}') {
-            return -1;
-        }
-        int i = end - 2;
-        while (i >= from && data[i] >= '0' && data[i] <= '9') {
-            i--;
-        }
-        if (i < from || data[i] != '{' || i == end - 2) {
-            return -1;
-        }
-        if (end - 2 - i > 10) {
-            throw new ImapClientException("bad literal size");
-        }
-        return Long.parseLong(new String(data, i + 1, end - 2 - i, StandardCharsets.US_ASCII));
+    private static ImapWire.Astring astring(String value) {
+        return astring(value.getBytes(StandardCharsets.UTF_8));
     }
 
     private static ImapReader reader(byte[] unit) {
         return new ImapReader(Unpooled.wrappedBuffer(unit));
-    }
-
-    private static boolean startsWith(byte[] unit, String prefix) {
-        if (unit.length < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (Character.toUpperCase(unit[i]) != Character.toUpperCase(prefix.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String ascii(byte[] unit) {
-        return new String(unit, StandardCharsets.ISO_8859_1);
     }
 
     private static long number(String text) throws ImapClientException {
