@@ -43,6 +43,7 @@ final class ImapWire {
     private OutputStream out;
     private int nextTag = 1;
     private boolean literalPlus;
+    private Untagged watcher = unit -> { };
 
     ImapWire(int maxLiteral) {
         this.maxLiteral = maxLiteral;
@@ -53,6 +54,11 @@ final class ImapWire {
         socket = s;
         in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
         out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
+    }
+
+    /** Sees every untagged response before the command's own handler (mailbox size and change tracking). */
+    void watch(Untagged w) {
+        watcher = w;
     }
 
     Socket socket() {
@@ -126,6 +132,7 @@ final class ImapWire {
                 return tagged(tag, unit);
             }
             if (startsWith(unit, "* ")) {
+                watcher.accept(unit);
                 handler.accept(unit);
             } else {
                 throw new ImapClientException("unexpected response line");
@@ -147,6 +154,7 @@ final class ImapWire {
             if (!startsWith(unit, "* ")) {
                 throw new ImapClientException("unexpected response line");
             }
+            watcher.accept(unit);
             handler.accept(unit);
         }
     }
@@ -177,7 +185,7 @@ final class ImapWire {
         }
     }
 
-    private static String tagged(String tag, byte[] unit) throws ImapClientException {
+    static String tagged(String tag, byte[] unit) throws ImapClientException {
         String rest = ascii(unit).substring(tag.length() + 1).trim();
         String status = rest.split(" ", 2)[0].toUpperCase(Locale.ROOT);
         String code = "";

@@ -7,12 +7,17 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -36,10 +41,17 @@ public final class ToolImapClient implements AutoCloseable {
     private final ImapWire wire;
     private boolean encrypted;
     private Set<String> capabilities = Set.of();
+    private Set<String> ignored = Set.of();
+    private final Set<String> enabled = new LinkedHashSet<>();
+    /** Messages in the selected mailbox as the server last said (EXISTS, EXPUNGE, VANISHED); -1 when none selected. */
+    private long exists = -1;
+    /** Whether an untagged response since the last reset said the selected mailbox changed. */
+    private boolean changed;
 
     private ToolImapClient(ImapUpstreamConfig config) {
         this.config = config;
         this.wire = new ImapWire(config.maxMessageBytes());
+        wire.watch(this::watch);
     }
 
     /** Connects, reads the greeting, negotiates TLS as configured and learns the capabilities. */
@@ -117,7 +129,9 @@ public final class ToolImapClient implements AutoCloseable {
                 }
             }
         }
+        caps.removeAll(ignored);
         capabilities = Set.copyOf(caps);
+        wire.literalPlus(capabilities.contains("LITERAL+"));
     }
 
     /** LOGIN (RFC 3501 §6.2.3); over an unencrypted link only when the configuration allows it (invariant 5). */
@@ -176,25 +190,36 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** SELECT (read-write). */
     public SelectedMailbox select(String mailbox) throws IOException {
-        ImapWire.Response r = wire.command("SELECT ", astring(mailbox));
-        long exists = -1;
+        return select(mailbox, false);
+    }
+
+    /**
+     * SELECT (read-write); with {@code condstore}, on a server that has CONDSTORE and has not enabled it yet, as
+     * {@code SELECT mailbox (CONDSTORE)} (RFC 7162 §3.1.8) so that it reports HIGHESTMODSEQ.
+     */
+    public SelectedMailbox select(String mailbox, boolean condstore) throws IOException {
+        exists = -1;
+        boolean withCondstore = condstore && hasCapability("CONDSTORE") && !enabled.contains("CONDSTORE");
+        ImapWire.Response r = withCondstore ? wire.command("SELECT ", astring(mailbox), " (CONDSTORE)")
+                : wire.command("SELECT ", astring(mailbox));
         long uidValidity = 0;
         long uidNext = 0;
+        long highestModSeq = 0;
         for (byte[] unit : r.untagged()) {
             String line = ImapWire.ascii(unit).trim();
             String upper = line.toUpperCase(Locale.ROOT);
-            if (upper.endsWith(" EXISTS")) {
-                exists = number(line.substring(2, line.length() - 7));
-            } else if (upper.startsWith("* OK [UIDVALIDITY ")) {
+            if (upper.startsWith("* OK [UIDVALIDITY ")) {
                 uidValidity = number(line.substring(18, line.indexOf(']')));
             } else if (upper.startsWith("* OK [UIDNEXT ")) {
                 uidNext = number(line.substring(14, line.indexOf(']')));
+            } else if (upper.startsWith("* OK [HIGHESTMODSEQ ")) {
+                highestModSeq = number(line.substring(20, line.indexOf(']')));
             }
         }
         if (exists < 0 || uidValidity == 0) {
             throw new ImapClientException("SELECT did not report EXISTS and UIDVALIDITY");
         }
-        return new SelectedMailbox(mailbox, exists, uidValidity, uidNext);
+        return new SelectedMailbox(mailbox, exists, uidValidity, uidNext, highestModSeq);
     }
 
     /** UID SEARCH with a fixed criterion (ALL, DELETED, ...), in ascending order. */
@@ -261,32 +286,7 @@ public final class ToolImapClient implements AutoCloseable {
      * longer exists.
      */
     public Optional<StoredMessage> fetch(long uid) throws IOException {
-        ImapWire.Response r = wire.command("UID FETCH " + uid + " (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
-        for (byte[] unit : r.untagged()) {
-            FetchResponse fetch = fetchResponse(unit);
-            if (fetch == null) {
-                continue;
-            }
-            FetchResponse.Item uidItem = fetch.item("UID");
-            if (uidItem == null || number(fetch.value(uidItem).toString(StandardCharsets.US_ASCII)) != uid) {
-                continue; // an unsolicited FETCH for another message (a flag change by another client)
-            }
-            FetchResponse.Item flags = fetch.item("FLAGS");
-            FetchResponse.Item date = fetch.item("INTERNALDATE");
-            FetchResponse.Item size = fetch.item("RFC822.SIZE");
-            FetchResponse.Item body = fetch.item("BODY[]");
-            if (flags == null || date == null || size == null || body == null) {
-                throw new ImapClientException("FETCH response lacks an item for UID " + uid);
-            }
-            byte[] content = fetch.stringValue(body);
-            if (content == null) {
-                throw new ImapClientException("FETCH returned NIL for UID " + uid);
-            }
-            return Optional.of(new StoredMessage(uid, flagList(fetch.value(flags)),
-                    new String(fetch.stringValue(date), StandardCharsets.US_ASCII),
-                    number(fetch.value(size).toString(StandardCharsets.US_ASCII)), content));
-        }
-        return Optional.empty();
+        return fetch(Long.toString(uid)).stream().findFirst();
     }
 
     private static List<String> flagList(ByteBuf value) throws ImapClientException {
@@ -308,16 +308,12 @@ public final class ToolImapClient implements AutoCloseable {
      */
     public Optional<AppendedMessage> append(String mailbox, List<String> flags, String internalDate, byte[] message)
             throws IOException {
-        for (String flag : flags) {
-            if (!flag.matches("\\\\?[\\x21-\\x7e&&[^(){%*\"\\\\\\]]]+")) {
-                throw new IllegalArgumentException("not a flag");
-            }
-        }
+        requireFlags(flags);
         if (message.length > config.maxMessageBytes()) {
             throw new ImapClientException("message larger than " + config.maxMessageBytes() + " bytes");
         }
-        ImapWire.Response r = wire.command("APPEND ", astring(mailbox), " (" + String.join(" ", flags) + ") ", astring(internalDate),
-                " ", astring(message));
+        ImapWire.Response r = wire.command("APPEND ", astring(mailbox), " (" + String.join(" ", flags) + ") ",
+                astring(internalDate), " ", new ImapWire.Literal(message));
         String code = r.code().toUpperCase(Locale.ROOT);
         if (code.startsWith("APPENDUID ")) {
             String[] parts = code.split(" ");
@@ -331,20 +327,432 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** UID STORE uid +FLAGS.SILENT (flags). */
     public void addFlags(long uid, List<String> flags) throws IOException {
-        wire.command("UID STORE " + uid + " +FLAGS.SILENT (" + String.join(" ", flags) + ")");
+        storeFlags(Long.toString(uid), true, flags);
     }
 
     /** UID EXPUNGE of one UID (RFC 4315 §2.1); needs UIDPLUS. */
     public void uidExpunge(long uid) throws IOException {
-        if (!hasCapability("UIDPLUS")) {
-            throw new ImapClientException("server lacks UIDPLUS");
-        }
-        wire.command("UID EXPUNGE " + uid);
+        uidExpunge(Long.toString(uid));
     }
 
     /** EXPUNGE of every \Deleted message in the mailbox; callers check first that only theirs are marked. */
     public void expungeAll() throws IOException {
         wire.command("EXPUNGE");
+    }
+
+    /**
+     * Treats these capabilities as absent from now on, as if the server had not advertised them (tests of the
+     * fallbacks; a server whose extension is known to be broken). Call before {@link #login}.
+     */
+    public void ignoreCapabilities(Set<String> names) throws IOException {
+        Set<String> upper = new LinkedHashSet<>();
+        names.forEach(n -> upper.add(n.toUpperCase(Locale.ROOT)));
+        ignored = Set.copyOf(upper);
+        refreshCapabilities();
+    }
+
+    /** ENABLE (RFC 5161) of those extensions the server advertises; returns what the server enabled. */
+    public Set<String> enable(String... extensions) throws IOException {
+        List<String> wanted = new ArrayList<>();
+        for (String e : extensions) {
+            if (!e.matches("[A-Za-z0-9=+-]+")) {
+                throw new IllegalArgumentException("not an extension name");
+            }
+            if (hasCapability(e)) {
+                wanted.add(e.toUpperCase(Locale.ROOT));
+            }
+        }
+        if (wanted.isEmpty() || !hasCapability("ENABLE")) {
+            return Set.of();
+        }
+        for (byte[] unit : wire.command("ENABLE " + String.join(" ", wanted)).untagged()) {
+            String line = ImapWire.ascii(unit).trim();
+            if (line.regionMatches(true, 0, "* ENABLED", 0, 9)) {
+                for (String e : line.substring(9).trim().split(" ")) {
+                    if (!e.isEmpty()) {
+                        enabled.add(e.toUpperCase(Locale.ROOT));
+                    }
+                }
+            }
+        }
+        if (enabled.contains("QRESYNC")) {
+            enabled.add("CONDSTORE"); // RFC 7162 §3.2.3: enabling QRESYNC enables CONDSTORE
+        }
+        return Set.copyOf(enabled);
+    }
+
+    public boolean isEnabled(String extension) {
+        return enabled.contains(extension.toUpperCase(Locale.ROOT));
+    }
+
+    /** One LIST response (RFC 3501 §7.2.2): name as the server wrote it, delimiter (0 for NIL), attributes lower-cased. */
+    public record ListEntry(String name, char delimiter, Set<String> attributes) {
+        public boolean selectable() {
+            return !attributes.contains("\\noselect") && !attributes.contains("\\nonexistent");
+        }
+    }
+
+    /** LIST "" pattern, every entry the server answered (selectable or not). */
+    public List<ListEntry> list(String pattern) throws IOException {
+        List<ListEntry> entries = new ArrayList<>();
+        for (byte[] unit : wire.command("LIST \"\" ", astring(pattern)).untagged()) {
+            if (!ImapWire.startsWith(unit, "* LIST ")) {
+                continue;
+            }
+            try {
+                ImapReader reader = reader(unit);
+                reader.expect('*');
+                reader.space();
+                reader.atom();
+                reader.space();
+                reader.expect('(');
+                Set<String> attributes = new LinkedHashSet<>();
+                while (!reader.accept(')')) {
+                    reader.accept(' ');
+                    attributes.add(reader.word(" )").toLowerCase(Locale.ROOT));
+                }
+                reader.space();
+                byte[] delimiter = reader.nstring();
+                reader.space();
+                byte[] name = reader.astring();
+                if (!reader.atEnd() && reader.peek() == ' ') {
+                    reader.space();
+                    reader.skipValue(); // mbox-list-extended (RFC 5258)
+                }
+                reader.expectEnd();
+                if (delimiter != null && delimiter.length != 1) {
+                    throw new ImapClientException("malformed LIST delimiter");
+                }
+                entries.add(new ListEntry(new String(name, StandardCharsets.UTF_8),
+                        delimiter == null ? 0 : (char) (delimiter[0] & 0xff), Set.copyOf(attributes)));
+            } catch (ImapSyntaxException e) {
+                throw new ImapClientException("malformed LIST response");
+            }
+        }
+        return entries;
+    }
+
+    /** Messages in the selected mailbox as the server last reported; -1 when none is selected. */
+    public long exists() {
+        return exists;
+    }
+
+    /** NOOP; true if the server reported a change of the selected mailbox meanwhile (RFC 3501 §6.1.2). */
+    public boolean noop() throws IOException {
+        changed = false;
+        wire.command("NOOP");
+        return changed;
+    }
+
+    /**
+     * Waits until the selected mailbox changes (an untagged EXISTS, EXPUNGE, FETCH or VANISHED) or the timeout
+     * passes: IDLE (RFC 2177) when the server has it, else NOOP every {@code pollInterval}.
+     *
+     * @return true if the mailbox changed
+     */
+    public boolean idle(Duration timeout, Duration pollInterval) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        changed = false;
+        if (!hasCapability("IDLE")) {
+            while (!noop()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(Math.max(1, Math.min(left, pollInterval.toNanos()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for mailbox changes");
+                }
+            }
+            return true;
+        }
+        ImapWire.Untagged ignore = unit -> { };
+        String tag = wire.send(ignore, "IDLE");
+        wire.awaitContinuation(tag, ignore);
+        while (!changed) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !wire.awaitData(Duration.ofNanos(left))) {
+                break;
+            }
+            byte[] unit = wire.readUnit();
+            if (ImapWire.startsWith(unit, tag + " ")) {
+                ImapWire.tagged(tag, unit); // the server ended IDLE on its own
+                return changed;
+            }
+            if (!ImapWire.startsWith(unit, "* ")) {
+                throw new ImapClientException("unexpected response line during IDLE");
+            }
+            watch(unit);
+        }
+        wire.writeLine("DONE");
+        wire.finish(tag, ignore);
+        return changed;
+    }
+
+    /** Tracks the selected mailbox's size and whether it changed, from any untagged response. */
+    private void watch(byte[] unit) throws ImapClientException {
+        if (ImapWire.startsWith(unit, "* VANISHED ")) {
+            // RFC 7162 §3.2.10: without (EARLIER), expunged now by this or another session; with it, an answer
+            if (!ImapWire.startsWith(unit, "* VANISHED (EARLIER)")) {
+                exists = Math.max(0, exists - vanishedSet(unit).size());
+                changed = true;
+            }
+            return;
+        }
+        int end = 0;
+        while (end < unit.length && end < 40 && unit[end] != '\r' && unit[end] != '(') {
+            end++;
+        }
+        String[] words = new String(unit, 0, end, StandardCharsets.ISO_8859_1).trim().split(" ");
+        if (words.length != 3 || words[1].isEmpty() || !words[1].chars().allMatch(Character::isDigit)) {
+            return;
+        }
+        switch (words[2].toUpperCase(Locale.ROOT)) {
+            case "EXISTS" -> {
+                long n = number(words[1]);
+                changed |= n != exists && exists >= 0;
+                exists = n;
+            }
+            case "EXPUNGE" -> {
+                exists = Math.max(0, exists - 1);
+                changed = true;
+            }
+            case "FETCH" -> changed = true;
+            default -> { }
+        }
+    }
+
+    /** A message's UID, flags (without \Recent) and RFC822.SIZE. */
+    public record FlagsAndSize(long uid, List<String> flags, long size) {}
+
+    /** What a UID FETCH of flags and sizes answered: the messages, and with VANISHED the UIDs expunged. */
+    public record FlagsAndSizes(SortedMap<Long, FlagsAndSize> messages, UidSet vanished) {}
+
+    /**
+     * UID FETCH set (UID FLAGS RFC822.SIZE); with {@code changedSince} above 0 with the CHANGEDSINCE modifier, and
+     * VANISHED when QRESYNC is enabled (RFC 7162 §3.1.4, §3.2.6). Unsolicited FETCH responses without UID are left
+     * out; every VANISHED the server sends meanwhile is collected.
+     */
+    public FlagsAndSizes flagsAndSizes(String uidSet, long changedSince) throws IOException {
+        requireSet(uidSet);
+        String modifier = "";
+        if (changedSince > 0) {
+            if (!isEnabled("CONDSTORE")) {
+                throw new ImapClientException("CHANGEDSINCE needs CONDSTORE enabled");
+            }
+            modifier = " (CHANGEDSINCE " + changedSince + (isEnabled("QRESYNC") ? " VANISHED)" : ")");
+        }
+        SortedMap<Long, FlagsAndSize> messages = new TreeMap<>();
+        UidSet[] vanished = {UidSet.EMPTY};
+        wire.command(unit -> {
+            if (ImapWire.startsWith(unit, "* VANISHED ")) {
+                vanished[0] = vanished[0].union(vanishedSet(unit));
+                return;
+            }
+            FetchResponse fetch = fetchResponse(unit);
+            if (fetch == null || fetch.item("UID") == null) {
+                return;
+            }
+            FetchResponse.Item flags = fetch.item("FLAGS");
+            FetchResponse.Item size = fetch.item("RFC822.SIZE");
+            if (flags == null || size == null) {
+                return; // an unsolicited flag update of another command's making carries no size
+            }
+            long uid = uidOf(fetch);
+            messages.put(uid, new FlagsAndSize(uid, flagList(fetch.value(flags)), numberOf(fetch, size)));
+        }, "UID FETCH " + uidSet + " (UID FLAGS RFC822.SIZE)" + modifier);
+        return new FlagsAndSizes(messages, vanished[0]);
+    }
+
+    /** The UID set of a VANISHED response, strictly: "* VANISHED [(EARLIER) ]set". */
+    static UidSet vanishedSet(byte[] unit) throws ImapClientException {
+        String line = ImapWire.ascii(unit);
+        if (!line.endsWith("\r\n")) {
+            throw new ImapClientException("malformed VANISHED response");
+        }
+        String rest = line.substring(11, line.length() - 2);
+        if (rest.regionMatches(true, 0, "(EARLIER) ", 0, 10)) {
+            rest = rest.substring(10);
+        }
+        return UidSet.parse(rest);
+    }
+
+    /**
+     * The value of one header field of each message in the set (UID FETCH set (UID BODY.PEEK[HEADER.FIELDS
+     * (field)])), unfolded and trimmed (RFC 5322 §2.2.3), by UID; messages without the field, or whose value is
+     * not printable ASCII, are left out.
+     */
+    public Map<Long, String> headerField(String uidSet, String field) throws IOException {
+        requireSet(uidSet);
+        if (!field.matches("[\\x21-\\x39\\x3b-\\x7e&&[^()\\[\\]\"\\\\]]+")) {
+            throw new IllegalArgumentException("not a header field name");
+        }
+        Map<Long, String> values = new TreeMap<>();
+        wire.command(unit -> {
+            FetchResponse fetch = fetchResponse(unit);
+            if (fetch == null || fetch.item("UID") == null) {
+                return;
+            }
+            for (FetchResponse.Item item : fetch.items()) {
+                if (item.name().startsWith("BODY[HEADER.FIELDS")) {
+                    byte[] header = fetch.stringValue(item);
+                    String value = header == null ? null : fieldValue(header, field);
+                    if (value != null) {
+                        values.put(uidOf(fetch), value);
+                    }
+                }
+            }
+        }, "UID FETCH " + uidSet + " (UID BODY.PEEK[HEADER.FIELDS (" + field + ")])");
+        return values;
+    }
+
+    /** The unfolded, trimmed value of the first {@code field} in a header block; null if absent or not printable. */
+    static String fieldValue(byte[] header, String field) {
+        String text = new String(header, StandardCharsets.ISO_8859_1).replaceAll("\r\n(?=[ \t])", "");
+        for (String line : text.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase(field)) {
+                String value = line.substring(colon + 1).replace('\t', ' ').trim();
+                return !value.isEmpty() && value.chars().allMatch(c -> c >= 0x20 && c <= 0x7e) ? value : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * UID FETCH set of FLAGS, INTERNALDATE, RFC822.SIZE and BODY.PEEK[] (\Seen is not set), in UID order; UIDs that
+     * no longer exist and unsolicited FETCH responses (no UID, or a UID not asked for) are left out.
+     */
+    public List<StoredMessage> fetch(String uidSet) throws IOException {
+        requireSet(uidSet);
+        UidSet wanted = UidSet.parse(uidSet);
+        SortedMap<Long, StoredMessage> messages = new TreeMap<>();
+        wire.command(unit -> {
+            FetchResponse fetch = fetchResponse(unit);
+            if (fetch == null || fetch.item("UID") == null || !wanted.contains(uidOf(fetch))) {
+                return;
+            }
+            long uid = uidOf(fetch);
+            FetchResponse.Item flags = fetch.item("FLAGS");
+            FetchResponse.Item date = fetch.item("INTERNALDATE");
+            FetchResponse.Item size = fetch.item("RFC822.SIZE");
+            FetchResponse.Item body = fetch.item("BODY[]");
+            if (body == null) {
+                return; // a flag update of another client's making, not our answer
+            }
+            if (flags == null || date == null || size == null) {
+                throw new ImapClientException("FETCH response lacks an item for UID " + uid);
+            }
+            byte[] content = fetch.stringValue(body);
+            if (content == null) {
+                throw new ImapClientException("FETCH returned NIL for UID " + uid);
+            }
+            messages.put(uid, new StoredMessage(uid, flagList(fetch.value(flags)),
+                    new String(fetch.stringValue(date), StandardCharsets.US_ASCII), numberOf(fetch, size), content));
+        }, "UID FETCH " + uidSet + " (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
+        return List.copyOf(messages.values());
+    }
+
+    /** The most one APPEND command carries, so that a batch neither times out nor fills the server's buffers. */
+    public static final long MAX_APPEND_BATCH = 16L << 20;
+
+    /**
+     * Appends messages with their flags and internal dates, in order, and returns where each went (APPENDUID,
+     * RFC 4315 §3). Several per command with MULTIAPPEND (RFC 3502), up to {@link #MAX_APPEND_BATCH} bytes, with
+     * non-synchronising literals when the server has LITERAL+ (RFC 7888). Needs UIDPLUS.
+     */
+    public List<AppendedMessage> appendAll(String mailbox, List<StoredMessage> messages) throws IOException {
+        if (!hasCapability("UIDPLUS")) {
+            throw new ImapClientException("server lacks UIDPLUS, so appended messages cannot be found again");
+        }
+        for (StoredMessage m : messages) {
+            requireFlags(m.flags());
+            if (m.content().length > config.maxMessageBytes()) {
+                throw new ImapClientException("message larger than " + config.maxMessageBytes() + " bytes");
+            }
+            if (m.internalDate() != null && !m.internalDate().matches("[ 0-9A-Za-z:+-]{1,40}")) {
+                throw new IllegalArgumentException("not an internal date");
+            }
+        }
+        boolean multi = hasCapability("MULTIAPPEND");
+        List<AppendedMessage> placed = new ArrayList<>(messages.size());
+        int from = 0;
+        while (from < messages.size()) {
+            int to = from + 1;
+            long bytes = messages.get(from).content().length;
+            while (multi && to < messages.size() && bytes + messages.get(to).content().length <= MAX_APPEND_BATCH) {
+                bytes += messages.get(to++).content().length;
+            }
+            placed.addAll(appendBatch(mailbox, messages.subList(from, to)));
+            from = to;
+        }
+        return placed;
+    }
+
+    private List<AppendedMessage> appendBatch(String mailbox, List<StoredMessage> batch) throws IOException {
+        List<Object> parts = new ArrayList<>(List.of("APPEND ", astring(mailbox)));
+        for (StoredMessage m : batch) {
+            parts.add(" (" + String.join(" ", m.flags()) + ") ");
+            if (m.internalDate() != null) {
+                parts.add(astring(m.internalDate()));
+                parts.add(" ");
+            }
+            parts.add(new ImapWire.Literal(m.content()));
+        }
+        String code = wire.command(unit -> { }, parts.toArray());
+        String[] words = code.split(" ");
+        if (words.length != 3 || !words[0].equalsIgnoreCase("APPENDUID")) {
+            throw new ImapClientException("APPEND answered without APPENDUID");
+        }
+        long uidValidity = number(words[1]);
+        // RFC 4315 §3: the UIDs in the order the messages were appended, which servers allocate ascending.
+        List<Long> uids = UidSet.parse(words[2]).toList(batch.size());
+        if (uids.size() != batch.size()) {
+            throw new ImapClientException("APPENDUID names " + uids.size() + " UIDs for " + batch.size() + " messages");
+        }
+        List<AppendedMessage> placed = new ArrayList<>(uids.size());
+        uids.forEach(uid -> placed.add(new AppendedMessage(uidValidity, uid)));
+        return placed;
+    }
+
+    /** UID STORE set +FLAGS.SILENT (flags) or -FLAGS.SILENT (flags). */
+    public void storeFlags(String uidSet, boolean add, Collection<String> flags) throws IOException {
+        requireSet(uidSet);
+        requireFlags(flags);
+        wire.command("UID STORE " + uidSet + (add ? " +" : " -") + "FLAGS.SILENT (" + String.join(" ", flags) + ")");
+    }
+
+    /** UID EXPUNGE of a UID set (RFC 4315 §2.1); needs UIDPLUS. */
+    public void uidExpunge(String uidSet) throws IOException {
+        requireSet(uidSet);
+        if (!hasCapability("UIDPLUS")) {
+            throw new ImapClientException("server lacks UIDPLUS");
+        }
+        wire.command("UID EXPUNGE " + uidSet);
+    }
+
+    private static void requireSet(String uidSet) {
+        if (!uidSet.matches("[0-9:*,]{1,65536}")) {
+            throw new IllegalArgumentException("not a UID set");
+        }
+    }
+
+    private static void requireFlags(Collection<String> flags) {
+        for (String flag : flags) {
+            if (!flag.matches("\\\\?[\\x21-\\x7e&&[^(){%*\"\\\\\\]]]+")) {
+                throw new IllegalArgumentException("not a flag");
+            }
+        }
+    }
+
+    private static long uidOf(FetchResponse fetch) throws ImapClientException {
+        return numberOf(fetch, fetch.item("UID"));
+    }
+
+    private static long numberOf(FetchResponse fetch, FetchResponse.Item item) throws ImapClientException {
+        return number(fetch.value(item).toString(StandardCharsets.US_ASCII));
     }
 
     public void logout() throws IOException {
