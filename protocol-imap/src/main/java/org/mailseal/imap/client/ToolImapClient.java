@@ -647,7 +647,7 @@ public final class ToolImapClient implements AutoCloseable {
             }
             byte[] content = fetch.stringValue(body);
             if (content == null) {
-                throw new ImapClientException("FETCH returned NIL for UID " + uid);
+                return; // expunged by another session, not yet announced to this one (Dovecot answers NIL)
             }
             messages.put(uid, new StoredMessage(uid, flagList(fetch.value(flags)),
                     new String(fetch.stringValue(date), StandardCharsets.US_ASCII), numberOf(fetch, size), content));
