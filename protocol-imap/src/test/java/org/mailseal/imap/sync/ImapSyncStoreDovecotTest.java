@@ -11,10 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -177,14 +173,7 @@ class ImapSyncStoreDovecotTest extends SyncStoreContract {
             String mailbox = freshName("Poll");
             SyncMailbox box = seeded(store, mailbox, 1);
             assertFalse(store.idle(Duration.ofMillis(200)));
-            ExecutorService waiter = Executors.newSingleThreadExecutor();
-            try {
-                Future<Boolean> changed = waiter.submit(() -> store.idle(Duration.ofMinutes(2)));
-                other.append(mailbox, box.uidValidity(), List.of(stored(message("new", ""))));
-                assertTrue(changed.get(3, TimeUnit.MINUTES));
-            } finally {
-                waiter.shutdownNow();
-            }
+            assertIdleSeesAppendByOther(store, other, box);
             assertEquals(2, store.scan().size());
         }
     }

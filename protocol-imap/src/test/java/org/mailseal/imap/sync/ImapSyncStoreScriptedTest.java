@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.imap.client.ImapClientException;
 import org.mailseal.imap.client.StoredMessage;
+import org.mailseal.imap.testing.ScriptedImapServer;
 
 /** {@link ImapSyncStore} against scripted answers that real test servers do not give. */
 class ImapSyncStoreScriptedTest {
@@ -26,23 +27,23 @@ class ImapSyncStoreScriptedTest {
             + "* OK [HIGHESTMODSEQ 100] ok\r\n";
 
     /** Answers by command prefix (first match), with defaults for the commands every session sends. */
-    private static ScriptedUpstream server(String capabilities, Map<String, String> script) throws IOException {
+    private static ScriptedImapServer server(String capabilities, Map<String, String> script) throws IOException {
         Map<String, String> all = new LinkedHashMap<>(script);
         all.putIfAbsent("CAPABILITY", capabilities);
         all.putIfAbsent("ENABLE", "* ENABLED QRESYNC\r\n");
         all.putIfAbsent("SELECT", SELECTED);
-        return new ScriptedUpstream(command -> all.entrySet().stream()
+        return new ScriptedImapServer(new CommandScript(command -> all.entrySet().stream()
                 .filter(e -> command.toUpperCase(Locale.ROOT).startsWith(e.getKey()))
-                .map(Map.Entry::getValue).findFirst().orElse(""));
+                .map(Map.Entry::getValue).findFirst().orElse("")));
     }
 
-    private static ImapSyncStore open(ScriptedUpstream server) throws IOException {
+    private static ImapSyncStore open(ScriptedImapServer server) throws IOException {
         return ImapSyncStore.open(ImapUpstreamConfig.plain("127.0.0.1", server.port()), "u", "p".toCharArray());
     }
 
     @Test
     void hugeVanishedEarlierIsHeldAsRanges() throws Exception {
-        try (ScriptedUpstream server = server(CAPS, Map.of("UID FETCH 1:* (UID FLAGS RFC822.SIZE) (CHANGEDSINCE 90 VANISHED)",
+        try (ScriptedImapServer server = server(CAPS, Map.of("UID FETCH 1:* (UID FLAGS RFC822.SIZE) (CHANGEDSINCE 90 VANISHED)",
                 "* VANISHED (EARLIER) 1:4000000000\r\n* VANISHED (EARLIER) 4000000005\r\n"
                         + "* 1 FETCH (UID 4000000002 FLAGS (\\Seen \\Recent) RFC822.SIZE 12 MODSEQ (101))\r\n"));
              ImapSyncStore store = open(server)) {
@@ -61,13 +62,13 @@ class ImapSyncStoreScriptedTest {
     void malformedVanishedIsAnError() throws Exception {
         for (String bad : List.of("* VANISHED (EARLIER) 1:x\r\n", "* VANISHED (EARLIER) 0:5\r\n",
                 "* VANISHED (EARLIER) 99999999999\r\n", "* VANISHED (EARLIER)\r\n", "* VANISHED 3:\r\n")) {
-            try (ScriptedUpstream server = server(CAPS, Map.of("UID FETCH", bad)); ImapSyncStore store = open(server)) {
+            try (ScriptedImapServer server = server(CAPS, Map.of("UID FETCH", bad)); ImapSyncStore store = open(server)) {
                 store.select("INBOX");
                 assertThrows(ImapClientException.class, () -> store.changedSince(90), bad);
             }
         }
         // An unsolicited one, as another client's expunge, in answer to NOOP:
-        try (ScriptedUpstream server = server(CAPS, Map.of("NOOP", "* VANISHED 1,,2\r\n"));
+        try (ScriptedImapServer server = server(CAPS, Map.of("NOOP", "* VANISHED 1,,2\r\n"));
              ImapSyncStore store = open(server)) {
             store.select("INBOX");
             assertThrows(ImapClientException.class, store::scan);
@@ -76,7 +77,7 @@ class ImapSyncStoreScriptedTest {
 
     @Test
     void listSkipsNoselectAndNonexistentAndReadsNilDelimiterAndLiteralNames() throws Exception {
-        try (ScriptedUpstream server = server(CAPS, Map.of("LIST \"\" \"*\"",
+        try (ScriptedImapServer server = server(CAPS, Map.of("LIST \"\" \"*\"",
                 "* LIST (\\HasNoChildren) NIL \"Flat\"\r\n* LIST (\\Noselect \\HasChildren) NIL \"Parent\"\r\n"
                         + "* LIST (\\NonExistent) NIL Gone\r\n* LIST () NIL {5}\r\nLit x\r\n"
                         + "* LIST (\\HasNoChildren) NIL \"Flat\"\r\n"));
@@ -84,7 +85,7 @@ class ImapSyncStoreScriptedTest {
             assertEquals(List.of("Flat", "Lit x"), store.list(List.of("*")));
             assertEquals(0, store.delimiter());
         }
-        try (ScriptedUpstream server = server(CAPS, Map.of("LIST", "* LIST () \"/\" Flat extra junk\r\n"));
+        try (ScriptedImapServer server = server(CAPS, Map.of("LIST", "* LIST () \"/\" Flat extra junk\r\n"));
              ImapSyncStore store = open(server)) {
             assertThrows(ImapClientException.class, () -> store.list(List.of("*")));
         }
@@ -92,7 +93,7 @@ class ImapSyncStoreScriptedTest {
 
     @Test
     void createTakesAlreadyExistsOnlyWhenListFindsTheMailbox() throws Exception {
-        try (ScriptedUpstream server = server(CAPS, Map.of(
+        try (ScriptedImapServer server = server(CAPS, Map.of(
                 "CREATE \"BOX\"", "$TAG NO [ALREADYEXISTS] Mailbox exists\r\n",
                 "CREATE", "$TAG NO [CANNOT] no\r\n",
                 "LIST \"\" \"BOX\"", "* LIST (\\HasNoChildren) \"/\" \"Box\"\r\n",
@@ -112,7 +113,7 @@ class ImapSyncStoreScriptedTest {
                 + " RFC822.SIZE 3 BODY[] {3}\r\nxyz)\r\n"
                 + "* 2 FETCH (UID 2 FLAGS () INTERNALDATE \"17-Jul-1996 09:44:25 +0000\" RFC822.SIZE 2 BODY[] {2}\r\nab)\r\n"
                 + "* 1 EXPUNGE\r\n* VANISHED 8\r\n";
-        try (ScriptedUpstream server = server(CAPS, Map.of("UID FETCH 2,5:6 ", body)); ImapSyncStore store = open(server)) {
+        try (ScriptedImapServer server = server(CAPS, Map.of("UID FETCH 2,5:6 ", body)); ImapSyncStore store = open(server)) {
             store.select("INBOX");
             List<StoredMessage> fetched = store.fetch(List.of(6L, 5L, 2L));
             assertEquals(List.of(2L, 5L), fetched.stream().map(StoredMessage::uid).toList());
@@ -124,7 +125,7 @@ class ImapSyncStoreScriptedTest {
     @Test
     void multiAppendSendsNonSynchronisingLiteralsAndChecksTheUidCount() throws Exception {
         StoredMessage m = new StoredMessage(0, List.of("\\Seen"), "17-Jul-1996 09:44:25 +0000", 5, "hello".getBytes());
-        try (ScriptedUpstream server = server(CAPS, Map.of("APPEND", "$TAG OK [APPENDUID 7 10:11] done\r\n"));
+        try (ScriptedImapServer server = server(CAPS, Map.of("APPEND", "$TAG OK [APPENDUID 7 10:11] done\r\n"));
              ImapSyncStore store = open(server)) {
             assertEquals(List.of(10L, 11L), store.append("INBOX", 7, List.of(m, m)));
             ImapClientException e = assertThrows(ImapClientException.class, () -> store.append("INBOX", 7,
@@ -138,7 +139,7 @@ class ImapSyncStoreScriptedTest {
     @Test
     void writingWithoutUidplusIsRefused() throws Exception {
         StoredMessage m = new StoredMessage(0, List.of(), "17-Jul-1996 09:44:25 +0000", 5, "hello".getBytes());
-        try (ScriptedUpstream server = server("* CAPABILITY IMAP4rev1\r\n", Map.of()); ImapSyncStore store = open(server)) {
+        try (ScriptedImapServer server = server("* CAPABILITY IMAP4rev1\r\n", Map.of()); ImapSyncStore store = open(server)) {
             assertFalse(store.incremental());
             store.select("INBOX");
             assertThrows(ImapClientException.class, () -> store.append("INBOX", 7, List.of(m)));
@@ -150,7 +151,7 @@ class ImapSyncStoreScriptedTest {
 
     @Test
     void idleEndsWithDoneOnTheFirstChange() throws Exception {
-        try (ScriptedUpstream server = server(CAPS, Map.of("IDLE", "+ idling\r\n* 1 FETCH (FLAGS (\\Seen))\r\n")
+        try (ScriptedImapServer server = server(CAPS, Map.of("IDLE", "+ idling\r\n* 1 FETCH (FLAGS (\\Seen))\r\n")
         ); ImapSyncStore store = open(server)) {
             store.select("INBOX");
             assertTrue(store.idle(Duration.ofMinutes(5)));

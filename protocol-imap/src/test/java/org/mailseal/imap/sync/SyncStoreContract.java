@@ -60,6 +60,20 @@ abstract class SyncStoreContract {
         return store.select(mailbox);
     }
 
+    /** A wait in {@code store.idle} ends with true once {@code other} appends to the mailbox. */
+    static void assertIdleSeesAppendByOther(ImapSyncStore store, ImapSyncStore other, SyncMailbox box)
+            throws Exception {
+        ExecutorService waiter = Executors.newSingleThreadExecutor();
+        try {
+            // Whether the append comes before or during IDLE, the server must announce it (EXISTS) within the wait.
+            Future<Boolean> changed = waiter.submit(() -> store.idle(Duration.ofMinutes(2)));
+            other.append(box.name(), box.uidValidity(), List.of(stored(message("new", ""))));
+            assertTrue(changed.get(3, TimeUnit.MINUTES));
+        } finally {
+            waiter.shutdownNow();
+        }
+    }
+
     @Test
     void createListAndDelimiter() throws Exception {
         try (ImapSyncStore store = open()) {
@@ -176,14 +190,7 @@ abstract class SyncStoreContract {
             assertFalse(store.idle(Duration.ofMillis(300)));
             assertEquals(1, store.scan().size()); // the connection is still in step after IDLE
 
-            ExecutorService waiter = Executors.newSingleThreadExecutor();
-            try {
-                Future<Boolean> changed = waiter.submit(() -> store.idle(Duration.ofMinutes(2)));
-                other.append(mailbox, box.uidValidity(), List.of(stored(message("new", ""))));
-                assertTrue(changed.get(3, TimeUnit.MINUTES));
-            } finally {
-                waiter.shutdownNow();
-            }
+            assertIdleSeesAppendByOther(store, other, box);
             assertEquals(2, store.scan().size());
         }
     }
