@@ -759,6 +759,12 @@ public final class ToolImapClient implements AutoCloseable {
         wire.command("LOGOUT");
     }
 
+    /** LOGOUT waiting at most {@code wait} for the answer: a goodbye is not worth the whole command timeout. */
+    public void logout(Duration wait) throws IOException {
+        wire.socket().setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, wait.toMillis())));
+        logout();
+    }
+
     @Override
     public void close() {
         if (wire.socket() != null) {

@@ -30,6 +30,10 @@ public final class ImapSyncStore implements SyncStore {
     static final int MAX_UIDS_PER_COMMAND = 200;
     /** How often a server without IDLE is asked (NOOP) whether the mailbox changed. */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(5);
+    /** The longest single IDLE command. */
+    static final Duration MAX_IDLE = Duration.ofMinutes(25);
+    /** How long {@link #close} waits for LOGOUT's answer. */
+    private static final Duration LOGOUT_WAIT = Duration.ofSeconds(5);
     /** An impossible-to-exceed UID range for a CHANGEDSINCE fetch on an empty mailbox, where some servers refuse *. */
     private static final String ALL_UIDS = "1:" + UidSet.MAX_UID;
 
@@ -223,13 +227,21 @@ public final class ImapSyncStore implements SyncStore {
     @Override
     public boolean idle(Duration timeout) throws IOException {
         requireSelected();
-        return client.idle(timeout, POLL_INTERVAL);
+        // RFC 2177: re-issue IDLE well within the 30-minute inactivity timeout servers may apply.
+        Duration left = timeout;
+        while (left.compareTo(MAX_IDLE) > 0) {
+            if (client.idle(MAX_IDLE, POLL_INTERVAL)) {
+                return true;
+            }
+            left = left.minus(MAX_IDLE);
+        }
+        return client.idle(left, POLL_INTERVAL);
     }
 
     @Override
     public void close() {
         try {
-            client.logout();
+            client.logout(LOGOUT_WAIT);
         } catch (IOException bestEffort) {
             // the socket is closed below either way
         } finally {

@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,15 +27,16 @@ class ImapSyncStoreScriptedTest {
     private static final String SELECTED = "* 5 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 6] ok\r\n"
             + "* OK [HIGHESTMODSEQ 100] ok\r\n";
 
-    /** Answers by command prefix (first match), with defaults for the commands every session sends. */
+    /** Answers by command prefix (the longest that matches), with defaults for the commands every session sends. */
     private static ScriptedImapServer server(String capabilities, Map<String, String> script) throws IOException {
-        Map<String, String> all = new LinkedHashMap<>(script);
+        Map<String, String> all = new HashMap<>(script);
         all.putIfAbsent("CAPABILITY", capabilities);
         all.putIfAbsent("ENABLE", "* ENABLED QRESYNC\r\n");
         all.putIfAbsent("SELECT", SELECTED);
         return new ScriptedImapServer(new CommandScript(command -> all.entrySet().stream()
                 .filter(e -> command.toUpperCase(Locale.ROOT).startsWith(e.getKey()))
-                .map(Map.Entry::getValue).findFirst().orElse("")));
+                .max(Comparator.comparingInt(e -> e.getKey().length()))
+                .map(Map.Entry::getValue).orElse("")));
     }
 
     private static ImapSyncStore open(ScriptedImapServer server) throws IOException {
