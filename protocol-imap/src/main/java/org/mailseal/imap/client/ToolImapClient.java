@@ -1,7 +1,5 @@
 package org.mailseal.imap.client;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.JdkSslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +21,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.mailseal.imap.FetchResponse;
 import org.mailseal.imap.ImapReader;
-import org.mailseal.imap.ImapSyntaxException;
 import org.mailseal.imap.ImapUpstreamConfig;
 
 /**
@@ -152,35 +149,7 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** LIST "" "*": the selectable mailboxes, names as the server wrote them (modified UTF-7). */
     public List<String> list() throws IOException {
-        ImapWire.Response r = wire.command("LIST \"\" \"*\"");
-        List<String> names = new ArrayList<>();
-        for (byte[] unit : r.untagged()) {
-            ImapReader reader = reader(unit);
-            if (!ImapWire.startsWith(unit, "* LIST ")) {
-                continue;
-            }
-            try {
-                reader.expect('*');
-                reader.space();
-                reader.atom();
-                reader.space();
-                int start = reader.position();
-                reader.skipValue();
-                String attributes = unit.length > 0 ? new String(unit, start, reader.position() - start,
-                        StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT) : "";
-                reader.space();
-                reader.nstring(); // delimiter
-                reader.space();
-                byte[] name = reader.astring();
-                reader.expectEnd();
-                if (!attributes.contains("\\noselect") && !attributes.contains("\\nonexistent")) {
-                    names.add(new String(name, StandardCharsets.UTF_8));
-                }
-            } catch (ImapSyntaxException e) {
-                throw new ImapClientException("malformed LIST response");
-            }
-        }
-        return names;
+        return list("*").stream().filter(ListEntry::selectable).map(ListEntry::name).toList();
     }
 
     /** CREATE (RFC 3501 §6.3.3). */
@@ -209,11 +178,11 @@ public final class ToolImapClient implements AutoCloseable {
             String line = ImapWire.ascii(unit).trim();
             String upper = line.toUpperCase(Locale.ROOT);
             if (upper.startsWith("* OK [UIDVALIDITY ")) {
-                uidValidity = number(line.substring(18, line.indexOf(']')));
+                uidValidity = ImapResponses.number(line.substring(18, line.indexOf(']')));
             } else if (upper.startsWith("* OK [UIDNEXT ")) {
-                uidNext = number(line.substring(14, line.indexOf(']')));
+                uidNext = ImapResponses.number(line.substring(14, line.indexOf(']')));
             } else if (upper.startsWith("* OK [HIGHESTMODSEQ ")) {
-                highestModSeq = number(line.substring(20, line.indexOf(']')));
+                highestModSeq = ImapResponses.number(line.substring(20, line.indexOf(']')));
             }
         }
         if (exists < 0 || uidValidity == 0) {
@@ -227,7 +196,7 @@ public final class ToolImapClient implements AutoCloseable {
         if (!criteria.matches("[A-Za-z0-9 :*,\\\\]+")) {
             throw new IllegalArgumentException("unsupported search criteria");
         }
-        return searchResults(wire.command("UID SEARCH " + criteria));
+        return ImapResponses.searchUids(wire.command("UID SEARCH " + criteria).untagged());
     }
 
     /**
@@ -238,46 +207,14 @@ public final class ToolImapClient implements AutoCloseable {
         if (!field.matches("[\\x21-\\x39\\x3b-\\x7e]+") || !value.matches("[\\x20-\\x7e]+")) {
             throw new IllegalArgumentException("a header search needs a field name and a printable ASCII value");
         }
-        return searchResults(wire.command("UID SEARCH HEADER ", astring(field), " ", astring(value)));
+        return ImapResponses.searchUids(
+                wire.command("UID SEARCH HEADER ", astring(field), " ", astring(value)).untagged());
     }
 
-    private static List<Long> searchResults(ImapWire.Response r) throws ImapClientException {
-        List<Long> uids = new ArrayList<>();
-        for (byte[] unit : r.untagged()) {
-            String line = ImapWire.ascii(unit).trim();
-            if (line.regionMatches(true, 0, "* SEARCH", 0, 8)) {
-                for (String n : line.substring(8).trim().split(" ")) {
-                    if (!n.isEmpty()) {
-                        uids.add(number(n));
-                    }
-                }
-            }
-        }
-        uids.sort(null);
-        return uids;
-    }
-
-    /** A FETCH response, or null for another untagged response. */
-    private static FetchResponse fetchResponse(byte[] unit) throws ImapClientException {
-        try {
-            return FetchResponse.parse(Unpooled.wrappedBuffer(unit));
-        } catch (ImapSyntaxException e) {
-            throw new ImapClientException("malformed FETCH response");
-        }
-    }
-
-    /** UID → RFC822.SIZE of every message in the selected mailbox (UID FETCH 1:* (RFC822.SIZE)), by UID. */
-    public java.util.SortedMap<Long, Long> sizes() throws IOException {
-        ImapWire.Response r = wire.command("UID FETCH 1:* (UID RFC822.SIZE)");
-        java.util.SortedMap<Long, Long> sizes = new java.util.TreeMap<>();
-        for (byte[] unit : r.untagged()) {
-            FetchResponse fetch = fetchResponse(unit);
-            if (fetch == null || fetch.item("UID") == null || fetch.item("RFC822.SIZE") == null) {
-                continue;
-            }
-            sizes.put(number(fetch.value(fetch.item("UID")).toString(StandardCharsets.US_ASCII)),
-                    number(fetch.value(fetch.item("RFC822.SIZE")).toString(StandardCharsets.US_ASCII)));
-        }
+    /** UID → RFC822.SIZE of every message in the selected mailbox (UID FETCH 1:* (UID FLAGS RFC822.SIZE)), by UID. */
+    public SortedMap<Long, Long> sizes() throws IOException {
+        SortedMap<Long, Long> sizes = new TreeMap<>();
+        flagsAndSizes("1:*", 0).messages().forEach((uid, m) -> sizes.put(uid, m.size()));
         return sizes;
     }
 
@@ -287,20 +224,6 @@ public final class ToolImapClient implements AutoCloseable {
      */
     public Optional<StoredMessage> fetch(long uid) throws IOException {
         return fetch(Long.toString(uid)).stream().findFirst();
-    }
-
-    private static List<String> flagList(ByteBuf value) throws ImapClientException {
-        String text = value.toString(StandardCharsets.US_ASCII);
-        if (!text.startsWith("(") || !text.endsWith(")")) {
-            throw new ImapClientException("malformed FLAGS");
-        }
-        List<String> flags = new ArrayList<>();
-        for (String flag : text.substring(1, text.length() - 1).split(" ")) {
-            if (!flag.isEmpty() && !flag.equalsIgnoreCase("\\Recent")) {
-                flags.add(flag);
-            }
-        }
-        return flags;
     }
 
     /**
@@ -318,7 +241,7 @@ public final class ToolImapClient implements AutoCloseable {
         if (code.startsWith("APPENDUID ")) {
             String[] parts = code.split(" ");
             if (parts.length == 3) {
-                return Optional.of(new AppendedMessage(number(parts[1]), number(parts[2])));
+                return Optional.of(new AppendedMessage(ImapResponses.number(parts[1]), ImapResponses.number(parts[2])));
             }
             throw new ImapClientException("malformed APPENDUID");
         }
@@ -385,7 +308,7 @@ public final class ToolImapClient implements AutoCloseable {
         return enabled.contains(extension.toUpperCase(Locale.ROOT));
     }
 
-    /** One LIST response (RFC 3501 §7.2.2): name as the server wrote it, delimiter (0 for NIL), attributes lower-cased. */
+    /** A LIST response (RFC 3501 §7.2.2): name as written, delimiter (0 for NIL), lower-case attributes. */
     public record ListEntry(String name, char delimiter, Set<String> attributes) {
         public boolean selectable() {
             return !attributes.contains("\\noselect") && !attributes.contains("\\nonexistent");
@@ -396,37 +319,8 @@ public final class ToolImapClient implements AutoCloseable {
     public List<ListEntry> list(String pattern) throws IOException {
         List<ListEntry> entries = new ArrayList<>();
         for (byte[] unit : wire.command("LIST \"\" ", astring(pattern)).untagged()) {
-            if (!ImapWire.startsWith(unit, "* LIST ")) {
-                continue;
-            }
-            try {
-                ImapReader reader = reader(unit);
-                reader.expect('*');
-                reader.space();
-                reader.atom();
-                reader.space();
-                reader.expect('(');
-                Set<String> attributes = new LinkedHashSet<>();
-                while (!reader.accept(')')) {
-                    reader.accept(' ');
-                    attributes.add(reader.word(" )").toLowerCase(Locale.ROOT));
-                }
-                reader.space();
-                byte[] delimiter = reader.nstring();
-                reader.space();
-                byte[] name = reader.astring();
-                if (!reader.atEnd() && reader.peek() == ' ') {
-                    reader.space();
-                    reader.skipValue(); // mbox-list-extended (RFC 5258)
-                }
-                reader.expectEnd();
-                if (delimiter != null && delimiter.length != 1) {
-                    throw new ImapClientException("malformed LIST delimiter");
-                }
-                entries.add(new ListEntry(new String(name, StandardCharsets.UTF_8),
-                        delimiter == null ? 0 : (char) (delimiter[0] & 0xff), Set.copyOf(attributes)));
-            } catch (ImapSyntaxException e) {
-                throw new ImapClientException("malformed LIST response");
+            if (ImapWire.startsWith(unit, "* LIST ")) {
+                entries.add(ImapResponses.listEntry(unit));
             }
         }
         return entries;
@@ -496,7 +390,7 @@ public final class ToolImapClient implements AutoCloseable {
         if (ImapWire.startsWith(unit, "* VANISHED ")) {
             // RFC 7162 §3.2.10: without (EARLIER), expunged now by this or another session; with it, an answer
             if (!ImapWire.startsWith(unit, "* VANISHED (EARLIER)")) {
-                exists = Math.max(0, exists - vanishedSet(unit).size());
+                exists = Math.max(0, exists - ImapResponses.vanished(unit).size());
                 changed = true;
             }
             return;
@@ -511,7 +405,7 @@ public final class ToolImapClient implements AutoCloseable {
         }
         switch (words[2].toUpperCase(Locale.ROOT)) {
             case "EXISTS" -> {
-                long n = number(words[1]);
+                long n = ImapResponses.number(words[1]);
                 changed |= n != exists && exists >= 0;
                 exists = n;
             }
@@ -548,10 +442,10 @@ public final class ToolImapClient implements AutoCloseable {
         UidSet[] vanished = {UidSet.EMPTY};
         wire.command(unit -> {
             if (ImapWire.startsWith(unit, "* VANISHED ")) {
-                vanished[0] = vanished[0].union(vanishedSet(unit));
+                vanished[0] = vanished[0].union(ImapResponses.vanished(unit));
                 return;
             }
-            FetchResponse fetch = fetchResponse(unit);
+            FetchResponse fetch = ImapResponses.fetch(unit);
             if (fetch == null || fetch.item("UID") == null) {
                 return;
             }
@@ -560,23 +454,11 @@ public final class ToolImapClient implements AutoCloseable {
             if (flags == null || size == null) {
                 return; // an unsolicited flag update of another command's making carries no size
             }
-            long uid = uidOf(fetch);
-            messages.put(uid, new FlagsAndSize(uid, flagList(fetch.value(flags)), numberOf(fetch, size)));
+            long uid = ImapResponses.uid(fetch);
+            messages.put(uid, new FlagsAndSize(uid, ImapResponses.flags(fetch.value(flags)),
+                    ImapResponses.number(fetch, size)));
         }, "UID FETCH " + uidSet + " (UID FLAGS RFC822.SIZE)" + modifier);
         return new FlagsAndSizes(messages, vanished[0]);
-    }
-
-    /** The UID set of a VANISHED response, strictly: "* VANISHED [(EARLIER) ]set". */
-    static UidSet vanishedSet(byte[] unit) throws ImapClientException {
-        String line = ImapWire.ascii(unit);
-        if (!line.endsWith("\r\n")) {
-            throw new ImapClientException("malformed VANISHED response");
-        }
-        String rest = line.substring(11, line.length() - 2);
-        if (rest.regionMatches(true, 0, "(EARLIER) ", 0, 10)) {
-            rest = rest.substring(10);
-        }
-        return UidSet.parse(rest);
     }
 
     /**
@@ -591,34 +473,21 @@ public final class ToolImapClient implements AutoCloseable {
         }
         Map<Long, String> values = new TreeMap<>();
         wire.command(unit -> {
-            FetchResponse fetch = fetchResponse(unit);
+            FetchResponse fetch = ImapResponses.fetch(unit);
             if (fetch == null || fetch.item("UID") == null) {
                 return;
             }
             for (FetchResponse.Item item : fetch.items()) {
                 if (item.name().startsWith("BODY[HEADER.FIELDS")) {
                     byte[] header = fetch.stringValue(item);
-                    String value = header == null ? null : fieldValue(header, field);
+                    String value = header == null ? null : ImapResponses.fieldValue(header, field);
                     if (value != null) {
-                        values.put(uidOf(fetch), value);
+                        values.put(ImapResponses.uid(fetch), value);
                     }
                 }
             }
         }, "UID FETCH " + uidSet + " (UID BODY.PEEK[HEADER.FIELDS (" + field + ")])");
         return values;
-    }
-
-    /** The unfolded, trimmed value of the first {@code field} in a header block; null if absent or not printable. */
-    static String fieldValue(byte[] header, String field) {
-        String text = new String(header, StandardCharsets.ISO_8859_1).replaceAll("\r\n(?=[ \t])", "");
-        for (String line : text.split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase(field)) {
-                String value = line.substring(colon + 1).replace('\t', ' ').trim();
-                return !value.isEmpty() && value.chars().allMatch(c -> c >= 0x20 && c <= 0x7e) ? value : null;
-            }
-        }
-        return null;
     }
 
     /**
@@ -630,11 +499,11 @@ public final class ToolImapClient implements AutoCloseable {
         UidSet wanted = UidSet.parse(uidSet);
         SortedMap<Long, StoredMessage> messages = new TreeMap<>();
         wire.command(unit -> {
-            FetchResponse fetch = fetchResponse(unit);
-            if (fetch == null || fetch.item("UID") == null || !wanted.contains(uidOf(fetch))) {
+            FetchResponse fetch = ImapResponses.fetch(unit);
+            if (fetch == null || fetch.item("UID") == null || !wanted.contains(ImapResponses.uid(fetch))) {
                 return;
             }
-            long uid = uidOf(fetch);
+            long uid = ImapResponses.uid(fetch);
             FetchResponse.Item flags = fetch.item("FLAGS");
             FetchResponse.Item date = fetch.item("INTERNALDATE");
             FetchResponse.Item size = fetch.item("RFC822.SIZE");
@@ -649,8 +518,9 @@ public final class ToolImapClient implements AutoCloseable {
             if (content == null) {
                 return; // expunged by another session, not yet announced to this one (Dovecot answers NIL)
             }
-            messages.put(uid, new StoredMessage(uid, flagList(fetch.value(flags)),
-                    new String(fetch.stringValue(date), StandardCharsets.US_ASCII), numberOf(fetch, size), content));
+            messages.put(uid, new StoredMessage(uid, ImapResponses.flags(fetch.value(flags)),
+                    new String(fetch.stringValue(date), StandardCharsets.US_ASCII), ImapResponses.number(fetch, size),
+                    content));
         }, "UID FETCH " + uidSet + " (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
         return List.copyOf(messages.values());
     }
@@ -706,7 +576,7 @@ public final class ToolImapClient implements AutoCloseable {
         if (words.length != 3 || !words[0].equalsIgnoreCase("APPENDUID")) {
             throw new ImapClientException("APPEND answered without APPENDUID");
         }
-        long uidValidity = number(words[1]);
+        long uidValidity = ImapResponses.number(words[1]);
         // RFC 4315 §3: the UIDs in the order the messages were appended, which servers allocate ascending.
         List<Long> uids = UidSet.parse(words[2]).toList(batch.size());
         if (uids.size() != batch.size()) {
@@ -747,14 +617,6 @@ public final class ToolImapClient implements AutoCloseable {
         }
     }
 
-    private static long uidOf(FetchResponse fetch) throws ImapClientException {
-        return numberOf(fetch, fetch.item("UID"));
-    }
-
-    private static long numberOf(FetchResponse fetch, FetchResponse.Item item) throws ImapClientException {
-        return number(fetch.value(item).toString(StandardCharsets.US_ASCII));
-    }
-
     public void logout() throws IOException {
         wire.command("LOGOUT");
     }
@@ -784,15 +646,5 @@ public final class ToolImapClient implements AutoCloseable {
         return astring(value.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static ImapReader reader(byte[] unit) {
-        return new ImapReader(Unpooled.wrappedBuffer(unit));
-    }
 
-    private static long number(String text) throws ImapClientException {
-        String t = text.trim();
-        if (t.isEmpty() || t.length() > 19 || !t.chars().allMatch(Character::isDigit)) {
-            throw new ImapClientException("expected a number");
-        }
-        return Long.parseLong(t);
-    }
 }

@@ -100,16 +100,16 @@ class UidSetTest {
     }
 
     private static UidSet vanished(String line) throws ImapClientException {
-        return ToolImapClient.vanishedSet(line.getBytes(StandardCharsets.US_ASCII));
+        return ImapResponses.vanished(line.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test
     void headerValuesAreUnfoldedTrimmedAndPrintable() {
-        assertEquals("<a@b>", ToolImapClient.fieldValue("Message-ID:\r\n <a@b>\r\n\r\n".getBytes(), "MESSAGE-ID"));
-        assertEquals("<a @b>", ToolImapClient.fieldValue("message-id: <a\r\n\t@b> \r\n\r\n".getBytes(), "Message-ID"));
-        assertNull(ToolImapClient.fieldValue("\r\n".getBytes(), "Message-ID"));
-        assertNull(ToolImapClient.fieldValue("Message-ID:   \r\n\r\n".getBytes(), "Message-ID"));
-        assertNull(ToolImapClient.fieldValue("Message-ID: <\u00e9@b>\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
+        assertEquals("<a@b>", ImapResponses.fieldValue("Message-ID:\r\n <a@b>\r\n\r\n".getBytes(), "MESSAGE-ID"));
+        assertEquals("<a @b>", ImapResponses.fieldValue("message-id: <a\r\n\t@b> \r\n\r\n".getBytes(), "Message-ID"));
+        assertNull(ImapResponses.fieldValue("\r\n".getBytes(), "Message-ID"));
+        assertNull(ImapResponses.fieldValue("Message-ID:   \r\n\r\n".getBytes(), "Message-ID"));
+        assertNull(ImapResponses.fieldValue("Message-ID: <\u00e9@b>\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
                 "Message-ID"));
     }
 }
