@@ -15,6 +15,9 @@ import org.mailseal.imap.testing.ScriptedImapServer;
 final class CommandScript implements ScriptedImapServer.Script {
     private static final Pattern LITERAL = Pattern.compile("\\{(\\d+)(\\+?)}\r\n$");
 
+    /** An answer that makes the server send nothing at all for the command. */
+    static final String SILENCE = "(silence)";
+
     private final Function<String, String> answers;
 
     /**
@@ -38,6 +41,9 @@ final class CommandScript implements ScriptedImapServer.Script {
             String tag = command.substring(0, space);
             String text = command.substring(space + 1, command.length() - 2);
             String answer = answers.apply(text).replace("$TAG", tag);
+            if (answer.equals(SILENCE)) {
+                continue; // a server that stalls: the client must give up by its own timeout
+            }
             ScriptedImapServer.write(out, answer);
             if (text.equalsIgnoreCase("IDLE")) {
                 in.line(); // DONE

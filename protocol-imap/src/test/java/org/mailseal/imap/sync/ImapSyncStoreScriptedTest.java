@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Comparator;
@@ -159,6 +160,35 @@ class ImapSyncStoreScriptedTest {
             assertTrue(store.idle(Duration.ofMinutes(5)));
             assertTrue(server.received.toString().contains(" IDLE\r\nDONE\r\n"), server.received.toString());
             assertEquals(0, store.scan().size()); // still in step: the scripted server answers no FETCH
+        }
+    }
+
+    @Test
+    void everyResponseIsBoundedAndAStalledServerTimesOut() throws Exception {
+        String manyLists = "* LIST () NIL x\r\n".repeat(250_000); // far beyond 16 MiB once counted with overhead
+        try (ScriptedImapServer server = server(CAPS, Map.of(
+                "UID FETCH 1 ", "* 1 FETCH (UID 1 FLAGS () INTERNALDATE \"17-Jul-1996 09:44:25 +0000\" RFC822.SIZE 3000"
+                        + " BODY[] {3000}\r\n" + "x".repeat(3000) + ")\r\n",
+                "UID FETCH 2 ", "* OK " + "x".repeat(70_000) + "\r\n",
+                "UID FETCH 3 ", CommandScript.SILENCE,
+                "LIST", manyLists))) {
+            ImapUpstreamConfig config = new ImapUpstreamConfig("127.0.0.1", server.port(),
+                    ImapUpstreamConfig.TlsMode.NONE, null, true, 1024, Duration.ofSeconds(10), Duration.ofSeconds(1));
+            Map<Long, Class<? extends IOException>> failures = Map.of(1L, ImapClientException.class,
+                    2L, ImapClientException.class, 3L, SocketTimeoutException.class);
+            Map<Long, String> reasons = Map.of(1L, "literal larger than 1024", 2L, "line longer than", 3L, "");
+            for (long uid = 1; uid <= 3; uid++) {
+                try (ImapSyncStore store = ImapSyncStore.open(config, "u", "p".toCharArray())) {
+                    store.select("INBOX");
+                    long u = uid;
+                    IOException e = assertThrows(failures.get(uid), () -> store.fetch(List.of(u)), "UID " + uid);
+                    assertTrue(String.valueOf(e.getMessage()).contains(reasons.get(uid)), e.getMessage());
+                }
+            }
+            try (ImapSyncStore store = ImapSyncStore.open(config, "u", "p".toCharArray())) {
+                ImapClientException e = assertThrows(ImapClientException.class, () -> store.list(List.of("*")));
+                assertTrue(e.getMessage().contains("larger than"), e.getMessage());
+            }
         }
     }
 }
