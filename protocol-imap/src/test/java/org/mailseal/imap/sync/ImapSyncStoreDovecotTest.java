@@ -116,8 +116,7 @@ class ImapSyncStoreDovecotTest extends SyncStoreContract {
         for (Set<String> ignored : List.of(Set.<String>of(), Set.of("LITERAL+"), Set.of("MULTIAPPEND", "LITERAL+"))) {
             try (ImapSyncStore store = open(ignored)) {
                 String mailbox = freshName("Order");
-                store.create(mailbox);
-                long uidValidity = store.select(mailbox).uidValidity();
+                long uidValidity = created(store, mailbox);
                 List<StoredMessage> messages = new ArrayList<>();
                 for (int i = 0; i < 7; i++) {
                     // sizes differ so that a reordering would show in the content
@@ -140,8 +139,7 @@ class ImapSyncStoreDovecotTest extends SyncStoreContract {
     void appendBatchesStayUnderTheCommandBound() throws Exception {
         try (ImapSyncStore store = open()) {
             String mailbox = freshName("Big");
-            store.create(mailbox);
-            long uidValidity = store.select(mailbox).uidValidity();
+            long uidValidity = created(store, mailbox);
             byte[] big = message("big" + "y".repeat(6 << 20), "");
             List<StoredMessage> messages = List.of(stored(big), stored(big), stored(big), stored(message("s", "")));
             List<Long> uids = store.append(mailbox, uidValidity, messages); // 3 commands: 12 MiB, 6 MiB + small

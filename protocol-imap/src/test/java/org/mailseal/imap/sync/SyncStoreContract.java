@@ -48,10 +48,15 @@ abstract class SyncStoreContract {
         return new StoredMessage(0, List.of(flags), DATE, content.length, content);
     }
 
+    /** A new empty mailbox, selected; returns its UIDVALIDITY. */
+    static long created(ImapSyncStore store, String mailbox) throws IOException {
+        store.create(mailbox);
+        return store.select(mailbox).uidValidity();
+    }
+
     /** A mailbox of its own with {@code count} plain messages, selected. */
     static SyncMailbox seeded(ImapSyncStore store, String mailbox, int count) throws IOException {
-        store.create(mailbox);
-        long uidValidity = store.select(mailbox).uidValidity();
+        long uidValidity = created(store, mailbox);
         List<StoredMessage> messages = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             messages.add(stored(message("m" + i, "Message-ID: <m" + i + "@example.org>\r\n")));
@@ -153,8 +158,7 @@ abstract class SyncStoreContract {
     void appendChecksUidValidity() throws Exception {
         try (ImapSyncStore store = open()) {
             String mailbox = freshName("Validity");
-            store.create(mailbox);
-            long uidValidity = store.select(mailbox).uidValidity();
+            long uidValidity = created(store, mailbox);
             ImapClientException e = assertThrows(ImapClientException.class, () -> store.append(mailbox,
                     uidValidity + 1, List.of(stored(message("x", "")))));
             assertTrue(e.getMessage().contains("UIDVALIDITY"), e.getMessage());
