@@ -17,6 +17,7 @@ import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mailseal.imap.testing.ScriptedImapServer;
 
 /** What a client or an upstream may send that must not work: each answered, bounded, and never relayed. */
 class ImapBadInputTest {

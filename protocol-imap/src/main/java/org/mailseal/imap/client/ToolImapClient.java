@@ -1,29 +1,26 @@
 package org.mailseal.imap.client;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.JdkSslContext;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.mailseal.imap.FetchResponse;
 import org.mailseal.imap.ImapReader;
-import org.mailseal.imap.ImapSyntaxException;
 import org.mailseal.imap.ImapUpstreamConfig;
 
 /**
@@ -38,15 +35,20 @@ public final class ToolImapClient implements AutoCloseable {
     public static final int MAX_LINE = 64 * 1024;
 
     private final ImapUpstreamConfig config;
-    private Socket socket;
-    private InputStream in;
-    private OutputStream out;
+    private final ImapWire wire;
     private boolean encrypted;
-    private int nextTag = 1;
     private Set<String> capabilities = Set.of();
+    private Set<String> ignored = Set.of();
+    private final Set<String> enabled = new LinkedHashSet<>();
+    /** Messages in the selected mailbox as the server last said (EXISTS, EXPUNGE, VANISHED); -1 when none selected. */
+    private long exists = -1;
+    /** Whether an untagged response since the last reset said the selected mailbox changed. */
+    private boolean changed;
 
     private ToolImapClient(ImapUpstreamConfig config) {
         this.config = config;
+        this.wire = new ImapWire(config.maxMessageBytes());
+        wire.watch(this::watch);
     }
 
     /** Connects, reads the greeting, negotiates TLS as configured and learns the capabilities. */
@@ -66,8 +68,8 @@ public final class ToolImapClient implements AutoCloseable {
         raw.connect(new InetSocketAddress(config.host(), config.port()), (int) config.connectTimeout().toMillis());
         raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, config.commandTimeout().toMillis()));
         useSocket(config.tls() == ImapUpstreamConfig.TlsMode.IMPLICIT ? startTls(raw) : raw);
-        byte[] greeting = readUnit();
-        String text = ascii(greeting);
+        byte[] greeting = wire.readUnit();
+        String text = ImapWire.ascii(greeting);
         if (text.startsWith("* BYE")) {
             throw new ImapClientException("server refused the connection");
         }
@@ -79,9 +81,9 @@ public final class ToolImapClient implements AutoCloseable {
             if (!capabilities.contains("STARTTLS")) {
                 throw new ImapClientException("server does not offer STARTTLS");
             }
-            command("STARTTLS");
+            wire.command("STARTTLS");
             // RFC 3501 §6.2.1: what the server said before TLS is discarded, capabilities asked again.
-            useSocket(startTls(socket));
+            useSocket(startTls(wire.socket()));
             refreshCapabilities();
         }
     }
@@ -102,9 +104,7 @@ public final class ToolImapClient implements AutoCloseable {
     }
 
     private void useSocket(Socket s) throws IOException {
-        socket = s;
-        in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
-        out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
+        wire.use(s);
     }
 
     public Set<String> capabilities() {
@@ -116,17 +116,19 @@ public final class ToolImapClient implements AutoCloseable {
     }
 
     private void refreshCapabilities() throws IOException {
-        Response r = command("CAPABILITY");
+        ImapWire.Response r = wire.command("CAPABILITY");
         Set<String> caps = new LinkedHashSet<>();
         for (byte[] unit : r.untagged()) {
-            String line = ascii(unit).trim();
+            String line = ImapWire.ascii(unit).trim();
             if (line.regionMatches(true, 0, "* CAPABILITY ", 0, 13)) {
                 for (String cap : line.substring(13).split(" ")) {
                     caps.add(cap.toUpperCase(Locale.ROOT));
                 }
             }
         }
+        caps.removeAll(ignored);
         capabilities = Set.copyOf(caps);
+        wire.literalPlus(capabilities.contains("LITERAL+"));
     }
 
     /** LOGIN (RFC 3501 §6.2.3); over an unencrypted link only when the configuration allows it (invariant 5). */
@@ -136,7 +138,7 @@ public final class ToolImapClient implements AutoCloseable {
         }
         byte[] pass = new String(password).getBytes(StandardCharsets.UTF_8);
         try {
-            command("LOGIN ", literal(user.getBytes(StandardCharsets.UTF_8)), " ", literal(pass));
+            wire.command("LOGIN ", astring(user.getBytes(StandardCharsets.UTF_8)), " ", astring(pass));
         } catch (ImapClientException e) {
             throw new ImapClientException("login failed for " + user);
         } finally {
@@ -147,63 +149,46 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** LIST "" "*": the selectable mailboxes, names as the server wrote them (modified UTF-7). */
     public List<String> list() throws IOException {
-        Response r = command("LIST \"\" \"*\"");
-        List<String> names = new ArrayList<>();
-        for (byte[] unit : r.untagged()) {
-            ImapReader reader = reader(unit);
-            if (!startsWith(unit, "* LIST ")) {
-                continue;
-            }
-            try {
-                reader.expect('*');
-                reader.space();
-                reader.atom();
-                reader.space();
-                int start = reader.position();
-                reader.skipValue();
-                String attributes = unit.length > 0 ? new String(unit, start, reader.position() - start,
-                        StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT) : "";
-                reader.space();
-                reader.nstring(); // delimiter
-                reader.space();
-                byte[] name = reader.astring();
-                reader.expectEnd();
-                if (!attributes.contains("\\noselect") && !attributes.contains("\\nonexistent")) {
-                    names.add(new String(name, StandardCharsets.UTF_8));
-                }
-            } catch (ImapSyntaxException e) {
-                throw new ImapClientException("malformed LIST response");
-            }
-        }
-        return names;
+        return list("*").stream().filter(ListEntry::selectable).map(ListEntry::name).toList();
     }
 
     /** CREATE (RFC 3501 §6.3.3). */
     public void create(String mailbox) throws IOException {
-        command("CREATE ", quoted(mailbox));
+        wire.command("CREATE ", astring(mailbox));
     }
 
     /** SELECT (read-write). */
     public SelectedMailbox select(String mailbox) throws IOException {
-        Response r = command("SELECT ", quoted(mailbox));
-        long exists = -1;
+        return select(mailbox, false);
+    }
+
+    /**
+     * SELECT (read-write); with {@code condstore}, on a server that has CONDSTORE and has not enabled it yet, as
+     * {@code SELECT mailbox (CONDSTORE)} (RFC 7162 §3.1.8) so that it reports HIGHESTMODSEQ.
+     */
+    public SelectedMailbox select(String mailbox, boolean condstore) throws IOException {
+        exists = -1;
+        boolean withCondstore = condstore && hasCapability("CONDSTORE") && !enabled.contains("CONDSTORE");
+        ImapWire.Response r = withCondstore ? wire.command("SELECT ", astring(mailbox), " (CONDSTORE)")
+                : wire.command("SELECT ", astring(mailbox));
         long uidValidity = 0;
         long uidNext = 0;
+        long highestModSeq = 0;
         for (byte[] unit : r.untagged()) {
-            String line = ascii(unit).trim();
+            String line = ImapWire.ascii(unit).trim();
             String upper = line.toUpperCase(Locale.ROOT);
-            if (upper.endsWith(" EXISTS")) {
-                exists = number(line.substring(2, line.length() - 7));
-            } else if (upper.startsWith("* OK [UIDVALIDITY ")) {
-                uidValidity = number(line.substring(18, line.indexOf(']')));
+            if (upper.startsWith("* OK [UIDVALIDITY ")) {
+                uidValidity = ImapResponses.number(line.substring(18, line.indexOf(']')));
             } else if (upper.startsWith("* OK [UIDNEXT ")) {
-                uidNext = number(line.substring(14, line.indexOf(']')));
+                uidNext = ImapResponses.number(line.substring(14, line.indexOf(']')));
+            } else if (upper.startsWith("* OK [HIGHESTMODSEQ ")) {
+                highestModSeq = ImapResponses.number(line.substring(20, line.indexOf(']')));
             }
         }
         if (exists < 0 || uidValidity == 0) {
             throw new ImapClientException("SELECT did not report EXISTS and UIDVALIDITY");
         }
-        return new SelectedMailbox(mailbox, exists, uidValidity, uidNext);
+        return new SelectedMailbox(mailbox, exists, uidValidity, uidNext, highestModSeq);
     }
 
     /** UID SEARCH with a fixed criterion (ALL, DELETED, ...), in ascending order. */
@@ -211,7 +196,7 @@ public final class ToolImapClient implements AutoCloseable {
         if (!criteria.matches("[A-Za-z0-9 :*,\\\\]+")) {
             throw new IllegalArgumentException("unsupported search criteria");
         }
-        return searchResults(command("UID SEARCH " + criteria));
+        return ImapResponses.searchUids(wire.command("UID SEARCH " + criteria).untagged());
     }
 
     /**
@@ -222,46 +207,14 @@ public final class ToolImapClient implements AutoCloseable {
         if (!field.matches("[\\x21-\\x39\\x3b-\\x7e]+") || !value.matches("[\\x20-\\x7e]+")) {
             throw new IllegalArgumentException("a header search needs a field name and a printable ASCII value");
         }
-        return searchResults(command("UID SEARCH HEADER ", quoted(field), " ", quoted(value)));
+        return ImapResponses.searchUids(
+                wire.command("UID SEARCH HEADER ", astring(field), " ", astring(value)).untagged());
     }
 
-    private static List<Long> searchResults(Response r) throws ImapClientException {
-        List<Long> uids = new ArrayList<>();
-        for (byte[] unit : r.untagged()) {
-            String line = ascii(unit).trim();
-            if (line.regionMatches(true, 0, "* SEARCH", 0, 8)) {
-                for (String n : line.substring(8).trim().split(" ")) {
-                    if (!n.isEmpty()) {
-                        uids.add(number(n));
-                    }
-                }
-            }
-        }
-        uids.sort(null);
-        return uids;
-    }
-
-    /** A FETCH response, or null for another untagged response. */
-    private static FetchResponse fetchResponse(byte[] unit) throws ImapClientException {
-        try {
-            return FetchResponse.parse(Unpooled.wrappedBuffer(unit));
-        } catch (ImapSyntaxException e) {
-            throw new ImapClientException("malformed FETCH response");
-        }
-    }
-
-    /** UID → RFC822.SIZE of every message in the selected mailbox (UID FETCH 1:* (RFC822.SIZE)), by UID. */
-    public java.util.SortedMap<Long, Long> sizes() throws IOException {
-        Response r = command("UID FETCH 1:* (UID RFC822.SIZE)");
-        java.util.SortedMap<Long, Long> sizes = new java.util.TreeMap<>();
-        for (byte[] unit : r.untagged()) {
-            FetchResponse fetch = fetchResponse(unit);
-            if (fetch == null || fetch.item("UID") == null || fetch.item("RFC822.SIZE") == null) {
-                continue;
-            }
-            sizes.put(number(fetch.value(fetch.item("UID")).toString(StandardCharsets.US_ASCII)),
-                    number(fetch.value(fetch.item("RFC822.SIZE")).toString(StandardCharsets.US_ASCII)));
-        }
+    /** UID → RFC822.SIZE of every message in the selected mailbox (UID FETCH 1:* (UID FLAGS RFC822.SIZE)), by UID. */
+    public SortedMap<Long, Long> sizes() throws IOException {
+        SortedMap<Long, Long> sizes = new TreeMap<>();
+        flagsAndSizes("1:*", 0).messages().forEach((uid, m) -> sizes.put(uid, m.size()));
         return sizes;
     }
 
@@ -270,46 +223,7 @@ public final class ToolImapClient implements AutoCloseable {
      * longer exists.
      */
     public Optional<StoredMessage> fetch(long uid) throws IOException {
-        Response r = command("UID FETCH " + uid + " (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
-        for (byte[] unit : r.untagged()) {
-            FetchResponse fetch = fetchResponse(unit);
-            if (fetch == null) {
-                continue;
-            }
-            FetchResponse.Item uidItem = fetch.item("UID");
-            if (uidItem == null || number(fetch.value(uidItem).toString(StandardCharsets.US_ASCII)) != uid) {
-                continue; // an unsolicited FETCH for another message (a flag change by another client)
-            }
-            FetchResponse.Item flags = fetch.item("FLAGS");
-            FetchResponse.Item date = fetch.item("INTERNALDATE");
-            FetchResponse.Item size = fetch.item("RFC822.SIZE");
-            FetchResponse.Item body = fetch.item("BODY[]");
-            if (flags == null || date == null || size == null || body == null) {
-                throw new ImapClientException("FETCH response lacks an item for UID " + uid);
-            }
-            byte[] content = fetch.stringValue(body);
-            if (content == null) {
-                throw new ImapClientException("FETCH returned NIL for UID " + uid);
-            }
-            return Optional.of(new StoredMessage(uid, flagList(fetch.value(flags)),
-                    new String(fetch.stringValue(date), StandardCharsets.US_ASCII),
-                    number(fetch.value(size).toString(StandardCharsets.US_ASCII)), content));
-        }
-        return Optional.empty();
-    }
-
-    private static List<String> flagList(ByteBuf value) throws ImapClientException {
-        String text = value.toString(StandardCharsets.US_ASCII);
-        if (!text.startsWith("(") || !text.endsWith(")")) {
-            throw new ImapClientException("malformed FLAGS");
-        }
-        List<String> flags = new ArrayList<>();
-        for (String flag : text.substring(1, text.length() - 1).split(" ")) {
-            if (!flag.isEmpty() && !flag.equalsIgnoreCase("\\Recent")) {
-                flags.add(flag);
-            }
-        }
-        return flags;
+        return fetch(Long.toString(uid)).stream().findFirst();
     }
 
     /**
@@ -317,21 +231,17 @@ public final class ToolImapClient implements AutoCloseable {
      */
     public Optional<AppendedMessage> append(String mailbox, List<String> flags, String internalDate, byte[] message)
             throws IOException {
-        for (String flag : flags) {
-            if (!flag.matches("\\\\?[\\x21-\\x7e&&[^(){%*\"\\\\\\]]]+")) {
-                throw new IllegalArgumentException("not a flag");
-            }
-        }
+        requireFlags(flags);
         if (message.length > config.maxMessageBytes()) {
             throw new ImapClientException("message larger than " + config.maxMessageBytes() + " bytes");
         }
-        Response r = command("APPEND ", quoted(mailbox), " (" + String.join(" ", flags) + ") ", quoted(internalDate),
-                " ", literal(message));
+        ImapWire.Response r = wire.command("APPEND ", astring(mailbox), " (" + String.join(" ", flags) + ") ",
+                astring(internalDate), " ", new ImapWire.Literal(message));
         String code = r.code().toUpperCase(Locale.ROOT);
         if (code.startsWith("APPENDUID ")) {
             String[] parts = code.split(" ");
             if (parts.length == 3) {
-                return Optional.of(new AppendedMessage(number(parts[1]), number(parts[2])));
+                return Optional.of(new AppendedMessage(ImapResponses.number(parts[1]), ImapResponses.number(parts[2])));
             }
             throw new ImapClientException("malformed APPENDUID");
         }
@@ -340,225 +250,401 @@ public final class ToolImapClient implements AutoCloseable {
 
     /** UID STORE uid +FLAGS.SILENT (flags). */
     public void addFlags(long uid, List<String> flags) throws IOException {
-        command("UID STORE " + uid + " +FLAGS.SILENT (" + String.join(" ", flags) + ")");
+        storeFlags(Long.toString(uid), true, flags);
     }
 
     /** UID EXPUNGE of one UID (RFC 4315 §2.1); needs UIDPLUS. */
     public void uidExpunge(long uid) throws IOException {
-        if (!hasCapability("UIDPLUS")) {
-            throw new ImapClientException("server lacks UIDPLUS");
-        }
-        command("UID EXPUNGE " + uid);
+        uidExpunge(Long.toString(uid));
     }
 
     /** EXPUNGE of every \Deleted message in the mailbox; callers check first that only theirs are marked. */
     public void expungeAll() throws IOException {
-        command("EXPUNGE");
+        wire.command("EXPUNGE");
+    }
+
+    /**
+     * Treats these capabilities as absent from now on, as if the server had not advertised them (tests of the
+     * fallbacks; a server whose extension is known to be broken). Call before {@link #login}.
+     */
+    public void ignoreCapabilities(Set<String> names) throws IOException {
+        Set<String> upper = new LinkedHashSet<>();
+        names.forEach(n -> upper.add(n.toUpperCase(Locale.ROOT)));
+        ignored = Set.copyOf(upper);
+        refreshCapabilities();
+    }
+
+    /** ENABLE (RFC 5161) of those extensions the server advertises; returns what the server enabled. */
+    public Set<String> enable(String... extensions) throws IOException {
+        List<String> wanted = new ArrayList<>();
+        for (String e : extensions) {
+            if (!e.matches("[A-Za-z0-9=+-]+")) {
+                throw new IllegalArgumentException("not an extension name");
+            }
+            if (hasCapability(e)) {
+                wanted.add(e.toUpperCase(Locale.ROOT));
+            }
+        }
+        if (wanted.isEmpty() || !hasCapability("ENABLE")) {
+            return Set.of();
+        }
+        for (byte[] unit : wire.command("ENABLE " + String.join(" ", wanted)).untagged()) {
+            String line = ImapWire.ascii(unit).trim();
+            if (line.regionMatches(true, 0, "* ENABLED", 0, 9)) {
+                for (String e : line.substring(9).trim().split(" ")) {
+                    if (!e.isEmpty()) {
+                        enabled.add(e.toUpperCase(Locale.ROOT));
+                    }
+                }
+            }
+        }
+        if (enabled.contains("QRESYNC")) {
+            enabled.add("CONDSTORE"); // RFC 7162 §3.2.3: enabling QRESYNC enables CONDSTORE
+        }
+        return Set.copyOf(enabled);
+    }
+
+    public boolean isEnabled(String extension) {
+        return enabled.contains(extension.toUpperCase(Locale.ROOT));
+    }
+
+    /** A LIST response (RFC 3501 §7.2.2): name as written, delimiter (0 for NIL), lower-case attributes. */
+    public record ListEntry(String name, char delimiter, Set<String> attributes) {
+        public boolean selectable() {
+            return !attributes.contains("\\noselect") && !attributes.contains("\\nonexistent");
+        }
+    }
+
+    /** LIST "" pattern, every entry the server answered (selectable or not). */
+    public List<ListEntry> list(String pattern) throws IOException {
+        List<ListEntry> entries = new ArrayList<>();
+        for (byte[] unit : wire.command("LIST \"\" ", astring(pattern)).untagged()) {
+            if (ImapWire.startsWith(unit, "* LIST ")) {
+                entries.add(ImapResponses.listEntry(unit));
+            }
+        }
+        return entries;
+    }
+
+    /** Messages in the selected mailbox as the server last reported; -1 when none is selected. */
+    public long exists() {
+        return exists;
+    }
+
+    /** NOOP; true if the server reported a change of the selected mailbox meanwhile (RFC 3501 §6.1.2). */
+    public boolean noop() throws IOException {
+        changed = false;
+        wire.command("NOOP");
+        return changed;
+    }
+
+    /**
+     * Waits until the selected mailbox changes (an untagged EXISTS, EXPUNGE, FETCH or VANISHED) or the timeout
+     * passes: IDLE (RFC 2177) when the server has it, else NOOP every {@code pollInterval}.
+     *
+     * @return true if the mailbox changed
+     */
+    public boolean idle(Duration timeout, Duration pollInterval) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        changed = false;
+        if (!hasCapability("IDLE")) {
+            while (!noop()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(Math.max(1, Math.min(left, pollInterval.toNanos()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for mailbox changes");
+                }
+            }
+            return true;
+        }
+        ImapWire.Untagged ignore = unit -> { };
+        String tag = wire.send(ignore, "IDLE");
+        wire.awaitContinuation(tag, ignore);
+        while (!changed) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !wire.awaitData(Duration.ofNanos(left))) {
+                break;
+            }
+            byte[] unit = wire.readUnit();
+            if (ImapWire.startsWith(unit, tag + " ")) {
+                ImapWire.tagged(tag, unit); // the server ended IDLE on its own
+                return changed;
+            }
+            if (!ImapWire.startsWith(unit, "* ")) {
+                throw new ImapClientException("unexpected response line during IDLE");
+            }
+            watch(unit);
+        }
+        wire.writeLine("DONE");
+        wire.finish(tag, ignore);
+        return changed;
+    }
+
+    /** Tracks the selected mailbox's size and whether it changed, from any untagged response. */
+    private void watch(byte[] unit) throws ImapClientException {
+        if (ImapWire.startsWith(unit, "* VANISHED ")) {
+            // RFC 7162 §3.2.10: without (EARLIER), expunged now by this or another session; with it, an answer
+            if (!ImapWire.startsWith(unit, "* VANISHED (EARLIER)")) {
+                exists = Math.max(0, exists - ImapResponses.vanished(unit).size());
+                changed = true;
+            }
+            return;
+        }
+        int end = 0;
+        while (end < unit.length && end < 40 && unit[end] != '\r' && unit[end] != '(') {
+            end++;
+        }
+        String[] words = new String(unit, 0, end, StandardCharsets.ISO_8859_1).trim().split(" ");
+        if (words.length != 3 || words[1].isEmpty() || !words[1].chars().allMatch(Character::isDigit)) {
+            return;
+        }
+        switch (words[2].toUpperCase(Locale.ROOT)) {
+            case "EXISTS" -> {
+                long n = ImapResponses.number(words[1]);
+                changed |= n != exists && exists >= 0;
+                exists = n;
+            }
+            case "EXPUNGE" -> {
+                exists = Math.max(0, exists - 1);
+                changed = true;
+            }
+            case "FETCH" -> changed = true;
+            default -> { }
+        }
+    }
+
+    /** A message's UID, flags (without \Recent) and RFC822.SIZE. */
+    public record FlagsAndSize(long uid, List<String> flags, long size) {}
+
+    /** What a UID FETCH of flags and sizes answered: the messages, and with VANISHED the UIDs expunged. */
+    public record FlagsAndSizes(SortedMap<Long, FlagsAndSize> messages, UidSet vanished) {}
+
+    /**
+     * UID FETCH set (UID FLAGS RFC822.SIZE); with {@code changedSince} above 0 with the CHANGEDSINCE modifier, and
+     * VANISHED when QRESYNC is enabled (RFC 7162 §3.1.4, §3.2.6). Unsolicited FETCH responses without UID are left
+     * out; every VANISHED the server sends meanwhile is collected.
+     */
+    public FlagsAndSizes flagsAndSizes(String uidSet, long changedSince) throws IOException {
+        requireSet(uidSet);
+        String modifier = "";
+        if (changedSince > 0) {
+            if (!isEnabled("CONDSTORE")) {
+                throw new ImapClientException("CHANGEDSINCE needs CONDSTORE enabled");
+            }
+            modifier = " (CHANGEDSINCE " + changedSince + (isEnabled("QRESYNC") ? " VANISHED)" : ")");
+        }
+        SortedMap<Long, FlagsAndSize> messages = new TreeMap<>();
+        UidSet[] vanished = {UidSet.EMPTY};
+        wire.command(unit -> {
+            if (ImapWire.startsWith(unit, "* VANISHED ")) {
+                vanished[0] = vanished[0].union(ImapResponses.vanished(unit));
+                return;
+            }
+            FetchResponse fetch = ImapResponses.fetch(unit);
+            if (fetch == null || fetch.item("UID") == null) {
+                return;
+            }
+            FetchResponse.Item flags = fetch.item("FLAGS");
+            FetchResponse.Item size = fetch.item("RFC822.SIZE");
+            if (flags == null || size == null) {
+                return; // an unsolicited flag update of another command's making carries no size
+            }
+            long uid = ImapResponses.uid(fetch);
+            messages.put(uid, new FlagsAndSize(uid, ImapResponses.flags(fetch.value(flags)),
+                    ImapResponses.number(fetch, size)));
+        }, "UID FETCH " + uidSet + " (UID FLAGS RFC822.SIZE)" + modifier);
+        return new FlagsAndSizes(messages, vanished[0]);
+    }
+
+    /**
+     * The value of one header field of each message in the set (UID FETCH set (UID BODY.PEEK[HEADER.FIELDS
+     * (field)])), unfolded and trimmed (RFC 5322 §2.2.3), by UID; messages without the field, or whose value is
+     * not printable ASCII, are left out.
+     */
+    public Map<Long, String> headerField(String uidSet, String field) throws IOException {
+        requireSet(uidSet);
+        if (!field.matches("[\\x21-\\x39\\x3b-\\x7e&&[^()\\[\\]\"\\\\]]+")) {
+            throw new IllegalArgumentException("not a header field name");
+        }
+        Map<Long, String> values = new TreeMap<>();
+        wire.command(unit -> {
+            FetchResponse fetch = ImapResponses.fetch(unit);
+            if (fetch == null || fetch.item("UID") == null) {
+                return;
+            }
+            for (FetchResponse.Item item : fetch.items()) {
+                if (item.name().startsWith("BODY[HEADER.FIELDS")) {
+                    byte[] header = fetch.stringValue(item);
+                    String value = header == null ? null : ImapResponses.fieldValue(header, field);
+                    if (value != null) {
+                        values.put(ImapResponses.uid(fetch), value);
+                    }
+                }
+            }
+        }, "UID FETCH " + uidSet + " (UID BODY.PEEK[HEADER.FIELDS (" + field + ")])");
+        return values;
+    }
+
+    /**
+     * UID FETCH set of FLAGS, INTERNALDATE, RFC822.SIZE and BODY.PEEK[] (\Seen is not set), in UID order; UIDs that
+     * no longer exist and unsolicited FETCH responses (no UID, or a UID not asked for) are left out.
+     */
+    public List<StoredMessage> fetch(String uidSet) throws IOException {
+        requireSet(uidSet);
+        UidSet wanted = UidSet.parse(uidSet);
+        SortedMap<Long, StoredMessage> messages = new TreeMap<>();
+        wire.command(unit -> {
+            FetchResponse fetch = ImapResponses.fetch(unit);
+            if (fetch == null || fetch.item("UID") == null || !wanted.contains(ImapResponses.uid(fetch))) {
+                return;
+            }
+            long uid = ImapResponses.uid(fetch);
+            FetchResponse.Item flags = fetch.item("FLAGS");
+            FetchResponse.Item date = fetch.item("INTERNALDATE");
+            FetchResponse.Item size = fetch.item("RFC822.SIZE");
+            FetchResponse.Item body = fetch.item("BODY[]");
+            if (body == null) {
+                return; // a flag update of another client's making, not our answer
+            }
+            if (flags == null || date == null || size == null) {
+                throw new ImapClientException("FETCH response lacks an item for UID " + uid);
+            }
+            byte[] content = fetch.stringValue(body);
+            if (content == null) {
+                return; // expunged by another session, not yet announced to this one (Dovecot answers NIL)
+            }
+            messages.put(uid, new StoredMessage(uid, ImapResponses.flags(fetch.value(flags)),
+                    new String(fetch.stringValue(date), StandardCharsets.US_ASCII), ImapResponses.number(fetch, size),
+                    content));
+        }, "UID FETCH " + uidSet + " (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
+        return List.copyOf(messages.values());
+    }
+
+    /** The most one APPEND command carries, so that a batch neither times out nor fills the server's buffers. */
+    public static final long MAX_APPEND_BATCH = 16L << 20;
+
+    /**
+     * Appends messages with their flags and internal dates, in order, and returns where each went (APPENDUID,
+     * RFC 4315 §3). Several per command with MULTIAPPEND (RFC 3502), up to {@link #MAX_APPEND_BATCH} bytes, with
+     * non-synchronising literals when the server has LITERAL+ (RFC 7888). Needs UIDPLUS.
+     */
+    public List<AppendedMessage> appendAll(String mailbox, List<StoredMessage> messages) throws IOException {
+        if (!hasCapability("UIDPLUS")) {
+            throw new ImapClientException("server lacks UIDPLUS, so appended messages cannot be found again");
+        }
+        for (StoredMessage m : messages) {
+            requireFlags(m.flags());
+            if (m.content().length > config.maxMessageBytes()) {
+                throw new ImapClientException("message larger than " + config.maxMessageBytes() + " bytes");
+            }
+            if (m.internalDate() != null && !m.internalDate().matches("[ 0-9A-Za-z:+-]{1,40}")) {
+                throw new IllegalArgumentException("not an internal date");
+            }
+        }
+        boolean multi = hasCapability("MULTIAPPEND");
+        List<AppendedMessage> placed = new ArrayList<>(messages.size());
+        int from = 0;
+        while (from < messages.size()) {
+            int to = from + 1;
+            long bytes = messages.get(from).content().length;
+            while (multi && to < messages.size() && bytes + messages.get(to).content().length <= MAX_APPEND_BATCH) {
+                bytes += messages.get(to++).content().length;
+            }
+            placed.addAll(appendBatch(mailbox, messages.subList(from, to)));
+            from = to;
+        }
+        return placed;
+    }
+
+    private List<AppendedMessage> appendBatch(String mailbox, List<StoredMessage> batch) throws IOException {
+        List<Object> parts = new ArrayList<>(List.of("APPEND ", astring(mailbox)));
+        for (StoredMessage m : batch) {
+            parts.add(" (" + String.join(" ", m.flags()) + ") ");
+            if (m.internalDate() != null) {
+                parts.add(astring(m.internalDate()));
+                parts.add(" ");
+            }
+            parts.add(new ImapWire.Literal(m.content()));
+        }
+        String code = wire.command(unit -> { }, parts.toArray());
+        String[] words = code.split(" ");
+        if (words.length != 3 || !words[0].equalsIgnoreCase("APPENDUID")) {
+            throw new ImapClientException("APPEND answered without APPENDUID");
+        }
+        long uidValidity = ImapResponses.number(words[1]);
+        // RFC 4315 §3: the UIDs in the order the messages were appended, which servers allocate ascending.
+        List<Long> uids = UidSet.parse(words[2]).toList(batch.size());
+        if (uids.size() != batch.size()) {
+            throw new ImapClientException("APPENDUID names " + uids.size() + " UIDs for " + batch.size() + " messages");
+        }
+        List<AppendedMessage> placed = new ArrayList<>(uids.size());
+        uids.forEach(uid -> placed.add(new AppendedMessage(uidValidity, uid)));
+        return placed;
+    }
+
+    /** UID STORE set +FLAGS.SILENT (flags) or -FLAGS.SILENT (flags). */
+    public void storeFlags(String uidSet, boolean add, Collection<String> flags) throws IOException {
+        requireSet(uidSet);
+        requireFlags(flags);
+        wire.command("UID STORE " + uidSet + (add ? " +" : " -") + "FLAGS.SILENT (" + String.join(" ", flags) + ")");
+    }
+
+    /** UID EXPUNGE of a UID set (RFC 4315 §2.1); needs UIDPLUS. */
+    public void uidExpunge(String uidSet) throws IOException {
+        requireSet(uidSet);
+        if (!hasCapability("UIDPLUS")) {
+            throw new ImapClientException("server lacks UIDPLUS");
+        }
+        wire.command("UID EXPUNGE " + uidSet);
+    }
+
+    private static void requireSet(String uidSet) {
+        if (!uidSet.matches("[0-9:*,]{1,65536}")) {
+            throw new IllegalArgumentException("not a UID set");
+        }
+    }
+
+    private static void requireFlags(Collection<String> flags) {
+        for (String flag : flags) {
+            if (!flag.matches("\\\\?[\\x21-\\x7e&&[^(){%*\"\\\\\\]]]+")) {
+                throw new IllegalArgumentException("not a flag");
+            }
+        }
     }
 
     public void logout() throws IOException {
-        command("LOGOUT");
+        wire.command("LOGOUT");
+    }
+
+    /** LOGOUT waiting at most {@code wait} for the answer: a goodbye is not worth the whole command timeout. */
+    public void logout(Duration wait) throws IOException {
+        wire.socket().setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, wait.toMillis())));
+        logout();
     }
 
     @Override
     public void close() {
-        if (socket != null) {
+        if (wire.socket() != null) {
             try {
-                socket.close();
+                wire.socket().close();
             } catch (IOException ignored) {
                 // nothing to release beyond the socket
             }
         }
     }
 
-    // ---------------------------------------------------------------- wire
-
-    /** A command's untagged responses and its tagged OK, with the response code (or "") of that OK. */
-    private record Response(List<byte[]> untagged, String code) {}
-
-    private record Literal(byte[] data) {}
-
-    private static Literal literal(byte[] data) {
-        return new Literal(data);
+    private static ImapWire.Astring astring(byte[] data) {
+        return new ImapWire.Astring(data);
     }
 
-    private static Literal quoted(String value) {
-        return literal(value.getBytes(StandardCharsets.UTF_8));
+    private static ImapWire.Astring astring(String value) {
+        return astring(value.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Sends a command made of text and literals; throws unless it ends in a tagged OK. */
-    private Response command(Object... parts) throws IOException {
-        String tag = "R" + nextTag++;
-        List<byte[]> untagged = new ArrayList<>();
-        out.write((tag + " ").getBytes(StandardCharsets.US_ASCII));
-        for (Object part : parts) {
-            if (part instanceof Literal lit) {
-                if (isQuotable(lit.data())) {
-                    out.write('"');
-                    out.write(lit.data());
-                    out.write('"');
-                    continue;
-                }
-                out.write(("{" + lit.data().length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                awaitContinuation(tag, untagged);
-                out.write(lit.data());
-            } else {
-                out.write(((String) part).getBytes(StandardCharsets.US_ASCII));
-            }
-        }
-        out.write('\r');
-        out.write('\n');
-        out.flush();
-        while (true) {
-            byte[] unit = readUnit();
-            if (startsWith(unit, tag + " ")) {
-                return finish(tag, unit, untagged);
-            }
-            if (startsWith(unit, "* ")) {
-                untagged.add(unit);
-            } else {
-                throw new ImapClientException("unexpected response line");
-            }
-        }
-    }
 
-    private void awaitContinuation(String tag, List<byte[]> untagged) throws IOException {
-        while (true) {
-            byte[] unit = readUnit();
-            if (startsWith(unit, "+")) {
-                return;
-            }
-            if (startsWith(unit, tag + " ")) {
-                finish(tag, unit, untagged); // throws: a literal refused
-                throw new ImapClientException("server answered before the literal");
-            }
-            untagged.add(unit);
-        }
-    }
-
-    private static Response finish(String tag, byte[] unit, List<byte[]> untagged) throws ImapClientException {
-        String rest = ascii(unit).substring(tag.length() + 1).trim();
-        String status = rest.split(" ", 2)[0].toUpperCase(Locale.ROOT);
-        String code = "";
-        int open = rest.indexOf('[');
-        int close = rest.indexOf(']');
-        if (open == status.length() + 1 && close > open) {
-            code = rest.substring(open + 1, close);
-        }
-        if (!status.equals("OK")) {
-            // Server text is printable ASCII after sanitising, bounded: it may be quoted in a log line.
-            String text = rest.replaceAll("[^\\x20-\\x7e]", "?");
-            throw new ImapClientException("server answered " + text.substring(0, Math.min(200, text.length())));
-        }
-        return new Response(untagged, code);
-    }
-
-    private static boolean isQuotable(byte[] data) {
-        if (data.length > 256) {
-            return false;
-        }
-        for (byte b : data) {
-            if (b < 0x20 || b > 0x7e || b == '"' || b == '\\') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Reads one response: a line, and when it ends in a literal marker {n}, the literal's octets and the rest, until
-     * a line ends without one. Only CRLF ends a line.
-     */
-    private byte[] readUnit() throws IOException {
-        ByteArrayOutputStream unit = new ByteArrayOutputStream(256);
-        long literalTotal = 0;
-        while (true) {
-            int lineStart = unit.size();
-            readLine(unit);
-            byte[] bytes = unit.toByteArray();
-            long size = literalSize(bytes, lineStart, bytes.length - 2);
-            if (size < 0) {
-                return bytes;
-            }
-            literalTotal += size;
-            if (literalTotal > config.maxMessageBytes()) {
-                throw new ImapClientException("literal larger than " + config.maxMessageBytes() + " bytes");
-            }
-            unit.write(in.readNBytes((int) size));
-            if (unit.size() - bytes.length != size) {
-                throw new ImapClientException("connection closed inside a literal");
-            }
-        }
-    }
-
-    private void readLine(ByteArrayOutputStream unit) throws IOException {
-        int length = 0;
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new ImapClientException("connection closed by the server");
-            }
-            if (++length > MAX_LINE) {
-                throw new ImapClientException("response line longer than " + MAX_LINE + " bytes");
-            }
-            if (b == '\n') {
-                throw new ImapClientException("bare LF in a response line");
-            }
-            unit.write(b);
-            if (b == '\r') {
-                if (in.read() != '\n') {
-                    throw new ImapClientException("bare CR in a response line");
-                }
-                unit.write('\n');
-                return;
-            }
-        }
-    }
-
-    /** The n of a line ending in "{n}" (before CRLF), or -1. */
-    private static long literalSize(byte[] data, int from, int end) throws ImapClientException {
-        if (end - 1 < from || data[end - 1] != '}') {
-            return -1;
-        }
-        int i = end - 2;
-        while (i >= from && data[i] >= '0' && data[i] <= '9') {
-            i--;
-        }
-        if (i < from || data[i] != '{' || i == end - 2) {
-            return -1;
-        }
-        if (end - 2 - i > 10) {
-            throw new ImapClientException("bad literal size");
-        }
-        return Long.parseLong(new String(data, i + 1, end - 2 - i, StandardCharsets.US_ASCII));
-    }
-
-    private static ImapReader reader(byte[] unit) {
-        return new ImapReader(Unpooled.wrappedBuffer(unit));
-    }
-
-    private static boolean startsWith(byte[] unit, String prefix) {
-        if (unit.length < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (Character.toUpperCase(unit[i]) != Character.toUpperCase(prefix.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String ascii(byte[] unit) {
-        return new String(unit, StandardCharsets.ISO_8859_1);
-    }
-
-    private static long number(String text) throws ImapClientException {
-        String t = text.trim();
-        if (t.isEmpty() || t.length() > 19 || !t.chars().allMatch(Character::isDigit)) {
-            throw new ImapClientException("expected a number");
-        }
-        return Long.parseLong(t);
-    }
 }

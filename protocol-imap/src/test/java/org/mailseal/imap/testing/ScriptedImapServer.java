@@ -1,4 +1,4 @@
-package org.mailseal.imap;
+package org.mailseal.imap.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,25 +13,25 @@ import java.nio.charset.StandardCharsets;
  * An upstream IMAP server that misbehaves on purpose: it runs a script per connection, and records everything the
  * proxy sent it (to show that, for example, no credentials were sent).
  */
-final class ScriptedImapServer implements AutoCloseable {
+public final class ScriptedImapServer implements AutoCloseable {
     /** What the server received, over all connections. */
-    final StringBuffer received = new StringBuffer();
+    public final StringBuffer received = new StringBuffer();
     private final ServerSocket server;
     private final Thread thread;
 
     /** The script gets a line reader and the output stream of each connection. */
-    interface Script {
+    public interface Script {
         void run(Lines in, OutputStream out) throws IOException;
     }
 
-    final class Lines {
+    public final class Lines {
         private final InputStream in;
 
         Lines(InputStream in) {
             this.in = in;
         }
 
-        String line() throws IOException {
+        public String line() throws IOException {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             int b;
             while ((b = in.read()) >= 0) {
@@ -44,9 +44,16 @@ final class ScriptedImapServer implements AutoCloseable {
             received.append(text);
             return text;
         }
+
+        /** The next n octets (a literal's), as ISO-8859-1 text; shorter at the end of the stream. */
+        public String octets(int n) throws IOException {
+            String text = new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
+            received.append(text);
+            return text;
+        }
     }
 
-    ScriptedImapServer(Script script) throws IOException {
+    public ScriptedImapServer(Script script) throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         thread = new Thread(() -> {
             while (!server.isClosed()) {
@@ -62,11 +69,11 @@ final class ScriptedImapServer implements AutoCloseable {
         thread.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    static void write(OutputStream out, String text) throws IOException {
+    public static void write(OutputStream out, String text) throws IOException {
         out.write(text.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
     }
