@@ -201,19 +201,27 @@ public final class MailboxSync {
 
     // ---------------------------------------------------------------- matching
 
-    /** Gives the recorded messages of a reset side their new UIDs by content; forgets those that find none. */
+    /**
+     * Gives the recorded messages of a reset side their new UIDs by content; forgets those that find none. Among
+     * byte-identical messages, one with the recorded flags is preferred, so twins keep their own flags.
+     */
     private void rematch(Side side, MailboxState known) throws IOException {
         SortedMap<Long, MessageInfo> unknown = views.get(side).unknown(knownUids(known, side));
-        Map<ContentKey, List<Long>> byKey = new HashMap<>();
+        Map<ContentKey, List<StoredMessage>> byKey = new HashMap<>();
         for (StoredMessage m : fetchAll(side, unknown.keySet())) {
-            byKey.computeIfAbsent(contentKey(m.content()), k -> new ArrayList<>()).add(m.uid());
+            byKey.computeIfAbsent(contentKey(m.content()), k -> new ArrayList<>()).add(m);
         }
         List<MessagePair> waiting = known.messages().stream().filter(m -> !m.matched(side)).toList();
         state.inTransaction(() -> {
             for (MessagePair m : waiting) {
-                List<Long> uids = byKey.getOrDefault(m.content(), List.of());
-                if (!uids.isEmpty() && state.rematch(pair, side, m.content(), uids.get(0))) {
-                    uids.remove(0);
+                List<StoredMessage> candidates = byKey.getOrDefault(m.content(), List.of());
+                if (candidates.isEmpty()) {
+                    continue;
+                }
+                StoredMessage best = candidates.stream().filter(c -> Set.copyOf(c.flags()).equals(m.flags()))
+                        .findFirst().orElse(candidates.get(0));
+                if (state.rematch(pair, side, m.uid(side.other()), m.content(), best.uid())) {
+                    candidates.remove(best);
                     matched++;
                 }
             }

@@ -293,16 +293,19 @@ public final class SyncState implements AutoCloseable {
 
     /**
      * Gives a message that waits for re-matching on that side (see {@link #resetUidValidity}) its new UID, found
-     * by its content key. Messages with the same key are the same bytes, so any one of them may take the UID.
+     * by its content key. The message is the one with {@code otherUid} on the other side; when that side was reset
+     * too (0), any waiting message with the same key takes it: those are the same bytes.
      *
-     * @return false if no message with that key waits on that side
+     * @return false if no such message waits on that side
      */
-    public boolean rematch(MailboxPair pair, Side side, ContentKey content, long uid) {
+    public boolean rematch(MailboxPair pair, Side side, long otherUid, ContentKey content, long uid) {
         boolean[] found = new boolean[1];
+        String other = col(side.other());
         inTransaction(() -> found[0] = update("UPDATE message_pair SET uid_" + col(side) + " = ? WHERE rowid = ("
                         + "SELECT rowid FROM message_pair WHERE mailbox_pair_id = ? AND uid_" + col(side) + " IS NULL"
-                        + " AND sha256 = ? AND message_id IS ? ORDER BY rowid LIMIT 1)", requireNonZero(uid),
-                pairId(pair), content.digest(), content.messageId()) == 1);
+                        + " AND sha256 = ? AND message_id IS ? AND (? = 0 OR uid_" + other + " = ?)"
+                        + " ORDER BY rowid LIMIT 1)", requireNonZero(uid), pairId(pair), content.digest(),
+                content.messageId(), otherUid, otherUid) == 1);
         return found[0];
     }
 

@@ -278,11 +278,12 @@ class SyncStateTest {
             assertThat(s.messages()).extracting(MessagePair::uidB).containsExactlyInAnyOrder(101L, 102L, 103L);
             assertThat(s.messages()).extracting(MessagePair::content).containsExactlyInAnyOrder(one, dup, dup);
 
-            assertThat(state.rematch(INBOX, Side.A, one, 11)).isTrue();
-            assertThat(state.rematch(INBOX, Side.A, dup, 12)).isTrue();
-            assertThat(state.rematch(INBOX, Side.A, dup, 13)).isTrue();
-            assertThat(state.rematch(INBOX, Side.A, dup, 14)).isFalse(); // no third copy waits
-            assertThat(state.rematch(INBOX, Side.A, key("<1@x>", "other bytes"), 15)).isFalse();
+            assertThat(state.rematch(INBOX, Side.A, 101, one, 11)).isTrue();
+            assertThat(state.rematch(INBOX, Side.A, 103, dup, 13)).isTrue(); // twins: the one named takes it
+            assertThat(state.rematch(INBOX, Side.A, 101, dup, 16)).isFalse(); // 101 is not that content
+            assertThat(state.rematch(INBOX, Side.A, 0, dup, 12)).isTrue(); // 0: any waiting twin
+            assertThat(state.rematch(INBOX, Side.A, 0, dup, 14)).isFalse(); // no third copy waits
+            assertThat(state.rematch(INBOX, Side.A, 0, key("<1@x>", "other bytes"), 15)).isFalse();
 
             assertThat(state.read(INBOX).messages())
                     .extracting(MessagePair::uidA, MessagePair::uidB)

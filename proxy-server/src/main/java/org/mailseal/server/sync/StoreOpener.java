@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Arrays;
+import org.mailseal.imap.sync.ImapSyncStore;
+import org.mailseal.imap.sync.MaildirSyncStore;
 import org.mailseal.imap.sync.StoreConfig;
 import org.mailseal.imap.sync.SyncStore;
 import org.mailseal.server.config.SyncConfig;
@@ -16,18 +18,18 @@ import org.mailseal.server.config.SyncConfig;
 public interface StoreOpener {
     SyncStore open(SyncConfig.Store store) throws IOException;
 
-    /** The real stores: IMAP accounts (password from the store's password file); Maildir is not written yet. */
+    /** The real stores: IMAP accounts (password from the store's password file) and local Maildirs. */
     static StoreOpener production() {
         return store -> {
-            if (store.config() instanceof StoreConfig.Maildir) {
-                throw new IOException("store " + store.name() + ": Maildir stores are not supported yet");
+            if (store.config() instanceof StoreConfig.Maildir maildir) {
+                return MaildirSyncStore.open(maildir.path());
             }
             StoreConfig.Imap imap = (StoreConfig.Imap) store.config();
             char[] password = firstLine(imap);
             try {
-                // MERGE(sync-store): becomes `return ImapSyncStore.open(store.upstream(), imap.user(), password);`
-                // once the branch with org.mailseal.imap.sync.ImapSyncStore is merged.
-                throw new IOException("store " + store.name() + ": the IMAP sync store is not in this build yet");
+                return ImapSyncStore.open(store.upstream(), imap.user(), password);
+            } catch (IOException e) {
+                throw new IOException("store " + store + ": " + e.getMessage(), e);
             } finally {
                 Arrays.fill(password, '\0');
             }

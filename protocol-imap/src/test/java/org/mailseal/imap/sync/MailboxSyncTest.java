@@ -1,0 +1,294 @@
+package org.mailseal.imap.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailseal.imap.testing.ThrowawayDovecot;
+
+/**
+ * {@link MailboxSync} and {@link ChannelSync} against a real Dovecot (which has QRESYNC), one pair of accounts per
+ * test; the mailboxes are set up and checked with the independent {@link SyncFixture} oracle client.
+ */
+class MailboxSyncTest {
+    private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
+            "push", "incr", "folders");
+    private static ThrowawayDovecot dovecot;
+    private static SyncFixture fixture;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        List<String> accounts = new ArrayList<>();
+        for (String user : USERS) {
+            accounts.add(user + "a@example.org:" + SyncFixture.PASSWORD);
+            accounts.add(user + "b@example.org:" + SyncFixture.PASSWORD);
+        }
+        dovecot = ThrowawayDovecot.start("mailsync", accounts);
+        fixture = new SyncFixture(dovecot.port());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        dovecot.close();
+    }
+
+    private ChannelSummary sync(SyncState state, ChannelConfig channel, boolean force) throws IOException {
+        return fixture.sync(state, channel, force);
+    }
+
+    private static ChannelConfig channel(String user, String... mailboxes) {
+        return fixture.channel(user, List.of(mailboxes.length == 0 ? new String[] {"INBOX"} : mailboxes));
+    }
+
+    @Test
+    void aFirstSyncCopiesBothWaysWithFlagsAndDatesAndASecondChangesNothing() throws Exception {
+        fixture.seed("copya", "INBOX", 0, 20);
+        fixture.seed("copyb", "INBOX", 100, 10);
+        ChannelConfig channel = channel("copy");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            ChannelSummary first = sync(state, channel, false);
+            assertEquals(10, first.total(PairSummary::copiedToA));
+            assertEquals(20, first.total(PairSummary::copiedToB));
+            assertEquals(30, fixture.snapshot("copya", "INBOX").size());
+            assertEquals(fixture.snapshot("copya", "INBOX"), fixture.snapshot("copyb", "INBOX"));
+
+            ChannelSummary second = sync(state, channel, false);
+            assertTrue(second.changedNothing(), second.toString());
+            assertTrue(second.toString().contains("nothing to do"), second.toString());
+            assertTrue(second.pairs().get(0).incremental(), "Dovecot has QRESYNC: the second run reads changes only");
+            assertEquals(fixture.snapshot("copya", "INBOX"), fixture.snapshot("copyb", "INBOX"));
+        }
+    }
+
+    @Test
+    void aCopyWhoseRecordWasLostIsMatchedNotCopiedAgain() throws Exception {
+        fixture.seed("crasha", "INBOX", 0, 8); // 3 and 7 have no Message-ID; 5 and 6 are twins
+        // A run appended A's UIDs 3, 6 and 8 to B, then died before recording them.
+        for (long uid : List.of(3L, 6L, 8L)) {
+            fixture.copyByHand("crasha", "crashb", "INBOX", uid);
+        }
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            ChannelSummary run = sync(state, channel("crash"), false);
+            assertEquals(5, run.total(PairSummary::copiedToB), run.toString());
+            assertEquals(3, run.total(PairSummary::matched), run.toString());
+            assertEquals(0, run.total(PairSummary::copiedToA), run.toString());
+            assertEquals(fixture.snapshot("crasha", "INBOX"), fixture.snapshot("crashb", "INBOX"));
+            assertEquals(8, state.read(new MailboxPair("crash", "INBOX", "INBOX")).messages().size());
+            assertTrue(sync(state, channel("crash"), false).changedNothing());
+        }
+    }
+
+    @Test
+    void flagsMergeFlagByFlagAgainstTheLastRun() throws Exception {
+        fixture.seed("mergea", "INBOX", 0, 4); // flags: {}, {\Seen}, {\Seen \Flagged}, {\Answered $Label1}
+        ChannelConfig channel = channel("merge");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.command("mergea", "INBOX", "UID STORE 1 +FLAGS (\\Flagged)");
+            fixture.command("mergea", "INBOX", "UID STORE 2 -FLAGS (\\Seen)");
+            fixture.command("mergeb", "INBOX", "UID STORE 1 +FLAGS ($Work)");
+            fixture.command("mergeb", "INBOX", "UID STORE 3 -FLAGS (\\Flagged)");
+            fixture.command("mergeb", "INBOX", "UID STORE 2 +FLAGS (\\Answered)");
+            ChannelSummary run = sync(state, channel, false);
+            assertEquals(3, run.total(PairSummary::flagged), run.toString());
+            assertEquals(0, run.total(PairSummary::conflicts));
+            Map<String, Set<String>> a = fixture.flagsByMessageId("mergea", "INBOX");
+            assertEquals(a, fixture.flagsByMessageId("mergeb", "INBOX"));
+            assertEquals(Set.of("\\Flagged", "$Work"), a.get("<m0@example.org>"));
+            assertEquals(Set.of("\\Answered"), a.get("<m1@example.org>"));
+            assertEquals(Set.of("\\Seen"), a.get("<m2@example.org>"));
+            assertTrue(sync(state, channel, false).changedNothing());
+        }
+    }
+
+    @Test
+    void anExpungePropagatesUnlessTheOtherSideChangedTheMessage() throws Exception {
+        fixture.seed("conflicta", "INBOX", 0, 10);
+        ChannelConfig channel = channel("conflict");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.expunge("conflicta", "INBOX", 1, 2);
+            fixture.command("conflictb", "INBOX", "UID STORE 2 +FLAGS (\\Flagged)");
+            ChannelSummary run = sync(state, channel, false);
+            assertEquals(1, run.total(PairSummary::expunged), run.toString());
+            assertEquals(1, run.total(PairSummary::conflicts), run.toString());
+            assertEquals(1, run.total(PairSummary::copiedToA), "the changed message is copied back: " + run);
+            Map<String, Set<String>> a = fixture.flagsByMessageId("conflicta", "INBOX");
+            assertEquals(a, fixture.flagsByMessageId("conflictb", "INBOX"));
+            assertEquals(6, a.size()); // by Message-ID: m3 and m7 have none, the twins m5 and m6 share one
+            assertEquals(9, fixture.snapshot("conflicta", "INBOX").size());
+            assertFalse(a.containsKey("<m0@example.org>"));
+            assertEquals(Set.of("\\Seen", "\\Flagged"), a.get("<m1@example.org>"));
+            assertTrue(sync(state, channel, false).changedNothing());
+        }
+    }
+
+    @Test
+    void theSafetyValveHoldsAMassExpungeUntilForced() throws Exception {
+        fixture.seed("valvea", "INBOX", 0, 8);
+        ChannelConfig channel = channel("valve");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.expunge("valvea", "INBOX", 1, 2, 3, 4);
+            for (int run = 0; run < 2; run++) { // the second run (incremental) must still see the held expunges
+                ChannelSummary held = sync(state, channel, false);
+                assertTrue(held.needsForce(), held.toString());
+                assertEquals(4, held.total(PairSummary::heldExpunges));
+                assertTrue(held.toString().contains("--force"), held.toString());
+                assertEquals(8, fixture.snapshot("valveb", "INBOX").size());
+            }
+            ChannelSummary forced = sync(state, channel, true);
+            assertEquals(4, forced.total(PairSummary::expunged), forced.toString());
+            assertFalse(forced.needsForce());
+            assertEquals(fixture.snapshot("valvea", "INBOX"), fixture.snapshot("valveb", "INBOX"));
+            assertEquals(4, fixture.snapshot("valveb", "INBOX").size());
+        }
+    }
+
+    @Test
+    void aUidValidityResetIsReMatchedWithoutDeletionOrDuplicates() throws Exception {
+        fixture.create("reseta", "Work");
+        fixture.create("resetb", "Work");
+        fixture.seed("reseta", "Work", 0, 12);
+        ChannelConfig channel = channel("reset", "Work");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            List<String> before = fixture.snapshot("reseta", "Work");
+            // B's server rebuilt the mailbox: a new UIDVALIDITY, the same messages under new UIDs, two of them lost.
+            List<SyncFixture.Raw> kept = fixture.messages("resetb", "Work");
+            fixture.command("resetb", null, "DELETE Work");
+            fixture.create("resetb", "Work");
+            for (int i = kept.size() - 1; i >= 0; i--) {
+                if (i != 4 && i != 9) {
+                    fixture.append("resetb", "Work", kept.get(i));
+                }
+            }
+            ChannelSummary run = sync(state, channel, false);
+            assertEquals(10, run.total(PairSummary::matched), run.toString());
+            assertEquals(2, run.total(PairSummary::copiedToB), "the two lost ones come back from A: " + run);
+            assertEquals(0, run.total(PairSummary::expunged));
+            assertEquals(0, run.total(PairSummary::copiedToA));
+            assertEquals(before, fixture.snapshot("reseta", "Work"));
+            assertEquals(12, fixture.snapshot("resetb", "Work").size());
+            assertTrue(sync(state, channel, false).changedNothing());
+        }
+    }
+
+    @Test
+    void aMailboxEmptiedByAResetIsRefilledNotPropagated() throws Exception {
+        fixture.create("losta", "Work");
+        fixture.create("lostb", "Work");
+        fixture.seed("losta", "Work", 0, 6);
+        ChannelConfig channel = channel("lost", "Work");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.command("lostb", null, "DELETE Work");
+            fixture.create("lostb", "Work");
+            ChannelSummary run = sync(state, channel, false);
+            assertEquals(6, run.total(PairSummary::copiedToB), run.toString());
+            assertEquals(0, run.total(PairSummary::expunged));
+            assertEquals(fixture.snapshot("losta", "Work"), fixture.snapshot("lostb", "Work"));
+            assertEquals(6, fixture.snapshot("losta", "Work").size());
+        }
+    }
+
+    @Test
+    void pushCarriesAsChangesToBAndNeverWritesA() throws Exception {
+        fixture.seed("pusha", "INBOX", 0, 3);
+        ChannelConfig channel = channel("push").withDirection(ChannelConfig.Direction.PUSH);
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.seed("pushb", "INBOX", 50, 1); // new on B: stays on B only
+            fixture.command("pushb", "INBOX", "UID STORE 1 +FLAGS (\\Flagged)"); // B's own change: overwritten
+            fixture.command("pusha", "INBOX", "UID STORE 2 +FLAGS (\\Answered)");
+            List<String> a = fixture.snapshot("pusha", "INBOX");
+            ChannelSummary run = sync(state, channel, false);
+            assertEquals(0, run.total(PairSummary::copiedToA), run.toString());
+            assertEquals(a, fixture.snapshot("pusha", "INBOX"));
+            Map<String, Set<String>> b = fixture.flagsByMessageId("pushb", "INBOX");
+            assertEquals(4, b.size());
+            b.remove("<m50@example.org>");
+            assertEquals(fixture.flagsByMessageId("pusha", "INBOX"), b);
+        }
+    }
+
+    @Test
+    void anIncrementalRunSeesFlagsAndExpungesOfOtherClients() throws Exception {
+        fixture.seed("incra", "INBOX", 0, 6);
+        ChannelConfig channel = channel("incr");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.command("incrb", "INBOX", "UID STORE 1 +FLAGS (\\Flagged)");
+            fixture.expunge("incrb", "INBOX", 5);
+            fixture.seed("incrb", "INBOX", 60, 1);
+            ChannelSummary run = sync(state, channel, false);
+            PairSummary pair = run.pairs().get(0);
+            assertTrue(pair.incremental(), run.toString());
+            assertEquals(1, pair.flagged());
+            assertEquals(1, pair.expunged());
+            assertEquals(1, pair.copiedToA());
+            assertEquals(fixture.snapshot("incra", "INBOX"), fixture.snapshot("incrb", "INBOX"));
+            assertEquals(6, fixture.snapshot("incra", "INBOX").size());
+        }
+    }
+
+    @Test
+    void foldersMissingOnOneSideAreCreatedAndSynchronised() throws Exception {
+        fixture.create("foldersa", "Archive");
+        fixture.create("foldersa", "Archive.2024");
+        fixture.seed("foldersa", "Archive.2024", 0, 2);
+        fixture.create("foldersb", "Lists");
+        fixture.seed("foldersb", "Lists", 30, 1);
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            ChannelSummary run = sync(state, channel("folders", "*"), false);
+            assertEquals(Set.of("B:Archive", "B:Archive.2024", "A:Lists"), Set.copyOf(run.foldersCreated()),
+                    run.toString());
+            for (String mailbox : List.of("INBOX", "Archive", "Archive.2024", "Lists")) {
+                assertEquals(fixture.snapshot("foldersa", mailbox), fixture.snapshot("foldersb", mailbox), mailbox);
+            }
+            assertEquals(2, fixture.snapshot("foldersb", "Archive.2024").size());
+            assertTrue(sync(state, channel("folders", "*"), false).changedNothing());
+        }
+    }
+
+    @Test
+    void folderDeletionIsRefusedAsAConfiguration() {
+        ChannelConfig channel = channel("copy").withPropagate(Set.of(ChannelConfig.Change.DELETE_FOLDERS,
+                ChannelConfig.Change.NEW));
+        assertThrows(IllegalArgumentException.class, () -> new ChannelSync(null, channel, null, null,
+                MessageTranslator.NONE, SyncListener.NONE));
+    }
+
+    @Test
+    void flagsMergeWithoutConflicts() {
+        Set<String> base = Set.of("\\Seen", "$A");
+        assertEquals(new TreeSet<>(Set.of("\\Seen", "\\Flagged", "$B")),
+                MailboxSync.merge(base, Set.of("\\Seen", "\\Flagged", "$A"), Set.of("\\Seen", "$B")));
+        assertEquals(Set.of(), MailboxSync.merge(base, Set.of(), base));
+        assertEquals(base, MailboxSync.merge(base, base, base));
+    }
+
+    @Test
+    void messageIdIsTheUnfoldedHeaderValue() {
+        assertEquals("<x@y>", MailboxSync.messageId("Subject: s\r\nMessage-Id:\r\n\t<x@y>\r\n\r\nbody".getBytes(StandardCharsets.US_ASCII)));
+        assertNull(MailboxSync.messageId("Subject: s\r\n\r\nMessage-ID: <x@y>\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertNull(MailboxSync.messageId("Message-ID: \r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+    }
+}
