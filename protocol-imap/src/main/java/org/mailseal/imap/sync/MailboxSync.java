@@ -214,13 +214,13 @@ public final class MailboxSync {
         List<MessagePair> waiting = known.messages().stream().filter(m -> !m.matched(side)).toList();
         state.inTransaction(() -> {
             for (MessagePair m : waiting) {
-                List<StoredMessage> candidates = byKey.getOrDefault(m.content(), List.of());
+                List<StoredMessage> candidates = byKey.getOrDefault(m.content(side), List.of());
                 if (candidates.isEmpty()) {
                     continue;
                 }
                 StoredMessage best = candidates.stream().filter(c -> Set.copyOf(c.flags()).equals(m.flags()))
                         .findFirst().orElse(candidates.get(0));
-                if (state.rematch(pair, side, m.uid(side.other()), m.content(), best.uid())) {
+                if (state.rematch(pair, side, m.uid(side.other()), m.content(side), best.uid())) {
                     candidates.remove(best);
                     matched++;
                 }
@@ -329,7 +329,7 @@ public final class MailboxSync {
                     flagged++;
                 }
                 if (!result.equals(m.flags())) {
-                    merged.add(new MessagePair(m.uidA(), m.uidB(), result, m.content()));
+                    merged.add(new MessagePair(m.uidA(), m.uidB(), result, m.content(), m.contentB()));
                 }
             }
         }
@@ -442,11 +442,13 @@ public final class MailboxSync {
         }
         List<StoredMessage> copies = new ArrayList<>(originals.size());
         List<ContentKey> keys = new ArrayList<>(originals.size());
+        List<ContentKey> copyKeys = new ArrayList<>(originals.size());
         long bytes = 0;
         for (StoredMessage m : originals) {
             byte[] stored = translator.forStore(m.content(), encryptTo);
             copies.add(new StoredMessage(m.uid(), m.flags(), m.internalDate(), stored.length, stored));
             keys.add(contentKey(m.content()));
+            copyKeys.add(stored == m.content() ? keys.get(keys.size() - 1) : contentKey(stored));
             bytes += m.size();
         }
         SyncMailbox box = selected.get(to);
@@ -459,9 +461,10 @@ public final class MailboxSync {
             for (int i = 0; i < copies.size(); i++) {
                 long source = originals.get(i).uid();
                 long copy = appended.get(i);
+                Set<String> flags = new HashSet<>(originals.get(i).flags());
                 state.recordPair(pair, from == Side.A
-                        ? new MessagePair(source, copy, new HashSet<>(originals.get(i).flags()), keys.get(i))
-                        : new MessagePair(copy, source, new HashSet<>(originals.get(i).flags()), keys.get(i)));
+                        ? new MessagePair(source, copy, flags, keys.get(i), copyKeys.get(i))
+                        : new MessagePair(copy, source, flags, copyKeys.get(i), keys.get(i)));
             }
         });
         if (to == Side.A) {

@@ -9,10 +9,20 @@ import java.util.TreeSet;
  * @param uidA    its UID in the mailbox on side A; 0 after A's UIDVALIDITY changed, until it is re-matched
  * @param uidB    the same on side B
  * @param flags   the flags both sides held when they were last synchronised: the base of the three-way merge
- * @param content the key to re-match it by after a UIDVALIDITY change
+ * @param content  the key to re-match it by after a UIDVALIDITY change: of the content side A holds
+ * @param contentB the key of the content side B holds where it differs from A's (a plaintext message encrypted for
+ *                 B's key on the way), else {@code null}
  */
-public record MessagePair(long uidA, long uidB, Set<String> flags, ContentKey content) {
+public record MessagePair(long uidA, long uidB, Set<String> flags, ContentKey content, ContentKey contentB) {
+    /** A message both sides hold with the same content. */
+    public MessagePair(long uidA, long uidB, Set<String> flags, ContentKey content) {
+        this(uidA, uidB, flags, content, null);
+    }
+
     public MessagePair {
+        if (contentB != null && content != null && contentB.equals(content)) {
+            contentB = null;
+        }
         requireUid(uidA);
         requireUid(uidB);
         flags = Set.copyOf(flags);
@@ -20,6 +30,11 @@ public record MessagePair(long uidA, long uidB, Set<String> flags, ContentKey co
         if (content == null) {
             throw new IllegalArgumentException("a message pair needs its content key");
         }
+    }
+
+    /** The content key of what that side holds. */
+    public ContentKey content(Side side) {
+        return side == Side.B && contentB != null ? contentB : content;
     }
 
     public long uid(Side side) {

@@ -35,7 +35,7 @@ import java.util.Set;
  */
 public final class SyncState implements AutoCloseable {
     /** The schema this code writes; a file with a higher version is refused, a lower one is migrated. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
 
     private static final String[] SCHEMA_V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -62,6 +62,14 @@ public final class SyncState implements AutoCloseable {
           UNIQUE (mailbox_pair_id, uid_a),
           UNIQUE (mailbox_pair_id, uid_b))""",
         "CREATE INDEX message_pair_content ON message_pair (mailbox_pair_id, sha256)",
+    };
+
+    /**
+     * Version 2: the content digest of side B's copy where it differs from A's (a plaintext message encrypted for
+     * B's key on the way); NULL where both sides hold the same content.
+     */
+    private static final String[] MIGRATE_V2 = {
+        "ALTER TABLE message_pair ADD COLUMN sha256_b BLOB CHECK (sha256_b IS NULL OR length(sha256_b) = 32)",
     };
 
     private final Path file;
@@ -171,10 +179,19 @@ public final class SyncState implements AutoCloseable {
                     for (String ddl : SCHEMA_V1) {
                         update(ddl);
                     }
-                    update("INSERT INTO schema_version (version) VALUES (?)", SCHEMA_VERSION);
+                    update("INSERT INTO schema_version (version) VALUES (1)");
+                });
+                version = 1;
+            }
+            // Migrations from version n to n + 1, each in a transaction with its version bump.
+            if (version == 1) {
+                inTransaction(() -> {
+                    for (String ddl : MIGRATE_V2) {
+                        update(ddl);
+                    }
+                    update("UPDATE schema_version SET version = 2");
                 });
             }
-            // Migrations from version n to n + 1 go here, each in a transaction with its version bump.
         }
     }
 
@@ -196,14 +213,15 @@ public final class SyncState implements AutoCloseable {
                 a = new SideState(rs.getLong(2), rs.getLong(3));
                 b = new SideState(rs.getLong(4), rs.getLong(5));
             }
-            try (PreparedStatement m = db.prepareStatement("SELECT uid_a, uid_b, flags, message_id, sha256"
+            try (PreparedStatement m = db.prepareStatement("SELECT uid_a, uid_b, flags, message_id, sha256, sha256_b"
                     + " FROM message_pair WHERE mailbox_pair_id = ? ORDER BY uid_a, uid_b, rowid")) {
                 m.setLong(1, id);
                 try (ResultSet rs = m.executeQuery()) {
                     while (rs.next()) {
                         messages.add(new MessagePair(rs.getLong(1), rs.getLong(2),
                                 MessagePair.decodeFlags(rs.getString(3)),
-                                ContentKey.of(rs.getString(4), rs.getBytes(5))));
+                                ContentKey.of(rs.getString(4), rs.getBytes(5)),
+                                rs.getBytes(6) == null ? null : ContentKey.of(rs.getString(4), rs.getBytes(6))));
                     }
                 }
             }
@@ -253,9 +271,11 @@ public final class SyncState implements AutoCloseable {
         if (!message.matched(Side.A) || !message.matched(Side.B)) {
             throw new IllegalArgumentException("a new message pair needs its UID on both sides: " + message);
         }
-        inTransaction(() -> update("INSERT INTO message_pair (mailbox_pair_id, uid_a, uid_b, flags, message_id, sha256)"
-                        + " VALUES (?, ?, ?, ?, ?, ?)", pairId(pair), message.uidA(), message.uidB(),
-                MessagePair.encodeFlags(message.flags()), message.content().messageId(), message.content().digest()));
+        byte[] digestB = message.content(Side.B).equals(message.content()) ? null : message.content(Side.B).digest();
+        inTransaction(() -> update("INSERT INTO message_pair (mailbox_pair_id, uid_a, uid_b, flags, message_id, sha256,"
+                        + " sha256_b) VALUES (?, ?, ?, ?, ?, ?, ?)", pairId(pair), message.uidA(), message.uidB(),
+                MessagePair.encodeFlags(message.flags()), message.content().messageId(), message.content().digest(),
+                digestB));
     }
 
     /** Sets the last synchronised flags of the message with that UID on that side. */
@@ -293,7 +313,7 @@ public final class SyncState implements AutoCloseable {
 
     /**
      * Gives a message that waits for re-matching on that side (see {@link #resetUidValidity}) its new UID, found
-     * by its content key. The message is the one with {@code otherUid} on the other side; when that side was reset
+     * by its content key on that side ({@link MessagePair#content(Side)}). The message is the one with {@code otherUid} on the other side; when that side was reset
      * too (0), any waiting message with the same key takes it: those are the same bytes.
      *
      * @return false if no such message waits on that side
@@ -303,7 +323,8 @@ public final class SyncState implements AutoCloseable {
         String other = col(side.other());
         inTransaction(() -> found[0] = update("UPDATE message_pair SET uid_" + col(side) + " = ? WHERE rowid = ("
                         + "SELECT rowid FROM message_pair WHERE mailbox_pair_id = ? AND uid_" + col(side) + " IS NULL"
-                        + " AND sha256 = ? AND message_id IS ? AND (? = 0 OR uid_" + other + " = ?)"
+                        + " AND " + (side == Side.A ? "sha256" : "coalesce(sha256_b, sha256)") + " = ?"
+                        + " AND message_id IS ? AND (? = 0 OR uid_" + other + " = ?)"
                         + " ORDER BY rowid LIMIT 1)", requireNonZero(uid), pairId(pair), content.digest(),
                 content.messageId(), otherUid, otherUid) == 1);
         return found[0];

@@ -26,7 +26,7 @@ import org.mailseal.imap.testing.ThrowawayDovecot;
  */
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
-            "push", "incr", "folders");
+            "push", "incr", "folders", "sealed");
     private static ThrowawayDovecot dovecot;
     private static SyncFixture fixture;
 
@@ -265,6 +265,49 @@ class MailboxSyncTest {
             }
             assertEquals(2, fixture.snapshot("foldersb", "Archive.2024").size());
             assertTrue(sync(state, channel("folders", "*"), false).changedNothing());
+        }
+    }
+
+    /** Stands in for encryption to B's key: B's copies get a header in front, so they differ from A's originals. */
+    private static final MessageTranslator SEALING = new MessageTranslator() {
+        @Override
+        public byte[] forStore(byte[] message, java.util.Optional<String> encryptTo) {
+            return encryptTo.isEmpty() ? message
+                    : ("X-Sealed-For: " + encryptTo.get() + "\r\n" + new String(message, StandardCharsets.ISO_8859_1))
+                    .getBytes(StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public byte[] contentDigest(byte[] message) {
+            return MessageTranslator.NONE.contentDigest(message);
+        }
+    };
+
+    @Test
+    void copiesTranslatedForBAreReMatchedByTheirOwnContentAfterAReset() throws Exception {
+        fixture.create("sealeda", "Work");
+        fixture.create("sealedb", "Work");
+        fixture.seed("sealeda", "Work", 0, 8);
+        ChannelConfig channel = fixture.channel("sealed", List.of("Work"), "sealedb@example.org");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            assertEquals(8, fixture.sync(state, channel, SEALING).total(PairSummary::copiedToB));
+            List<SyncFixture.Raw> copies = fixture.messages("sealedb", "Work");
+            assertTrue(copies.stream().allMatch(m -> new String(m.content(), StandardCharsets.ISO_8859_1)
+                    .startsWith("X-Sealed-For: sealedb@example.org\r\n")));
+            assertTrue(fixture.sync(state, channel, SEALING).changedNothing());
+
+            fixture.command("sealedb", null, "DELETE Work");
+            fixture.create("sealedb", "Work");
+            for (SyncFixture.Raw m : copies) {
+                fixture.append("sealedb", "Work", m);
+            }
+            ChannelSummary run = fixture.sync(state, channel, SEALING);
+            assertEquals(8, run.total(PairSummary::matched), run.toString());
+            assertEquals(0, run.total(PairSummary::copiedToB), "no second copy: " + run);
+            assertEquals(0, run.total(PairSummary::copiedToA), run.toString());
+            assertEquals(8, fixture.snapshot("sealedb", "Work").size());
+            assertEquals(8, fixture.snapshot("sealeda", "Work").size());
+            assertTrue(fixture.sync(state, channel, SEALING).changedNothing());
         }
     }
 

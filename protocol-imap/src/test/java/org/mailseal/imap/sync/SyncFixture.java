@@ -40,6 +40,12 @@ final class SyncFixture {
         return ChannelConfig.of(user, store(user + "a"), store(user + "b"), mailboxes);
     }
 
+    /** The same, with copies on side B for the key of {@code keyAddressB}. */
+    ChannelConfig channel(String user, List<String> mailboxes, String keyAddressB) {
+        return ChannelConfig.of(user, store(user + "a"), new StoreConfig.Imap("127.0.0.1", port, TlsMode.NONE,
+                user + "b@example.org", Path.of("/unused"), true, keyAddressB), mailboxes);
+    }
+
     private StoreConfig.Imap store(String user) {
         return new StoreConfig.Imap("127.0.0.1", port, TlsMode.NONE, user + "@example.org", Path.of("/unused"), true,
                 null);
@@ -52,9 +58,20 @@ final class SyncFixture {
 
     ChannelSummary sync(SyncState state, ChannelConfig channel, ImapUpstreamConfig upstreamA,
                         ImapUpstreamConfig upstreamB, boolean force) throws IOException {
+        return sync(state, channel, upstreamA, upstreamB, force, MessageTranslator.NONE);
+    }
+
+    ChannelSummary sync(SyncState state, ChannelConfig channel, MessageTranslator translator) throws IOException {
+        ImapUpstreamConfig upstream = ImapUpstreamConfig.plain("127.0.0.1", port);
+        return sync(state, channel, upstream, upstream, false, translator);
+    }
+
+    private ChannelSummary sync(SyncState state, ChannelConfig channel, ImapUpstreamConfig upstreamA,
+                                ImapUpstreamConfig upstreamB, boolean force, MessageTranslator translator)
+            throws IOException {
         try (SyncStore a = ImapSyncStore.open(upstreamA, user(channel.a()), PASSWORD.toCharArray());
              SyncStore b = ImapSyncStore.open(upstreamB, user(channel.b()), PASSWORD.toCharArray())) {
-            return new ChannelSync(state, channel, a, b, MessageTranslator.NONE, SyncListener.NONE).run(force);
+            return new ChannelSync(state, channel, a, b, translator, SyncListener.NONE).run(force);
         }
     }
 

@@ -227,6 +227,40 @@ class SyncStateTest {
     }
 
     @Test
+    void aVersion1FileIsMigratedAndKeepsWhatItHeld() throws Exception {
+        MessagePair old = new MessagePair(1, 101, Set.of("\\Seen"), key("<1@x>", "one"));
+        try (SyncState state = SyncState.open(file())) {
+            state.recordPair(INBOX, old);
+        }
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file());
+             Statement st = db.createStatement()) {
+            st.execute("ALTER TABLE message_pair DROP COLUMN sha256_b"); // as version 1 wrote it
+            st.execute("UPDATE schema_version SET version = 1");
+        }
+        MessagePair translated = new MessagePair(2, 102, Set.of(), key("<2@x>", "plaintext"),
+                key("<2@x>", "encrypted for B"));
+        try (SyncState state = SyncState.open(file())) {
+            assertThat(state.read(INBOX).messages()).containsExactly(old);
+            state.recordPair(INBOX, translated);
+        }
+        try (SyncState state = SyncState.open(file())) {
+            assertThat(state.read(INBOX).messages()).containsExactly(old, translated);
+            assertThat(state.read(INBOX).messages().get(1).content(Side.B)).isEqualTo(key("<2@x>", "encrypted for B"));
+            assertThat(old.content(Side.B)).isEqualTo(old.content(Side.A));
+            state.resetUidValidity(INBOX, Side.B, 77);
+            assertThat(state.rematch(INBOX, Side.B, 2, key("<2@x>", "plaintext"), 500)).isFalse(); // B's own content
+            assertThat(state.rematch(INBOX, Side.B, 2, key("<2@x>", "encrypted for B"), 500)).isTrue();
+        }
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file());
+             Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*), max(version) FROM schema_version")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+            assertThat(rs.getInt(2)).isEqualTo(SyncState.SCHEMA_VERSION);
+        }
+    }
+
+    @Test
     void refusesASchemaNewerThanItReads() throws Exception {
         SyncState.open(file()).close();
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file());
