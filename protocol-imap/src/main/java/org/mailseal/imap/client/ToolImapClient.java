@@ -157,6 +157,23 @@ public final class ToolImapClient implements AutoCloseable {
         wire.command("CREATE ", astring(mailbox));
     }
 
+    /** DELETE (RFC 3501 §6.3.4). */
+    public void delete(String mailbox) throws IOException {
+        wire.command("DELETE ", astring(mailbox));
+    }
+
+    /**
+     * Leaves the selected mailbox without expunging anything: UNSELECT (RFC 3691) where the server has it, else
+     * EXAMINE of INBOX (read-only, so nothing changes there).
+     */
+    public void unselect() throws IOException {
+        if (hasCapability("UNSELECT")) {
+            wire.command("UNSELECT");
+        } else {
+            wire.command("EXAMINE INBOX");
+        }
+    }
+
     /** SELECT (read-write). */
     public SelectedMailbox select(String mailbox) throws IOException {
         return select(mailbox, false);

@@ -2,10 +2,12 @@ package org.mailseal.imap.sync;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
 import org.mailseal.imap.sync.ChannelConfig.Change;
 
 /**
@@ -15,9 +17,15 @@ import org.mailseal.imap.sync.ChannelConfig.Change;
  * <p>Mailboxes pair by name, the hierarchy delimiter of one store translated to the other's ({@code Archive/2024}
  * on a store with '/' pairs with {@code Archive.2024} on one with '.'); {@code INBOX} in any case is INBOX. A
  * mailbox on one side only is created on the other when folder creation propagates from its side, and is left
- * alone otherwise. The patterns are applied on each store as they are written. Folder deletion is not carried out:
- * a mailbox deleted on one side is created again there (when creation propagates) and filled from the other, so a
- * deleted folder never takes mail with it.
+ * alone otherwise. The patterns are applied on each store as they are written.
+ *
+ * <p>Folder deletion: a mailbox pair recorded in the state whose mailbox is gone from one side. Where deletion
+ * propagates from that side (not by default), the other side's mailbox is deleted too, but only when nothing in it
+ * would be lost: every message in it is recorded (none arrived since the last run) with the flags of the last run
+ * (the expunge conflict rule: a changed message wins). A mailbox holding messages is deleted only within the
+ * safety valve (which a whole mailbox never is, below a share of 1) or with {@code --force}; until then it is held
+ * back and left alone. Otherwise, or where deletion does not propagate, the mailbox is created again on the side
+ * that lost it (when creation propagates) and filled from the other: a deleted folder never takes mail with it.
  */
 public final class ChannelSync {
     private final SyncState state;
@@ -30,10 +38,6 @@ public final class ChannelSync {
     /** Both stores must be connected and logged in. */
     public ChannelSync(SyncState state, ChannelConfig channel, SyncStore a, SyncStore b, MessageTranslator translator,
                        SyncListener listener) {
-        if (channel.propagates(Change.DELETE_FOLDERS)) {
-            throw new IllegalArgumentException("channel " + channel.name() + ": propagating folder deletion is not"
-                    + " supported; remove delete-folders from what it propagates");
-        }
         this.state = state;
         this.channel = channel;
         this.a = a;
@@ -48,20 +52,55 @@ public final class ChannelSync {
      * @param force carry out expunges even beyond the channel's safety valve
      */
     public ChannelSummary run(boolean force) throws IOException {
-        List<String> created = new ArrayList<>();
+        Folders folders = new Folders();
         List<PairSummary> summaries = new ArrayList<>();
-        for (MailboxPair pair : pairs(created)) {
+        for (MailboxPair pair : pairs(folders, force)) {
             summaries.add(new MailboxSync(state, channel, pair, a, b, translator, listener).run(force));
         }
-        return new ChannelSummary(channel.name(), summaries, created);
+        return new ChannelSummary(channel.name(), summaries, folders.created, folders.deleted, folders.held);
     }
 
-    /** The mailbox pairs of this run, creating the mailboxes one side lacks where creation propagates. */
-    private List<MailboxPair> pairs(List<String> created) throws IOException {
+    /** Folders created, deleted and held back in this run, as "A:name" or "B:name". */
+    private static final class Folders {
+        final List<String> created = new ArrayList<>();
+        final List<String> deleted = new ArrayList<>();
+        final List<String> held = new ArrayList<>();
+    }
+
+    private enum Deletion { DELETED, HELD, KEPT }
+
+    /**
+     * The mailbox pairs of this run: first the deletions of recorded pairs that lost a mailbox, then the pairing,
+     * creating the mailboxes one side lacks where creation propagates.
+     */
+    private List<MailboxPair> pairs(Folders folders, boolean force) throws IOException {
         char delimiterA = a.delimiter();
         char delimiterB = b.delimiter();
         Map<String, String> onA = byCanonicalName(a.list(channel.mailboxes()), delimiterA);
         Map<String, String> onB = byCanonicalName(b.list(channel.mailboxes()), delimiterB);
+        if (channel.propagates(Change.DELETE_FOLDERS)) {
+            for (MailboxPair recorded : state.mailboxPairs(channel.name())) {
+                String canonicalA = translate(recorded.mailboxA(), delimiterA, '/');
+                String canonicalB = translate(recorded.mailboxB(), delimiterB, '/');
+                boolean hasA = recorded.mailboxA().equals(onA.get(canonicalA));
+                boolean hasB = recorded.mailboxB().equals(onB.get(canonicalB));
+                if (!hasA && !hasB) {
+                    state.forget(recorded); // gone from both sides
+                } else if (hasA != hasB && channel.flowsFrom(hasA ? Side.B : Side.A)) {
+                    Side kept = hasA ? Side.A : Side.B;
+                    String where = kept + ":" + recorded.mailbox(kept);
+                    switch (deleteFolder(recorded, kept, force)) {
+                        case DELETED -> folders.deleted.add(where);
+                        case HELD -> folders.held.add(where);
+                        case KEPT -> {
+                            continue; // paired below, and created again on the side that lost it
+                        }
+                    }
+                    (kept == Side.A ? onA : onB).remove(kept == Side.A ? canonicalA : canonicalB);
+                }
+            }
+        }
+        List<String> created = folders.created;
         List<MailboxPair> pairs = new ArrayList<>();
         for (Map.Entry<String, String> e : onA.entrySet()) {
             String nameB = onB.get(e.getKey());
@@ -84,6 +123,39 @@ public final class ChannelSync {
             pairs.add(new MailboxPair(channel.name(), nameA, e.getValue()));
         }
         return pairs;
+    }
+
+    /** Deletes the kept side's mailbox of a pair whose other mailbox is gone, if nothing in it would be lost. */
+    private Deletion deleteFolder(MailboxPair recorded, Side kept, boolean force) throws IOException {
+        String name = recorded.mailbox(kept);
+        if (name.equalsIgnoreCase("INBOX")) {
+            return Deletion.KEPT;
+        }
+        SyncStore store = kept == Side.A ? a : b;
+        SyncMailbox box = store.select(name);
+        SortedMap<Long, MessageInfo> held = store.scan();
+        MailboxState known = state.read(recorded);
+        if (known.side(kept).uidValidity() != box.uidValidity()) {
+            return Deletion.KEPT; // its UIDs say nothing about what was synchronised
+        }
+        Map<Long, MessagePair> byUid = new HashMap<>();
+        for (MessagePair m : known.messages()) {
+            if (m.matched(kept)) {
+                byUid.put(m.uid(kept), m);
+            }
+        }
+        for (MessageInfo message : held.values()) {
+            MessagePair recordedMessage = byUid.get(message.uid());
+            if (recordedMessage == null || !recordedMessage.flags().equals(message.flags())) {
+                return Deletion.KEPT; // new or changed since the last run: it wins over the deletion
+            }
+        }
+        if (!held.isEmpty() && !force && channel.expungeNeedsForce(held.size(), held.size())) {
+            return Deletion.HELD;
+        }
+        store.delete(name);
+        state.forget(recorded);
+        return Deletion.DELETED;
     }
 
     private boolean creates(Side from) {

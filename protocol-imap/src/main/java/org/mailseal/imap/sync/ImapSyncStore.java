@@ -116,6 +116,18 @@ public final class ImapSyncStore implements SyncStore {
     }
 
     @Override
+    public void delete(String mailbox) throws IOException {
+        if (mailbox.equalsIgnoreCase("INBOX")) {
+            throw new IllegalArgumentException("INBOX is never deleted");
+        }
+        if (selected != null) {
+            client.unselect();
+            selected = null;
+        }
+        client.delete(mailbox);
+    }
+
+    @Override
     public SyncMailbox select(String mailbox) throws IOException {
         selected = null; // a failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1)
         SelectedMailbox box = client.select(mailbox, true);

@@ -100,6 +100,40 @@ final class MaildirLayout {
     }
 
     /** The directory of an existing folder (with cur/, new/ and tmp/), or an IOException. */
+    /**
+     * Deletes a folder that is not INBOX: the files of its cur, new and tmp, those directories, the files at its
+     * top (.uidvalidity, maildirfolder, dovecot-keywords) and itself. A folder holding any other directory is not a
+     * folder this layout knows, and is refused untouched. Child folders are directories of their own and stay.
+     */
+    void delete(String mailbox) throws IOException {
+        if (isInbox(mailbox)) {
+            throw new IOException("INBOX is never deleted");
+        }
+        Path dir = existingFolderDir(mailbox);
+        try (DirectoryStream<Path> top = Files.newDirectoryStream(dir)) {
+            for (Path p : top) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !SUBDIRS.contains(p.getFileName().toString())) {
+                    throw new IOException("Maildir folder " + printable(mailbox) + " holds a directory "
+                            + printable(p.getFileName().toString()) + " that is not cur, new or tmp; not deleted");
+                }
+            }
+        }
+        for (String sub : SUBDIRS) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.resolve(sub))) {
+                for (Path f : files) {
+                    Files.delete(f); // a directory in there is not empty and fails: nothing of it is lost
+                }
+            }
+            Files.delete(dir.resolve(sub));
+        }
+        try (DirectoryStream<Path> top = Files.newDirectoryStream(dir)) {
+            for (Path p : top) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+    }
+
     Path existingFolderDir(String mailbox) throws IOException {
         Path dir = folderDir(mailbox);
         for (String sub : SUBDIRS) {

@@ -116,6 +116,12 @@ public final class MaildirSyncStore implements SyncStore {
     }
 
     @Override
+    public void delete(String mailbox) throws IOException {
+        selected = null;
+        layout.delete(mailbox);
+    }
+
+    @Override
     public SyncMailbox select(String mailbox) throws IOException {
         MaildirFolder folder = open(mailbox);
         selected = folder;

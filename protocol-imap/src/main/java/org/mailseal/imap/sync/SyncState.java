@@ -330,6 +330,12 @@ public final class SyncState implements AutoCloseable {
         return found[0];
     }
 
+    /** Forgets a mailbox pair and every message recorded for it, once one of its mailboxes was deleted. */
+    public void forget(MailboxPair pair) {
+        inTransaction(() -> update("DELETE FROM mailbox_pair WHERE channel = ? AND mailbox_a = ? AND mailbox_b = ?",
+                pair.channel(), pair.mailboxA(), pair.mailboxB()));
+    }
+
     /**
      * Forgets the messages still waiting for a re-match on that side after {@link #resetUidValidity}: the reset
      * side lost them, and the other side's copies become new messages to copy back.

@@ -26,6 +26,12 @@ public interface SyncStore extends AutoCloseable {
     void create(String mailbox) throws IOException;
 
     /**
+     * Deletes a mailbox that is not INBOX, with the messages it holds (never its child mailboxes); the engine
+     * decides first that nothing in it would be lost. Leaves no mailbox selected.
+     */
+    void delete(String mailbox) throws IOException;
+
+    /**
      * Selects a mailbox read-write. When {@link #incremental()} is true the store also enables QRESYNC (RFC 7162)
      * and reports HIGHESTMODSEQ.
      */

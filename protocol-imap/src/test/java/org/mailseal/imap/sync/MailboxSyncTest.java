@@ -26,7 +26,7 @@ import org.mailseal.imap.testing.ThrowawayDovecot;
  */
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
-            "push", "incr", "folders", "sealed");
+            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot");
     private static ThrowawayDovecot dovecot;
     private static SyncFixture fixture;
 
@@ -311,12 +311,73 @@ class MailboxSyncTest {
         }
     }
 
+    private static ChannelConfig deleting(String user, String... mailboxes) {
+        java.util.Set<ChannelConfig.Change> changes = new java.util.HashSet<>(ChannelConfig.DEFAULT_PROPAGATION);
+        changes.add(ChannelConfig.Change.DELETE_FOLDERS);
+        return channel(user, mailboxes).withPropagate(changes);
+    }
+
     @Test
-    void folderDeletionIsRefusedAsAConfiguration() {
-        ChannelConfig channel = channel("copy").withPropagate(Set.of(ChannelConfig.Change.DELETE_FOLDERS,
-                ChannelConfig.Change.NEW));
-        assertThrows(IllegalArgumentException.class, () -> new ChannelSync(null, channel, null, null,
-                MessageTranslator.NONE, SyncListener.NONE));
+    void aDeletedFolderIsDeletedOnTheOtherSideAtOnceWhenEmptyAndWithForceWhenItHoldsMail() throws Exception {
+        for (String folder : List.of("Work", "Empty", "Kept")) {
+            fixture.create("delfoldera", folder);
+        }
+        fixture.seed("delfoldera", "Work", 0, 3);
+        fixture.seed("delfoldera", "Kept", 10, 1);
+        ChannelConfig channel = deleting("delfolder", "*");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.command("delfoldera", null, "DELETE Work");
+            fixture.command("delfoldera", null, "DELETE Empty");
+
+            ChannelSummary held = sync(state, channel, false);
+            assertEquals(List.of("B:Empty"), held.foldersDeleted(), held.toString());
+            assertEquals(List.of("B:Work"), held.folderDeletionsHeld(), held.toString());
+            assertTrue(held.needsForce());
+            assertTrue(held.toString().contains("--force"), held.toString());
+            assertEquals(3, fixture.snapshot("delfolderb", "Work").size());
+            assertTrue(held.foldersCreated().isEmpty(), "a held deletion is not undone: " + held);
+
+            ChannelSummary forced = sync(state, channel, true);
+            assertEquals(List.of("B:Work"), forced.foldersDeleted(), forced.toString());
+            assertEquals(List.of("INBOX", "Kept"), fixture.mailboxes("delfolderb"));
+            assertEquals(List.of("INBOX", "Kept"), fixture.mailboxes("delfoldera"));
+            assertTrue(sync(state, channel, false).changedNothing());
+            assertEquals(1, fixture.snapshot("delfolderb", "Kept").size());
+        }
+    }
+
+    @Test
+    void aDeletedFolderWhoseTwinGotNewMailIsCreatedAgainAndRefilled() throws Exception {
+        fixture.create("delkepta", "Work");
+        fixture.seed("delkepta", "Work", 0, 3);
+        ChannelConfig channel = deleting("delkept", "Work");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.command("delkepta", null, "DELETE Work");
+            fixture.seed("delkeptb", "Work", 40, 1); // arrived on B after the last run: must not be lost
+            ChannelSummary run = sync(state, channel, true);
+            assertTrue(run.foldersDeleted().isEmpty(), run.toString());
+            assertEquals(List.of("A:Work"), run.foldersCreated(), run.toString());
+            assertEquals(4, fixture.snapshot("delkepta", "Work").size());
+            assertEquals(fixture.snapshot("delkepta", "Work"), fixture.snapshot("delkeptb", "Work"));
+        }
+    }
+
+    @Test
+    void withoutFolderDeletionADeletedFolderComesBackWithItsMail() throws Exception {
+        fixture.create("delnota", "Work");
+        fixture.seed("delnota", "Work", 0, 3);
+        ChannelConfig channel = channel("delnot", "Work");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.command("delnota", null, "DELETE Work");
+            ChannelSummary run = sync(state, channel, false);
+            assertEquals(List.of("A:Work"), run.foldersCreated(), run.toString());
+            assertEquals(0, run.total(PairSummary::expunged));
+            assertEquals(fixture.snapshot("delnotb", "Work"), fixture.snapshot("delnota", "Work"));
+            assertEquals(3, fixture.snapshot("delnota", "Work").size());
+        }
     }
 
     @Test

@@ -80,6 +80,28 @@ class MaildirSyncStoreTest {
     }
 
     @Test
+    void deletesAFolderWithItsMessagesButNeverInboxOrAFolderWithForeignDirectories() throws IOException {
+        try (MaildirSyncStore store = open()) {
+            store.create("Work");
+            store.create("Work.Sub");
+            long validity = store.select("Work").uidValidity();
+            store.append("Work", validity, List.of(stored("<a@x>", "a"), stored("<b@x>", "b")));
+            Files.write(root().resolve(".Work/new/1700000000.M1P1.otherhost"), message("<c@x>", "c"));
+            store.delete("Work");
+            assertThat(root().resolve(".Work")).doesNotExist();
+            assertThat(store.list(List.of("*"))).containsExactlyInAnyOrder("INBOX", "Work.Sub"); // the child stays
+
+            assertThatThrownBy(() -> store.delete("INBOX")).isInstanceOf(IOException.class);
+            assertThat(root().resolve("cur")).isDirectory();
+            Files.createDirectories(root().resolve(".Work.Sub/unknown"));
+            assertThatThrownBy(() -> store.delete("Work.Sub")).isInstanceOf(IOException.class)
+                    .hasMessageContaining("not cur, new or tmp");
+            assertThat(root().resolve(".Work.Sub/cur")).isDirectory();
+            assertThatThrownBy(() -> store.delete("../etc")).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
     void appendsAndFetchesWithFlagsDateAndExactBytes() throws IOException {
         try (MaildirSyncStore store = open()) {
             SyncMailbox box = store.select("INBOX");

@@ -188,6 +188,20 @@ final class SyncFixture {
         throw new IllegalArgumentException("no UID " + uid);
     }
 
+    /** The mailbox names LIST reports for that user, sorted. */
+    List<String> mailboxes(String user) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (OracleImapClient client = login(user)) {
+            for (String line : client.commandLines("LIST \"\" \"*\"")) {
+                if (line.startsWith("* LIST ")) {
+                    names.add(line.substring(line.lastIndexOf(' ') + 1).strip().replace("\"", ""));
+                }
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
     /** The UID of the one message with that Message-ID in the mailbox. */
     long uidOf(String user, String mailbox, String messageId) throws IOException {
         try (OracleImapClient client = login(user)) {

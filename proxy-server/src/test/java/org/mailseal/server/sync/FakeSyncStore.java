@@ -86,6 +86,11 @@ public final class FakeSyncStore implements SyncStore {
     }
 
     @Override
+    public void delete(String mailbox) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public boolean incremental() {
         return false;
     }
