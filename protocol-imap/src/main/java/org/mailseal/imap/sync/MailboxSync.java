@@ -207,20 +207,20 @@ public final class MailboxSync {
      */
     private void rematch(Side side, MailboxState known) throws IOException {
         SortedMap<Long, MessageInfo> unknown = views.get(side).unknown(knownUids(known, side));
-        Map<ContentKey, List<StoredMessage>> byKey = new HashMap<>();
-        for (StoredMessage m : fetchAll(side, unknown.keySet())) {
-            byKey.computeIfAbsent(contentKey(m.content()), k -> new ArrayList<>()).add(m);
+        Map<ContentKey, List<Map.Entry<Long, Digested>>> byKey = new HashMap<>();
+        for (Map.Entry<Long, Digested> m : new TreeMap<>(digest(side, unknown.keySet())).entrySet()) {
+            byKey.computeIfAbsent(m.getValue().key(), k -> new ArrayList<>()).add(m);
         }
         List<MessagePair> waiting = known.messages().stream().filter(m -> !m.matched(side)).toList();
         state.inTransaction(() -> {
             for (MessagePair m : waiting) {
-                List<StoredMessage> candidates = byKey.getOrDefault(m.content(side), List.of());
+                List<Map.Entry<Long, Digested>> candidates = byKey.getOrDefault(m.content(side), List.of());
                 if (candidates.isEmpty()) {
                     continue;
                 }
-                StoredMessage best = candidates.stream().filter(c -> Set.copyOf(c.flags()).equals(m.flags()))
-                        .findFirst().orElse(candidates.get(0));
-                if (state.rematch(pair, side, m.uid(side.other()), m.content(side), best.uid())) {
+                Map.Entry<Long, Digested> best = candidates.stream()
+                        .filter(c -> c.getValue().flags().equals(m.flags())).findFirst().orElse(candidates.get(0));
+                if (state.rematch(pair, side, m.uid(side.other()), m.content(side), best.getKey())) {
                     candidates.remove(best);
                     matched++;
                 }
@@ -230,7 +230,11 @@ public final class MailboxSync {
         });
     }
 
-    /** Records unknown messages present on both sides with the same content key, instead of copying them. */
+    /**
+     * Records unknown messages present on both sides with the same content key, instead of copying them. Only
+     * messages whose Message-ID (or lack of one) has a counterpart are fetched, in batches, and only their content
+     * keys are kept.
+     */
     private void matchNew(MailboxState known) throws IOException {
         SortedMap<Long, MessageInfo> unknownA = views.get(Side.A).unknown(knownUids(known, Side.A));
         SortedMap<Long, MessageInfo> unknownB = views.get(Side.B).unknown(knownUids(known, Side.B));
@@ -248,36 +252,54 @@ public final class MailboxSync {
                 candidatesById.computeIfAbsent(id, k -> new ArrayList<>()).add(uid);
             }
         }
+        Map<Long, List<Long>> candidatesOfA = new TreeMap<>();
         Map<Long, String> idsA = stores.get(Side.A).messageIds(unknownA.keySet());
-        Map<Long, StoredMessage> fetchedB = new HashMap<>();
         for (long uidA : unknownA.keySet()) {
             String id = normalizeMessageId(idsA.get(uidA));
             List<Long> candidates = id == null ? candidatesWithoutId : candidatesById.getOrDefault(id, List.of());
-            if (candidates.isEmpty()) {
-                continue;
-            }
-            Optional<StoredMessage> a = fetchOne(Side.A, uidA);
-            if (a.isEmpty()) {
-                continue;
-            }
-            ContentKey key = contentKey(a.get().content());
-            for (int i = 0; i < candidates.size(); i++) {
-                long uidB = candidates.get(i);
-                if (!fetchedB.containsKey(uidB)) {
-                    fetchedB.put(uidB, fetchOne(Side.B, uidB).orElse(null));
-                }
-                StoredMessage b = fetchedB.get(uidB);
-                if (b != null && key.equals(contentKey(b.content()))) {
-                    Set<String> common = new HashSet<>(a.get().flags());
-                    common.retainAll(b.flags()); // a side's extra flags count as its changes in the merge
-                    state.recordPair(pair, new MessagePair(uidA, uidB, common, key));
-                    candidates.remove(i);
-                    fetchedB.remove(uidB);
-                    matched++;
-                    break;
-                }
+            if (!candidates.isEmpty()) {
+                candidatesOfA.put(uidA, candidates);
             }
         }
+        Map<Long, Digested> digestedB = new HashMap<>();
+        List<Long> uidsA = new ArrayList<>(candidatesOfA.keySet());
+        for (int from = 0; from < uidsA.size(); from += BATCH_MESSAGES) {
+            Map<Long, Digested> batchA = digest(Side.A, uidsA.subList(from, Math.min(uidsA.size(), from + BATCH_MESSAGES)));
+            Set<Long> neededB = new TreeSet<>();
+            batchA.keySet().forEach(uidA -> neededB.addAll(candidatesOfA.get(uidA)));
+            neededB.removeAll(digestedB.keySet());
+            digestedB.putAll(digest(Side.B, neededB));
+            List<MessagePair> found = new ArrayList<>();
+            for (Map.Entry<Long, Digested> a : batchA.entrySet()) {
+                List<Long> candidates = candidatesOfA.get(a.getKey());
+                for (int i = 0; i < candidates.size(); i++) {
+                    Digested b = digestedB.get(candidates.get(i));
+                    if (b != null && a.getValue().key().equals(b.key())) {
+                        Set<String> common = new HashSet<>(a.getValue().flags());
+                        common.retainAll(b.flags()); // a side's extra flags count as its changes in the merge
+                        found.add(new MessagePair(a.getKey(), candidates.remove(i), common, b.key()));
+                        break;
+                    }
+                }
+            }
+            state.inTransaction(() -> found.forEach(m -> state.recordPair(pair, m)));
+            matched += found.size();
+        }
+    }
+
+    /** A message reduced to what matching needs. */
+    private record Digested(ContentKey key, Set<String> flags) {}
+
+    /** The content keys and flags of those messages (gone ones left out), fetched in batches. */
+    private Map<Long, Digested> digest(Side side, Collection<Long> uids) throws IOException {
+        Map<Long, Digested> digested = new HashMap<>();
+        List<Long> all = new ArrayList<>(uids);
+        for (int from = 0; from < all.size(); from += BATCH_MESSAGES) {
+            for (StoredMessage m : stores.get(side).fetch(all.subList(from, Math.min(all.size(), from + BATCH_MESSAGES)))) {
+                digested.put(m.uid(), new Digested(contentKey(m.content()), Set.copyOf(m.flags())));
+            }
+        }
+        return digested;
     }
 
     // ---------------------------------------------------------------- flags and expunges
@@ -476,27 +498,6 @@ public final class MailboxSync {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private List<StoredMessage> fetchAll(Side side, Collection<Long> uids) throws IOException {
-        List<StoredMessage> all = new ArrayList<>();
-        List<Long> batch = new ArrayList<>();
-        for (long uid : uids) {
-            batch.add(uid);
-            if (batch.size() == BATCH_MESSAGES) {
-                all.addAll(stores.get(side).fetch(batch));
-                batch.clear();
-            }
-        }
-        if (!batch.isEmpty()) {
-            all.addAll(stores.get(side).fetch(batch));
-        }
-        return all;
-    }
-
-    private Optional<StoredMessage> fetchOne(Side side, long uid) throws IOException {
-        List<StoredMessage> one = stores.get(side).fetch(List.of(uid));
-        return one.isEmpty() ? Optional.empty() : Optional.of(one.get(0));
-    }
 
     /** The content key of a message: its Message-ID (if any, printable ASCII) and the translator's digest. */
     ContentKey contentKey(byte[] content) {

@@ -26,7 +26,7 @@ import org.mailseal.imap.testing.ThrowawayDovecot;
  */
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
-            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot");
+            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned");
     private static ThrowawayDovecot dovecot;
     private static SyncFixture fixture;
 
@@ -92,6 +92,25 @@ class MailboxSyncTest {
             assertEquals(fixture.snapshot("crasha", "INBOX"), fixture.snapshot("crashb", "INBOX"));
             assertEquals(8, state.read(new MailboxPair("crash", "INBOX", "INBOX")).messages().size());
             assertTrue(sync(state, channel("crash"), false).changedNothing());
+        }
+    }
+
+    @Test
+    void twoMailboxesAlikeBeforeTheirFirstSyncAreMatchedNotCopied() throws Exception {
+        fixture.seed("aligneda", "INBOX", 0, 30); // twins 5 and 6; 3, 7, 11, ... without Message-ID
+        fixture.seed("alignedb", "INBOX", 0, 30);
+        fixture.seed("aligneda", "INBOX", 200, 2);
+        fixture.seed("alignedb", "INBOX", 300, 3);
+        fixture.command("alignedb", "INBOX", "UID STORE 1 +FLAGS ($OnlyOnB)");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            ChannelSummary run = sync(state, channel("aligned"), false);
+            assertEquals(30, run.total(PairSummary::matched), run.toString());
+            assertEquals(2, run.total(PairSummary::copiedToB), run.toString());
+            assertEquals(3, run.total(PairSummary::copiedToA), run.toString());
+            assertEquals(1, run.total(PairSummary::flagged), "B's extra flag counts as its change: " + run);
+            assertEquals(35, fixture.snapshot("aligneda", "INBOX").size());
+            assertEquals(fixture.snapshot("aligneda", "INBOX"), fixture.snapshot("alignedb", "INBOX"));
+            assertTrue(sync(state, channel("aligned"), false).changedNothing());
         }
     }
 
