@@ -152,6 +152,17 @@ public final class ImapSyncStore implements SyncStore {
     }
 
     @Override
+    public SortedMap<Long, MessageInfo> info(Collection<Long> uids) throws IOException {
+        requireSelected();
+        client.noop(); // as in scan: messages appended by this or another session become part of its view
+        SortedMap<Long, MessageInfo> infos = new TreeMap<>();
+        for (String set : commandSets(uids)) {
+            infos.putAll(infos(client.flagsAndSizes(set, 0).messages()));
+        }
+        return infos;
+    }
+
+    @Override
     public StoreChanges changedSince(long modSeq) throws IOException {
         requireSelected();
         if (!qresync) {

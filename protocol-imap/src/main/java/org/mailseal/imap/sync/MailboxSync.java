@@ -479,6 +479,7 @@ public final class MailboxSync {
             throw new ImapClientException("APPEND to " + box.name() + " placed " + appended.size() + " of "
                     + copies.size() + " messages");
         }
+        verify(to, box, copies, appended);
         state.inTransaction(() -> {
             for (int i = 0; i < copies.size(); i++) {
                 long source = originals.get(i).uid();
@@ -495,6 +496,26 @@ public final class MailboxSync {
             copiedToB += copies.size();
         }
         listener.copied(pair, copies.size(), bytes);
+    }
+
+    /**
+     * Checks that each copy is where APPENDUID put it, with its size and flags, before the state records it. A
+     * copy that differs stays unrecorded (the next run matches it by content or copies again) and stops the run.
+     */
+    private void verify(Side to, SyncMailbox box, List<StoredMessage> copies, List<Long> appended) throws IOException {
+        SortedMap<Long, MessageInfo> stored = stores.get(to).info(appended);
+        for (int i = 0; i < copies.size(); i++) {
+            MessageInfo info = stored.get(appended.get(i));
+            StoredMessage copy = copies.get(i);
+            String problem = info == null ? "is missing"
+                    : info.size() != copy.content().length ? "has " + info.size() + " bytes, not " + copy.content().length
+                    : !info.flags().equals(Set.copyOf(copy.flags())) ? "has the flags " + info.flags() + ", not "
+                    + copy.flags() : null;
+            if (problem != null) {
+                throw new ImapClientException("the copy of UID " + copy.uid() + " appended to " + box.name()
+                        + " on side " + to + " as UID " + appended.get(i) + " " + problem + "; not recorded");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -147,12 +147,27 @@ public final class MaildirSyncStore implements SyncStore {
     public SortedMap<Long, MessageInfo> scan() throws IOException {
         MaildirFolder folder = requireSelected();
         folder.refresh();
+        return infos(folder, folder.files().keySet());
+    }
+
+    @Override
+    public SortedMap<Long, MessageInfo> info(Collection<Long> uids) throws IOException {
+        MaildirFolder folder = requireSelected();
+        folder.refresh();
+        return infos(folder, uids);
+    }
+
+    private static SortedMap<Long, MessageInfo> infos(MaildirFolder folder, Collection<Long> uids) throws IOException {
         SortedMap<Long, MessageInfo> infos = new TreeMap<>();
-        for (Map.Entry<Long, String> e : folder.files().entrySet()) {
+        for (long uid : uids) {
+            String name = folder.files().get(uid);
+            if (name == null) {
+                continue;
+            }
             try {
-                BasicFileAttributes attrs = Files.readAttributes(folder.cur().resolve(e.getValue()),
-                        BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                infos.put(e.getKey(), new MessageInfo(e.getKey(), MaildirFlags.of(e.getValue(), folder.keywords()), attrs.size()));
+                BasicFileAttributes attrs = Files.readAttributes(folder.cur().resolve(name), BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                infos.put(uid, new MessageInfo(uid, MaildirFlags.of(name, folder.keywords()), attrs.size()));
             } catch (NoSuchFileException gone) {
                 // removed or renamed by another program since the listing: the next run sees it as it is then
             }

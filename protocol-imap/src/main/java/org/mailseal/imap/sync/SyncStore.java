@@ -43,6 +43,9 @@ public interface SyncStore extends AutoCloseable {
     /** Full scan of the selected mailbox: every message's UID, flags and size, by UID. */
     SortedMap<Long, MessageInfo> scan() throws IOException;
 
+    /** Flags and sizes of those messages of the selected mailbox, by UID; gone ones are left out. */
+    SortedMap<Long, MessageInfo> info(Collection<Long> uids) throws IOException;
+
     /**
      * Incremental scan of the selected mailbox: the messages whose mod-sequence is above {@code modSeq} (new ones
      * and those whose flags changed) and the UIDs expunged since then (VANISHED (EARLIER)).

@@ -86,6 +86,11 @@ public final class FakeSyncStore implements SyncStore {
     }
 
     @Override
+    public java.util.SortedMap<Long, org.mailseal.imap.sync.MessageInfo> info(java.util.Collection<Long> uids) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public void delete(String mailbox) {
         throw new UnsupportedOperationException();
     }
