@@ -54,8 +54,15 @@ public final class ChannelSync {
     public ChannelSummary run(boolean force) throws IOException {
         Folders folders = new Folders();
         List<PairSummary> summaries = new ArrayList<>();
+        List<MailboxSync> prepared = new ArrayList<>();
         for (MailboxPair pair : pairs(folders, force)) {
-            summaries.add(new MailboxSync(state, channel, pair, a, b, translator, listener).run(force));
+            MailboxSync sync = new MailboxSync(state, channel, pair, a, b, translator, listener);
+            sync.prepare(force);
+            prepared.add(sync);
+        }
+        // Expunges last, over every mailbox: a message moved to another folder reached it before it leaves this one.
+        for (MailboxSync sync : prepared) {
+            summaries.add(sync.finish());
         }
         return new ChannelSummary(channel.name(), summaries, folders.created, folders.deleted, folders.held);
     }

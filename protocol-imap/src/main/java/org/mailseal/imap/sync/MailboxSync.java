@@ -40,20 +40,23 @@ import org.mailseal.imap.sync.ChannelConfig.Change;
  *   <li><b>Flags</b> merge three-way, flag by flag, against the flags of the last run: a flag set or cleared on
  *       one side since then is set or cleared on the other. Two sides cannot disagree on one flag (setting it
  *       means it was clear in the base, clearing it that it was set), so the per-flag merge has no conflicts.</li>
- *   <li><b>Expunges.</b> A message gone from one side is expunged from the other, unless its flags changed there
- *       since the last run: that is the one conflict, and the changed message wins; it is kept and copied back.
- *       A run that would expunge more than the channel's share of a mailbox holds those expunges back unless
- *       forced (and keeps the side's HIGHESTMODSEQ, so the next run sees them again). Where expunges do not
- *       propagate from a side, a message gone there stays recorded and stays on the other side.</li>
  *   <li><b>Copies</b> of the remaining unknown messages, in batches: fetched, translated for the destination's
- *       key, appended with their flags and INTERNALDATE, and recorded one transaction per batch.</li>
+ *       key, appended with their flags and INTERNALDATE, verified (each copy where APPENDUID put it, with its size
+ *       and flags) and recorded one transaction per batch.</li>
+ *   <li><b>Expunges</b>, last ({@link #finish}; a channel finishes its pairs only after preparing them all, so a
+ *       message moved between folders reaches its new folder before it leaves the old one). A message gone from
+ *       one side is expunged from the other, unless its flags changed there since the last run: that is the one
+ *       conflict, and the changed message wins; it is kept and copied back. A run that would expunge more than the
+ *       channel's share of a mailbox holds those expunges back unless forced (and keeps the side's HIGHESTMODSEQ,
+ *       so the next run sees them again). Where expunges do not propagate from a side, a message gone there stays
+ *       recorded and stays on the other side.</li>
  * </ol>
  *
  * <h2>Crash safety</h2>
  * Every change to a server comes before the state records it: a crash after an APPEND leaves an unrecorded copy
  * that the next run matches by content key; after a STORE, both sides already agree and the next run records it;
  * after an EXPUNGE, the message is gone on both sides and is forgotten. Each side's HIGHESTMODSEQ is recorded last,
- * as its value when the run selected the mailbox, so an interrupted run is read again in full by the next one.
+ * as its value when the run selected the mailbox, so the next run reads again all that an interrupted one saw.
  */
 public final class MailboxSync {
     private static final String MESSAGE_ID = "Message-ID";
@@ -78,6 +81,9 @@ public final class MailboxSync {
     private int expunged;
     private int conflicts;
     private int held;
+    private boolean incremental;
+    private Set<Side> heldSides = Set.of();
+    private final Map<Side, List<Long>> pendingExpunges = new HashMap<>();
 
     public MailboxSync(SyncState state, ChannelConfig channel, MailboxPair pair, SyncStore a, SyncStore b,
                        MessageTranslator translator, SyncListener listener) {
@@ -95,6 +101,16 @@ public final class MailboxSync {
      * @param force carry out expunges beyond the channel's safety valve
      */
     public PairSummary run(boolean force) throws IOException {
+        prepare(force);
+        return finish();
+    }
+
+    /**
+     * Every step but the expunges: those come in {@link #finish}, which a channel calls only after every mailbox
+     * pair was prepared, so that a message moved between folders is copied to its new folder before it is
+     * expunged from its old one (DESIGN.md: copy first, delete after).
+     */
+    void prepare(boolean force) throws IOException {
         MailboxState before = state.read(pair);
         Set<Side> reset = new HashSet<>();
         for (Side side : Side.values()) {
@@ -111,7 +127,7 @@ public final class MailboxSync {
         MailboxState known = state.read(pair);
         // Re-matching reads both sides in full: a message lost on the reset side is copied back from the other.
         boolean rematching = known.messages().stream().anyMatch(m -> !m.matched(Side.A) || !m.matched(Side.B));
-        boolean incremental = true;
+        incremental = true;
         for (Side side : Side.values()) {
             views.put(side, read(side, known.side(side), rematching));
             incremental &= !views.get(side).full;
@@ -123,14 +139,33 @@ public final class MailboxSync {
         if (channel.propagates(Change.NEW)) {
             matchNew(state.read(pair));
         }
-        Set<Side> heldSides = reconcile(state.read(pair), force);
+        heldSides = reconcile(state.read(pair), force);
         for (Side from : Side.values()) {
             if (channel.propagates(Change.NEW) && channel.flowsFrom(from)) {
                 copyUnknown(from, state.read(pair));
             }
         }
+    }
+
+    /**
+     * Carries out the expunges {@link #prepare} decided, each side's mailbox selected again (and left alone if its
+     * UIDVALIDITY changed meanwhile), forgets the expunged messages, and records each side's HIGHESTMODSEQ as it
+     * was when prepared; a side whose expunges did not happen keeps the old one, so the next run sees them again.
+     */
+    PairSummary finish() throws IOException {
+        Set<Side> unfinished = new HashSet<>(heldSides);
+        for (Map.Entry<Side, List<Long>> e : pendingExpunges.entrySet()) {
+            Side side = e.getKey();
+            if (stores.get(side).select(pair.mailbox(side)).uidValidity() != selected.get(side).uidValidity()) {
+                unfinished.add(side);
+                continue;
+            }
+            stores.get(side).expunge(e.getValue());
+            expunged += e.getValue().size();
+            state.inTransaction(() -> e.getValue().forEach(uid -> state.forget(pair, side, uid)));
+        }
         for (Side side : Side.values()) {
-            if (!heldSides.contains(side.other())) {
+            if (!unfinished.contains(side.other())) {
                 SyncMailbox box = selected.get(side);
                 state.recordSide(pair, side, new SideState(box.uidValidity(), box.highestModSeq()));
             }
@@ -361,7 +396,6 @@ public final class MailboxSync {
             }
         }
         Set<Side> heldSides = new HashSet<>();
-        List<MessagePair> expungedPairs = new ArrayList<>();
         for (Side side : Side.values()) {
             List<Long> uids = toExpunge.get(side);
             if (uids.isEmpty()) {
@@ -370,13 +404,9 @@ public final class MailboxSync {
             if (!force && channel.expungeNeedsForce(uids.size(), Math.max(uids.size(), selected.get(side).exists()))) {
                 held += uids.size();
                 heldSides.add(side);
-                continue;
+            } else {
+                pendingExpunges.put(side, uids);
             }
-            stores.get(side).expunge(uids);
-            expunged += uids.size();
-            Set<Long> set = new HashSet<>(uids);
-            known.messages().stream().filter(m -> m.matched(side) && set.contains(m.uid(side)))
-                    .forEach(expungedPairs::add);
         }
         conflicts += conflicted.size();
         state.inTransaction(() -> {
@@ -384,9 +414,6 @@ public final class MailboxSync {
                 state.updateFlags(pair, Side.A, m.uidA(), m.flags());
             }
             for (MessagePair m : gone) {
-                state.forget(pair, Side.A, m.uidA());
-            }
-            for (MessagePair m : expungedPairs) {
                 state.forget(pair, Side.A, m.uidA());
             }
             for (MessagePair m : conflicted) {

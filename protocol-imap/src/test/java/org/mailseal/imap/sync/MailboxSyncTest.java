@@ -26,7 +26,7 @@ import org.mailseal.imap.testing.ThrowawayDovecot;
  */
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
-            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned");
+            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move");
     private static ThrowawayDovecot dovecot;
     private static SyncFixture fixture;
 
@@ -111,6 +111,39 @@ class MailboxSyncTest {
             assertEquals(35, fixture.snapshot("aligneda", "INBOX").size());
             assertEquals(fixture.snapshot("aligneda", "INBOX"), fixture.snapshot("alignedb", "INBOX"));
             assertTrue(sync(state, channel("aligned"), false).changedNothing());
+        }
+    }
+
+    @Test
+    void aMessageMovedOnOneSideReachesItsNewFolderBeforeItLeavesItsOldOne() throws Exception {
+        fixture.create("movea", "Archive");
+        fixture.create("moveb", "Archive");
+        fixture.seed("movea", "INBOX", 0, 5); // one of five moves: within the safety valve
+        ChannelConfig channel = channel("move", "INBOX", "Archive");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.move("movea", "INBOX", 1, "Archive");
+            List<String> firstFinished = new ArrayList<>();
+            List<String> archiveOnBThen = new ArrayList<>();
+            SyncListener probe = new SyncListener() {
+                @Override
+                public void finished(MailboxPair pair, PairSummary summary) {
+                    if (firstFinished.isEmpty()) {
+                        firstFinished.add(pair.mailboxA() + " expunged " + summary.expunged());
+                        try {
+                            archiveOnBThen.addAll(fixture.snapshot("moveb", "Archive"));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                }
+            };
+            fixture.sync(state, channel, probe);
+            assertEquals(List.of("INBOX expunged 1"), firstFinished);
+            assertEquals(1, archiveOnBThen.size(), "the copy was in Archive when INBOX's copy was expunged");
+            assertEquals(fixture.snapshot("movea", "Archive"), fixture.snapshot("moveb", "Archive"));
+            assertEquals(fixture.snapshot("movea", "INBOX"), fixture.snapshot("moveb", "INBOX"));
+            assertEquals(4, fixture.snapshot("moveb", "INBOX").size());
         }
     }
 

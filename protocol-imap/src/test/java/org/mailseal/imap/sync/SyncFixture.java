@@ -58,20 +58,25 @@ final class SyncFixture {
 
     ChannelSummary sync(SyncState state, ChannelConfig channel, ImapUpstreamConfig upstreamA,
                         ImapUpstreamConfig upstreamB, boolean force) throws IOException {
-        return sync(state, channel, upstreamA, upstreamB, force, MessageTranslator.NONE);
+        return sync(state, channel, upstreamA, upstreamB, force, MessageTranslator.NONE, SyncListener.NONE);
     }
 
     ChannelSummary sync(SyncState state, ChannelConfig channel, MessageTranslator translator) throws IOException {
         ImapUpstreamConfig upstream = ImapUpstreamConfig.plain("127.0.0.1", port);
-        return sync(state, channel, upstream, upstream, false, translator);
+        return sync(state, channel, upstream, upstream, false, translator, SyncListener.NONE);
+    }
+
+    ChannelSummary sync(SyncState state, ChannelConfig channel, SyncListener listener) throws IOException {
+        ImapUpstreamConfig upstream = ImapUpstreamConfig.plain("127.0.0.1", port);
+        return sync(state, channel, upstream, upstream, false, MessageTranslator.NONE, listener);
     }
 
     private ChannelSummary sync(SyncState state, ChannelConfig channel, ImapUpstreamConfig upstreamA,
-                                ImapUpstreamConfig upstreamB, boolean force, MessageTranslator translator)
-            throws IOException {
+                                ImapUpstreamConfig upstreamB, boolean force, MessageTranslator translator,
+                                SyncListener listener) throws IOException {
         try (SyncStore a = ImapSyncStore.open(upstreamA, user(channel.a()), PASSWORD.toCharArray());
              SyncStore b = ImapSyncStore.open(upstreamB, user(channel.b()), PASSWORD.toCharArray())) {
-            return new ChannelSync(state, channel, a, b, translator, SyncListener.NONE).run(force);
+            return new ChannelSync(state, channel, a, b, translator, listener).run(force);
         }
     }
 
