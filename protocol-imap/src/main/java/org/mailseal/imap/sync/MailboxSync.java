@@ -136,6 +136,7 @@ public final class MailboxSync {
         for (Side side : reset) {
             rematch(side, known);
         }
+        resolvePendingCopies();
         if (channel.propagates(Change.NEW)) {
             matchNew(state.read(pair));
         }
@@ -322,6 +323,61 @@ public final class MailboxSync {
         }
     }
 
+    /**
+     * Records the translated copies a run appended but died before recording, found on their side by their own
+     * content key; forgets the pending ones not found (never appended: they are copied again as unknown messages).
+     * A copy is recorded even when its source is gone since, so that the next step expunges it as it would any
+     * other message expunged on the source side.
+     */
+    private void resolvePendingCopies() throws IOException {
+        List<PendingCopy> pending = state.pendingCopies(pair);
+        if (pending.isEmpty()) {
+            return;
+        }
+        MailboxState known = state.read(pair);
+        List<MessagePair> found = new ArrayList<>();
+        for (Side to : Side.values()) {
+            List<PendingCopy> toThisSide = pending.stream().filter(p -> p.to() == to).toList();
+            if (toThisSide.isEmpty()) {
+                continue;
+            }
+            Set<Long> knownSource = knownUids(known, to.other());
+            Set<String> ids = new HashSet<>();
+            boolean withoutId = false;
+            for (PendingCopy p : toThisSide) {
+                withoutId |= p.copy().messageId() == null;
+                if (p.copy().messageId() != null) {
+                    ids.add(p.copy().messageId());
+                }
+            }
+            SortedMap<Long, MessageInfo> unknown = views.get(to).unknown(knownUids(known, to));
+            Map<Long, String> idsOnSide = stores.get(to).messageIds(unknown.keySet());
+            List<Long> candidates = new ArrayList<>();
+            for (long uid : unknown.keySet()) {
+                String id = normalizeMessageId(idsOnSide.get(uid));
+                if (id == null ? withoutId : ids.contains(id)) {
+                    candidates.add(uid);
+                }
+            }
+            Map<ContentKey, List<Long>> byKey = new HashMap<>();
+            digest(to, candidates).forEach((uid, d) -> byKey.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(uid));
+            for (PendingCopy p : toThisSide) {
+                List<Long> uids = byKey.getOrDefault(p.copy(), new ArrayList<>());
+                if (uids.isEmpty() || knownSource.contains(p.sourceUid())) {
+                    continue;
+                }
+                long copy = uids.remove(0);
+                found.add(to == Side.B ? new MessagePair(p.sourceUid(), copy, p.flags(), p.source(), p.copy())
+                        : new MessagePair(copy, p.sourceUid(), p.flags(), p.copy(), p.source()));
+            }
+        }
+        state.inTransaction(() -> {
+            found.forEach(m -> state.recordPair(pair, m));
+            state.clearPendingCopies(pair);
+        });
+        matched += found.size();
+    }
+
     /** A message reduced to what matching needs. */
     private record Digested(ContentKey key, Set<String> flags) {}
 
@@ -500,6 +556,16 @@ public final class MailboxSync {
             copyKeys.add(stored == m.content() ? keys.get(keys.size() - 1) : contentKey(stored));
             bytes += m.size();
         }
+        List<PendingCopy> pending = new ArrayList<>();
+        for (int i = 0; i < copies.size(); i++) {
+            if (!copyKeys.get(i).equals(keys.get(i))) {
+                pending.add(new PendingCopy(to, originals.get(i).uid(), Set.copyOf(originals.get(i).flags()),
+                        keys.get(i), copyKeys.get(i)));
+            }
+        }
+        if (!pending.isEmpty()) {
+            state.recordPendingCopies(pair, pending);
+        }
         SyncMailbox box = selected.get(to);
         List<Long> appended = stores.get(to).append(box.name(), box.uidValidity(), copies);
         if (appended.size() != copies.size()) {
@@ -515,6 +581,9 @@ public final class MailboxSync {
                 state.recordPair(pair, from == Side.A
                         ? new MessagePair(source, copy, flags, keys.get(i), copyKeys.get(i))
                         : new MessagePair(copy, source, flags, copyKeys.get(i), keys.get(i)));
+            }
+            if (!pending.isEmpty()) {
+                state.clearPendingCopies(pair);
             }
         });
         if (to == Side.A) {

@@ -35,7 +35,7 @@ import java.util.Set;
  */
 public final class SyncState implements AutoCloseable {
     /** The schema this code writes; a file with a higher version is refused, a lower one is migrated. */
-    public static final int SCHEMA_VERSION = 2;
+    public static final int SCHEMA_VERSION = 3;
 
     private static final String[] SCHEMA_V1 = {
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -70,6 +70,23 @@ public final class SyncState implements AutoCloseable {
      */
     private static final String[] MIGRATE_V2 = {
         "ALTER TABLE message_pair ADD COLUMN sha256_b BLOB CHECK (sha256_b IS NULL OR length(sha256_b) = 32)",
+    };
+
+    /**
+     * Version 3: copies about to be appended whose content differs from their source's (key translation), written
+     * before the APPEND and removed when the copy is recorded. A copy whose record a crash lost cannot be found by
+     * its source's content key; this is its own.
+     */
+    private static final String[] MIGRATE_V3 = {
+        """
+        CREATE TABLE pending_copy (
+          mailbox_pair_id INTEGER NOT NULL REFERENCES mailbox_pair (id) ON DELETE CASCADE,
+          to_side         TEXT NOT NULL CHECK (to_side IN ('a', 'b')),
+          source_uid      INTEGER NOT NULL,
+          flags           TEXT NOT NULL,
+          message_id      TEXT,
+          sha256_source   BLOB NOT NULL CHECK (length(sha256_source) = 32),
+          sha256_copy     BLOB NOT NULL CHECK (length(sha256_copy) = 32))""",
     };
 
     private final Path file;
@@ -190,6 +207,15 @@ public final class SyncState implements AutoCloseable {
                         update(ddl);
                     }
                     update("UPDATE schema_version SET version = 2");
+                });
+                version = 2;
+            }
+            if (version == 2) {
+                inTransaction(() -> {
+                    for (String ddl : MIGRATE_V3) {
+                        update(ddl);
+                    }
+                    update("UPDATE schema_version SET version = 3");
                 });
             }
         }
@@ -328,6 +354,45 @@ public final class SyncState implements AutoCloseable {
                         + " ORDER BY rowid LIMIT 1)", requireNonZero(uid), pairId(pair), content.digest(),
                 content.messageId(), otherUid, otherUid) == 1);
         return found[0];
+    }
+
+    /** Records copies about to be appended whose content differs from their source's (see {@link PendingCopy}). */
+    public void recordPendingCopies(MailboxPair pair, List<PendingCopy> copies) {
+        inTransaction(() -> {
+            long id = pairId(pair);
+            for (PendingCopy c : copies) {
+                update("INSERT INTO pending_copy (mailbox_pair_id, to_side, source_uid, flags, message_id,"
+                                + " sha256_source, sha256_copy) VALUES (?, ?, ?, ?, ?, ?, ?)", id, col(c.to()),
+                        requireNonZero(c.sourceUid()), MessagePair.encodeFlags(c.flags()), c.source().messageId(),
+                        c.source().digest(), c.copy().digest());
+            }
+        });
+    }
+
+    /** The copies recorded as pending for the pair: appended or not, their records never written. */
+    public synchronized List<PendingCopy> pendingCopies(MailboxPair pair) {
+        requireOpen();
+        List<PendingCopy> copies = new ArrayList<>();
+        try (PreparedStatement st = db.prepareStatement("SELECT p.to_side, p.source_uid, p.flags, p.message_id,"
+                + " p.sha256_source, p.sha256_copy FROM pending_copy p JOIN mailbox_pair m ON m.id = p.mailbox_pair_id"
+                + " WHERE m.channel = ? AND m.mailbox_a = ? AND m.mailbox_b = ? ORDER BY p.rowid")) {
+            bind(st, pair.channel(), pair.mailboxA(), pair.mailboxB());
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    copies.add(new PendingCopy("a".equals(rs.getString(1)) ? Side.A : Side.B, rs.getLong(2),
+                            MessagePair.decodeFlags(rs.getString(3)), ContentKey.of(rs.getString(4), rs.getBytes(5)),
+                            ContentKey.of(rs.getString(4), rs.getBytes(6))));
+                }
+            }
+            return copies;
+        } catch (SQLException e) {
+            throw failure("read the pending copies of " + pair, e);
+        }
+    }
+
+    /** Forgets the pending copies of the pair: recorded, or found not to have been appended. */
+    public void clearPendingCopies(MailboxPair pair) {
+        inTransaction(() -> update("DELETE FROM pending_copy WHERE mailbox_pair_id = ?", pairId(pair)));
     }
 
     /** Forgets a mailbox pair and every message recorded for it, once one of its mailboxes was deleted. */
