@@ -13,9 +13,12 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.crypto.DecryptionFailedException;
@@ -28,6 +31,7 @@ import org.mailseal.crypto.SessionKeyRewrapper;
 import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.keys.UnlockedKey;
+import org.mailseal.imap.testing.OracleImapClient;
 
 /**
  * Issue 7, acceptance 4, from the jar: each store names the address its copies are encrypted to ({@code encryptTo}),
@@ -38,6 +42,7 @@ import org.mailseal.crypto.keys.UnlockedKey;
 class SyncKeyTranslationIT {
     private static final String OFFICE = "alice@office.example";
     private static final String LAPTOP = "alice@laptop.example";
+    private static final Pattern MESSAGES = Pattern.compile("\\(MESSAGES (\\d+)\\)");
 
     @TempDir
     Path dir;
@@ -94,6 +99,65 @@ class SyncKeyTranslationIT {
         SyncJar second = SyncJar.run(config, 300);
         assertThat(second.exitCode()).as(second.toString()).isZero();
         assertThat(second.out()).as(second.toString()).contains("channel mail: nothing to do");
+    }
+
+    /**
+     * Acceptance 3 with key translation: the process killed after a batch of copies encrypted from plaintext was
+     * appended and before it was recorded (the laptop's count has grown by a batch, and the status line that follows
+     * a batch's record has not come yet).
+     * Known failure: the next run cannot tell the unrecorded encrypted copies from new mail (their content key is the
+     * digest of the encrypted data, the original's that of the plaintext), so it copies them back to the office and
+     * the originals to the laptop again: 800 became 1,200 on each side
+     * after two such kills (a kill a few hundred ms after a status line lands in that window too: 1,400 after three).
+     * A UIDVALIDITY reset on the encrypted side should do the same through the re-match (by reading, not tested).
+     */
+    @Disabled("product bug: an interrupted run that encrypted plaintext copies duplicates them (see the comment)")
+    @Test
+    void killedWhilePlaintextIsCopiedEncryptedThenACompleteRunLeavesNoDuplicates() throws Exception {
+        SyncIT.seed(office, "INBOX", "office-inbox", 800, 0, 0, 0);
+        Path config = Files.writeString(dir.resolve("mailseal.yaml"), "keys: {home: " + dir.resolve("home") + "}\n"
+                + "sync:\n"
+                + "  state: sync.db\n"
+                + "  stores:\n"
+                + office.storeYaml(dir, "office", null)
+                + laptop.storeYaml(dir, "laptop", LAPTOP)
+                + "  channels:\n"
+                + "    - {name: mail, a: office, b: laptop, mailboxes: [INBOX]}\n");
+        List<String> killedAt = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            try (SyncJar jar = SyncJar.start(config); OracleImapClient counter = laptop.login()) {
+                // Between a batch's APPEND (the laptop's count passes the next multiple of the batch size) and the
+                // status line printed once the batch is recorded.
+                assertThat(jar.awaitLine(l -> l.startsWith("messages 200/"), 120_000)).as(jar.toString()).isTrue();
+                int start = messageCount(counter);
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (jar.alive() && System.nanoTime() < deadline) {
+                    int count = messageCount(counter);
+                    if (count >= start + 200) {
+                        jar.kill();
+                        killedAt.add(count + (jar.out().contains("messages 400/") ? " (batch recorded)" : ""));
+                        break;
+                    }
+                    Thread.sleep(1);
+                }
+            }
+        }
+        String why = "killed with " + killedAt + " messages on the laptop";
+        SyncJar complete = SyncJar.run(config, 300);
+        assertThat(complete.exitCode()).as(why + "\n" + complete).isZero();
+        // The office keeps its 800 and gets nothing back; the laptop holds one encrypted copy of each.
+        assertThat(List.of(office.messages("INBOX").size(), laptop.messages("INBOX").size()))
+                .as(why + ": messages on the office, on the laptop").containsExactly(800, 800);
+    }
+
+    private static int messageCount(OracleImapClient client) throws Exception {
+        for (String line : client.commandLines("STATUS INBOX (MESSAGES)")) {
+            Matcher m = MESSAGES.matcher(line);
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        throw new AssertionError("no STATUS answer");
     }
 
     /**
