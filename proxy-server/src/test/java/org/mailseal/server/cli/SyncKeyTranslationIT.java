@@ -75,14 +75,7 @@ class SyncKeyTranslationIT {
         seed(laptop, "laptop-plain", 2, null);
         Map<String, String> flagsAndDates = flagsAndDates(office);
         flagsAndDates.putAll(flagsAndDates(laptop));
-        Path config = Files.writeString(dir.resolve("mailseal.yaml"), "keys: {home: " + dir.resolve("home") + "}\n"
-                + "sync:\n"
-                + "  state: sync.db\n"
-                + "  stores:\n"
-                + office.storeYaml(dir, "office", OFFICE)
-                + laptop.storeYaml(dir, "laptop", LAPTOP)
-                + "  channels:\n"
-                + "    - {name: mail, a: office, b: laptop, mailboxes: [INBOX]}\n");
+        Path config = config(OFFICE);
 
         SyncJar first = SyncJar.run(config, 300);
         assertThat(first.exitCode()).as(first.toString()).isZero();
@@ -115,14 +108,7 @@ class SyncKeyTranslationIT {
     @Test
     void killedWhilePlaintextIsCopiedEncryptedThenACompleteRunLeavesNoDuplicates() throws Exception {
         SyncIT.seed(office, "INBOX", "office-inbox", 800, 0, 0, 0);
-        Path config = Files.writeString(dir.resolve("mailseal.yaml"), "keys: {home: " + dir.resolve("home") + "}\n"
-                + "sync:\n"
-                + "  state: sync.db\n"
-                + "  stores:\n"
-                + office.storeYaml(dir, "office", null)
-                + laptop.storeYaml(dir, "laptop", LAPTOP)
-                + "  channels:\n"
-                + "    - {name: mail, a: office, b: laptop, mailboxes: [INBOX]}\n");
+        Path config = config(null);
         List<String> killedAt = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
             try (SyncJar jar = SyncJar.start(config); OracleImapClient counter = laptop.login()) {
@@ -148,6 +134,18 @@ class SyncKeyTranslationIT {
         // The office keeps its 800 and gets nothing back; the laptop holds one encrypted copy of each.
         assertThat(List.of(office.messages("INBOX").size(), laptop.messages("INBOX").size()))
                 .as(why + ": messages on the office, on the laptop").containsExactly(800, 800);
+    }
+
+    /** One channel over both INBOXes; the laptop's copies are encrypted to its address, the office's if named. */
+    private Path config(String officeEncryptTo) throws Exception {
+        return Files.writeString(dir.resolve("mailseal.yaml"), "keys: {home: " + dir.resolve("home") + "}\n"
+                + "sync:\n"
+                + "  state: sync.db\n"
+                + "  stores:\n"
+                + office.storeYaml(dir, "office", officeEncryptTo)
+                + laptop.storeYaml(dir, "laptop", LAPTOP)
+                + "  channels:\n"
+                + "    - {name: mail, a: office, b: laptop, mailboxes: [INBOX]}\n");
     }
 
     private static int messageCount(OracleImapClient client) throws Exception {
