@@ -10,7 +10,9 @@ import org.mailseal.server.config.SyncConfig;
 /**
  * Keeps IDLE on one mailbox of one store, on a connection of its own, and reports each change. When the link drops
  * it reconnects after a backoff delay, logging each attempt, and reports a change once it is back (what happened
- * while it was away was not seen). Runs on a thread of its own until {@link #stop}.
+ * while it was away was not seen). It reports one too once it first watches the mailbox: a change that came after
+ * the run that preceded the watch (the first run of {@code --watch}, or the run that created the mailbox) and before
+ * this SELECT would otherwise wait for the poll interval. Runs on a thread of its own until {@link #stop}.
  */
 public final class MailboxWatcher implements Runnable {
     /** Below the 29 minutes after which RFC 2177 lets a server drop an idle client. */
@@ -42,6 +44,7 @@ public final class MailboxWatcher implements Runnable {
     @Override
     public void run() {
         boolean lost = false;
+        boolean unseen = true; // changes before this connection's SELECT: none seen yet
         while (!stopped) {
             try (SyncStore connection = opener.open(store)) {
                 current = connection;
@@ -52,8 +55,11 @@ public final class MailboxWatcher implements Runnable {
                 backoff.reset();
                 if (lost) {
                     log.accept("watch " + this + ": reconnected");
-                    onChange.run();
                     lost = false;
+                }
+                if (unseen) {
+                    onChange.run();
+                    unseen = false;
                 }
                 while (!stopped) {
                     if (connection.idle(idleTimeout)) {
@@ -65,6 +71,7 @@ public final class MailboxWatcher implements Runnable {
                     return;
                 }
                 lost = true;
+                unseen = true;
                 Duration delay = backoff.next();
                 log.accept("watch " + this + ": " + ProgressMeter.printable(String.valueOf(e.getMessage()))
                         + "; reconnecting in " + ProgressMeter.duration(delay.toNanos()) + " (attempt "

@@ -184,7 +184,7 @@ class SyncWatchTest {
         assertThat(second.selected).containsExactly("INBOX");
         assertThat(slept).as("drop, refused, refused: 1 s doubling")
                 .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4));
-        assertThat(changes).as("one from IDLE, one on reconnecting").hasValue(2);
+        assertThat(changes).as("one on first watching, one from IDLE, one on reconnecting").hasValue(3);
         assertThat(log).containsExactly(
                 "watch office INBOX: connection reset; reconnecting in 1s (attempt 1)",
                 "watch office INBOX: refused; reconnecting in 2s (attempt 2)",
@@ -192,6 +192,28 @@ class SyncWatchTest {
                 "watch office INBOX: reconnected");
         assertThat(first.isClosed()).isTrue();
         assertThat(second.isClosed()).isTrue();
+    }
+
+    @Test
+    void aWatcherReportsAChangeOnceItFirstWatchesBecauseWhatCameBeforeItsSelectWasNotSeen() {
+        FakeSyncStore store = new FakeSyncStore();
+        store.idles.add(new FakeSyncStore.Idle.Timeout());
+        AtomicInteger changes = new AtomicInteger();
+        MailboxWatcher[] watcher = new MailboxWatcher[1];
+        int[] idles = {0};
+        store.beforeIdle = () -> {
+            if (++idles[0] == 2) {
+                watcher[0].stop();
+            }
+        };
+        watcher[0] = new MailboxWatcher(imap("office", "imap.example.org"), "INBOX", s -> store,
+                changes::incrementAndGet, Backoff.standard(), sleeper, MailboxWatcher.IDLE_TIMEOUT, log::add);
+
+        watcher[0].run();
+
+        // A message appended between the end of the first run and this SELECT is reported, not left for the poll.
+        assertThat(changes).as("one on first watching; a quiet IDLE reports none").hasValue(1);
+        assertThat(log).isEmpty();
     }
 
     // ------------------------------------------------------------------ which mailboxes
