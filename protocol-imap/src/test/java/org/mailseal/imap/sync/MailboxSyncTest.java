@@ -26,7 +26,7 @@ import org.mailseal.imap.testing.ThrowawayDovecot;
  */
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
-            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move");
+            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move", "pending", "diedplain");
     private static ThrowawayDovecot dovecot;
     private static SyncFixture fixture;
 
@@ -360,6 +360,51 @@ class MailboxSyncTest {
             assertEquals(8, fixture.snapshot("sealedb", "Work").size());
             assertEquals(8, fixture.snapshot("sealeda", "Work").size());
             assertTrue(fixture.sync(state, channel, SEALING).changedNothing());
+        }
+    }
+
+    /** A run against A and B where B's check after the first APPEND fails, as a run killed right after it. */
+    private ChannelSummary dieAfterAppend(SyncState state, ChannelConfig channel, MessageTranslator translator)
+            throws IOException {
+        org.mailseal.imap.ImapUpstreamConfig upstream = org.mailseal.imap.ImapUpstreamConfig.plain("127.0.0.1",
+                dovecot.port());
+        String user = channel.name();
+        try (SyncStore a = ImapSyncStore.open(upstream, user + "a@example.org", SyncFixture.PASSWORD.toCharArray());
+             SyncStore b = new FailingStore(ImapSyncStore.open(upstream, user + "b@example.org",
+                     SyncFixture.PASSWORD.toCharArray())).failAfterNextAppend()) {
+            return new ChannelSync(state, channel, a, b, translator, SyncListener.NONE).run(false);
+        }
+    }
+
+    @Test
+    void aTranslatedCopyWhoseRecordWasLostIsFoundByItsOwnContent() throws Exception {
+        fixture.seed("pendinga", "INBOX", 0, 12);
+        ChannelConfig channel = fixture.channel("pending", List.of("INBOX"), "pendingb@example.org");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            assertThrows(IOException.class, () -> dieAfterAppend(state, channel, SEALING));
+            assertEquals(12, fixture.snapshot("pendingb", "INBOX").size(), "the copies were appended");
+            assertEquals(12, state.pendingCopies(new MailboxPair("pending", "INBOX", "INBOX")).size());
+
+            ChannelSummary rerun = fixture.sync(state, channel, SEALING);
+            assertEquals(12, rerun.total(PairSummary::matched), rerun.toString());
+            assertEquals(0, rerun.total(PairSummary::copiedToB) + rerun.total(PairSummary::copiedToA), rerun.toString());
+            assertEquals(12, fixture.snapshot("pendingb", "INBOX").size());
+            assertEquals(12, fixture.snapshot("pendinga", "INBOX").size());
+            assertTrue(state.pendingCopies(new MailboxPair("pending", "INBOX", "INBOX")).isEmpty());
+            assertTrue(fixture.sync(state, channel, SEALING).changedNothing());
+        }
+    }
+
+    @Test
+    void anUntranslatedCopyWhoseRecordWasLostIsMatchedWithoutPendingRecords() throws Exception {
+        fixture.seed("diedplaina", "INBOX", 0, 12);
+        ChannelConfig channel = channel("diedplain");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            assertThrows(IOException.class, () -> dieAfterAppend(state, channel, MessageTranslator.NONE));
+            assertTrue(state.pendingCopies(new MailboxPair("diedplain", "INBOX", "INBOX")).isEmpty());
+            ChannelSummary rerun = sync(state, channel, false);
+            assertEquals(12, rerun.total(PairSummary::matched), rerun.toString());
+            assertEquals(fixture.snapshot("diedplaina", "INBOX"), fixture.snapshot("diedplainb", "INBOX"));
         }
     }
 

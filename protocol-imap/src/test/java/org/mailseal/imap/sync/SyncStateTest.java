@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.groups.Tuple;
@@ -227,7 +228,7 @@ class SyncStateTest {
     }
 
     @Test
-    void aVersion1FileIsMigratedAndKeepsWhatItHeld() throws Exception {
+    void aVersion1FileIsMigratedToTheCurrentSchemaAndKeepsWhatItHeld() throws Exception {
         MessagePair old = new MessagePair(1, 101, Set.of("\\Seen"), key("<1@x>", "one"));
         try (SyncState state = SyncState.open(file())) {
             state.recordPair(INBOX, old);
@@ -235,6 +236,7 @@ class SyncStateTest {
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file());
              Statement st = db.createStatement()) {
             st.execute("ALTER TABLE message_pair DROP COLUMN sha256_b"); // as version 1 wrote it
+            st.execute("DROP TABLE pending_copy");
             st.execute("UPDATE schema_version SET version = 1");
         }
         MessagePair translated = new MessagePair(2, 102, Set.of(), key("<2@x>", "plaintext"),
@@ -242,6 +244,12 @@ class SyncStateTest {
         try (SyncState state = SyncState.open(file())) {
             assertThat(state.read(INBOX).messages()).containsExactly(old);
             state.recordPair(INBOX, translated);
+            PendingCopy pending = new PendingCopy(Side.B, 3, Set.of("\\Seen"), key("<3@x>", "plain"),
+                    key("<3@x>", "sealed"));
+            state.recordPendingCopies(INBOX, List.of(pending));
+            assertThat(state.pendingCopies(INBOX)).containsExactly(pending);
+            state.clearPendingCopies(INBOX);
+            assertThat(state.pendingCopies(INBOX)).isEmpty();
         }
         try (SyncState state = SyncState.open(file())) {
             assertThat(state.read(INBOX).messages()).containsExactly(old, translated);
