@@ -20,7 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.imap.ImapUpstreamConfig;
-import org.mailseal.imap.testing.ThrowawayDovecot;
 
 /**
  * Issue 7, acceptance 3 (the link half; the process killed with SIGKILL is {@code SyncKillIT} in proxy-server):
@@ -28,7 +27,6 @@ import org.mailseal.imap.testing.ThrowawayDovecot;
  * over an intact link then converges with no message lost and none twice.
  */
 class FaultySyncTest {
-    private static ThrowawayDovecot dovecot;
     private static SyncFixture fixture;
 
     @TempDir
@@ -36,14 +34,12 @@ class FaultySyncTest {
 
     @BeforeAll
     static void start() throws Exception {
-        dovecot = ThrowawayDovecot.start("cutsync", List.of("cuta@example.org:" + SyncFixture.PASSWORD,
-                "cutb@example.org:" + SyncFixture.PASSWORD));
-        fixture = new SyncFixture(dovecot.port());
+        fixture = SyncFixture.start("cutsync", List.of("cut"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        dovecot.close();
+        fixture.close();
     }
 
     @Test
@@ -58,8 +54,8 @@ class FaultySyncTest {
         try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
             for (int round = 0; round < 8; round++) {
                 long budget = 1_000 + random.nextInt(60_000);
-                try (CuttingRelay relay = new CuttingRelay(dovecot.port(), budget)) {
-                    ImapUpstreamConfig a = ImapUpstreamConfig.plain("127.0.0.1", dovecot.port());
+                try (CuttingRelay relay = new CuttingRelay(fixture.port(), budget)) {
+                    ImapUpstreamConfig a = ImapUpstreamConfig.plain("127.0.0.1", fixture.port());
                     ImapUpstreamConfig b = ImapUpstreamConfig.plain("127.0.0.1", relay.port());
                     try {
                         fixture.sync(state, channel, a, b, true);
@@ -82,7 +78,7 @@ class FaultySyncTest {
 
     @Test
     void theRelayReallyCuts() throws Exception {
-        try (CuttingRelay relay = new CuttingRelay(dovecot.port(), 10)) {
+        try (CuttingRelay relay = new CuttingRelay(fixture.port(), 10)) {
             assertThrows(IOException.class, () -> ImapSyncStore.open(ImapUpstreamConfig.plain("127.0.0.1",
                     relay.port()), "cutb@example.org", SyncFixture.PASSWORD.toCharArray()).close());
         }

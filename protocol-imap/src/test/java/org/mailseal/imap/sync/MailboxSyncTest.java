@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailseal.imap.testing.ThrowawayDovecot;
 
 /**
  * {@link MailboxSync} and {@link ChannelSync} against a real Dovecot (which has QRESYNC), one pair of accounts per
@@ -27,7 +26,6 @@ import org.mailseal.imap.testing.ThrowawayDovecot;
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
             "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move", "pending", "diedplain");
-    private static ThrowawayDovecot dovecot;
     private static SyncFixture fixture;
 
     @TempDir
@@ -35,18 +33,12 @@ class MailboxSyncTest {
 
     @BeforeAll
     static void start() throws Exception {
-        List<String> accounts = new ArrayList<>();
-        for (String user : USERS) {
-            accounts.add(user + "a@example.org:" + SyncFixture.PASSWORD);
-            accounts.add(user + "b@example.org:" + SyncFixture.PASSWORD);
-        }
-        dovecot = ThrowawayDovecot.start("mailsync", accounts);
-        fixture = new SyncFixture(dovecot.port());
+        fixture = SyncFixture.start("mailsync", USERS);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        dovecot.close();
+        fixture.close();
     }
 
     private ChannelSummary sync(SyncState state, ChannelConfig channel, boolean force) throws IOException {
@@ -367,7 +359,7 @@ class MailboxSyncTest {
     private ChannelSummary dieAfterAppend(SyncState state, ChannelConfig channel, MessageTranslator translator)
             throws IOException {
         org.mailseal.imap.ImapUpstreamConfig upstream = org.mailseal.imap.ImapUpstreamConfig.plain("127.0.0.1",
-                dovecot.port());
+                fixture.port());
         String user = channel.name();
         try (SyncStore a = ImapSyncStore.open(upstream, user + "a@example.org", SyncFixture.PASSWORD.toCharArray());
              SyncStore b = new FailingStore(ImapSyncStore.open(upstream, user + "b@example.org",

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailseal.imap.testing.ThrowawayDovecot;
 
 /**
  * Issue 7, acceptance 2: rounds of random operations on both sides of a channel (new mail, flag changes, expunges,
@@ -32,7 +31,6 @@ class RandomizedSyncTest {
     private static final List<String> FOLDERS = List.of("INBOX", "Work", "Archive");
     private static final List<String> FLAGS = List.of("\\Seen", "\\Flagged", "\\Answered", "$Work");
     private static final int ROUNDS = 20;
-    private static ThrowawayDovecot dovecot;
     private static SyncFixture fixture;
 
     @TempDir
@@ -40,14 +38,12 @@ class RandomizedSyncTest {
 
     @BeforeAll
     static void start() throws Exception {
-        dovecot = ThrowawayDovecot.start("randsync", List.of("randa@example.org:" + SyncFixture.PASSWORD,
-                "randb@example.org:" + SyncFixture.PASSWORD));
-        fixture = new SyncFixture(dovecot.port());
+        fixture = SyncFixture.start("randsync", List.of("rand"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        dovecot.close();
+        fixture.close();
     }
 
     /** What the model says a message is: where it lives and its flags. */

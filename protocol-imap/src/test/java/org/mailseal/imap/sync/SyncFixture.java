@@ -18,21 +18,43 @@ import java.util.TreeSet;
 import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.imap.ImapUpstreamConfig.TlsMode;
 import org.mailseal.imap.testing.OracleImapClient;
+import org.mailseal.imap.testing.ThrowawayDovecot;
 
 /**
  * Sets up and inspects sync scenarios on one IMAP server whose accounts are {@code <name>a@example.org} and
  * {@code <name>b@example.org}, through the independent {@link OracleImapClient}, and runs {@link ChannelSync} over
  * them.
  */
-final class SyncFixture {
+final class SyncFixture implements AutoCloseable {
     static final String PASSWORD = "pw";
     static final List<String> FLAG_SETS = List.of("", "\\Seen", "\\Seen \\Flagged", "\\Answered $Label1", "\\Draft",
             "\\Seen $Later");
 
+    private final ThrowawayDovecot dovecot;
     private final int port;
 
-    SyncFixture(int port) {
-        this.port = port;
+    private SyncFixture(ThrowawayDovecot dovecot) {
+        this.dovecot = dovecot;
+        this.port = dovecot.port();
+    }
+
+    /** A throwaway Dovecot with the accounts {@code <name>a} and {@code <name>b} for each name. */
+    static SyncFixture start(String instance, List<String> names) throws IOException, InterruptedException {
+        List<String> accounts = new ArrayList<>();
+        for (String name : names) {
+            accounts.add(name + "a@example.org:" + PASSWORD);
+            accounts.add(name + "b@example.org:" + PASSWORD);
+        }
+        return new SyncFixture(ThrowawayDovecot.start(instance, accounts));
+    }
+
+    int port() {
+        return port;
+    }
+
+    @Override
+    public void close() throws IOException {
+        dovecot.close();
     }
 
     /** A channel between the a and b accounts of {@code user} with the defaults. */
