@@ -106,6 +106,8 @@ public final class SyncState implements AutoCloseable {
 
     /**
      * Opens (creating if absent) the state file, takes its lock and brings its schema to {@link #SCHEMA_VERSION}.
+     * A new state file and its lock file are readable by their owner only (they name the user's messages by
+     * Message-ID); SQLite gives its journal files the state file's permissions.
      *
      * @throws SyncStateException when another sync holds the file, it was written by a newer mailseal, or it is
      *                            not a sync state
@@ -114,6 +116,8 @@ public final class SyncState implements AutoCloseable {
         Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
         FileChannel channel;
         try {
+            createPrivate(file);
+            createPrivate(lockFile);
             channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
         } catch (IOException e) {
@@ -153,6 +157,23 @@ public final class SyncState implements AutoCloseable {
                 throw s;
             }
             throw new SyncStateException("cannot open sync state " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates an empty file readable and writable by its owner only, unless it exists. */
+    private static void createPrivate(Path file) throws IOException {
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } else {
+                Files.createFile(file);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // another process created it first: it is that one's to set
         }
     }
 

@@ -115,6 +115,18 @@ class SyncStateTest {
     }
 
     @Test
+    void theStateAndItsJournalAreReadableByTheirOwnerOnly() throws Exception {
+        try (SyncState state = SyncState.open(file())) {
+            state.recordPair(INBOX, new MessagePair(1, 101, Set.of(), key("<1@x>", "one")));
+            for (String suffix : List.of("", ".lock", "-wal")) {
+                Path p = file().resolveSibling(file().getFileName() + suffix);
+                assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                        .as(p.toString()).isEqualTo("rw-------");
+            }
+        }
+    }
+
+    @Test
     void usesAWalJournalAndRecordsTheSchemaVersion() throws Exception {
         try (SyncState state = SyncState.open(file())) {
             state.recordPair(INBOX, new MessagePair(1, 101, Set.of(), key("<1@x>", "one")));
