@@ -190,6 +190,32 @@ class SyncStateTest {
     }
 
     @Test
+    void aRepeatedReadIsAnsweredFromMemoryUntilAWriteOrARollback() {
+        MessagePair one = new MessagePair(1, 101, Set.of("\\Seen"), key("<1@x>", "one"));
+        MessagePair two = new MessagePair(2, 102, Set.of(), key("<2@x>", "two"));
+        try (SyncState state = SyncState.open(file())) {
+            state.recordPair(INBOX, one);
+            MailboxState first = state.read(INBOX);
+            assertThat(state.read(INBOX)).isSameAs(first);
+            state.recordSide(INBOX, Side.A, new SideState(7, 1000)); // writes only the mailbox row
+            assertThat(state.read(INBOX).sideA()).isEqualTo(new SideState(7, 1000));
+            assertThat(state.read(ARCHIVE).messages()).isEmpty();
+            assertThat(state.read(INBOX).messages()).containsExactly(one);
+
+            // Read inside a transaction that is then rolled back: what it saw must not be answered again.
+            assertThatThrownBy(() -> state.inTransaction(() -> {
+                state.recordPair(INBOX, two);
+                assertThat(state.read(INBOX).messages()).containsExactly(one, two);
+                throw new IllegalStateException("crash");
+            })).hasMessage("crash");
+            assertThat(state.read(INBOX).messages()).containsExactly(one);
+
+            state.updateFlags(INBOX, Side.A, 1, Set.of());
+            assertThat(state.read(INBOX).messages()).containsExactly(new MessagePair(1, 101, Set.of(), one.content()));
+        }
+    }
+
+    @Test
     void refusesASecondOpenerInThisProcess() {
         try (SyncState first = SyncState.open(file())) {
             assertThatThrownBy(() -> SyncState.open(file()))
