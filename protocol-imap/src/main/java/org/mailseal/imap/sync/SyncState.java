@@ -16,8 +16,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The sync engine's memory between runs, in one SQLite file: per channel and mailbox pair, each side's UIDVALIDITY
@@ -63,6 +69,9 @@ public final class SyncState implements AutoCloseable {
           UNIQUE (mailbox_pair_id, uid_b))""",
         "CREATE INDEX message_pair_content ON message_pair (mailbox_pair_id, sha256)",
     };
+
+    /** UIDs named in one query of a partial read (SQLite allows 999 parameters by default). */
+    private static final int UIDS_PER_QUERY = 500;
 
     private final Path file;
     private final FileChannel lockChannel;
@@ -229,6 +238,68 @@ public final class SyncState implements AutoCloseable {
         } catch (SQLException e) {
             throw failure("read " + pair, e);
         }
+    }
+
+    /**
+     * The state of one mailbox pair with only the messages whose UID on A is in {@code uidsA} or whose UID on B is
+     * in {@code uidsB} (both empty: the sides alone): what an incremental run needs, which touches only messages its
+     * stores reported as changed or vanished, without reading the whole map.
+     */
+    public synchronized MailboxState read(MailboxPair pair, Collection<Long> uidsA, Collection<Long> uidsB) {
+        requireOpen();
+        MailboxState header;
+        long id;
+        try (PreparedStatement st = db.prepareStatement("SELECT id, uidvalidity_a, highestmodseq_a, uidvalidity_b,"
+                + " highestmodseq_b FROM mailbox_pair WHERE channel = ? AND mailbox_a = ? AND mailbox_b = ?")) {
+            bind(st, pair.channel(), pair.mailboxA(), pair.mailboxB());
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    return new MailboxState(pair, SideState.UNKNOWN, SideState.UNKNOWN, List.of());
+                }
+                id = rs.getLong(1);
+                header = new MailboxState(pair, new SideState(rs.getLong(2), rs.getLong(3)),
+                        new SideState(rs.getLong(4), rs.getLong(5)), List.of());
+            }
+            // By rowid, so a message named on both sides is read once; ordered as the full read orders them.
+            Map<Long, MessagePair> byRow = new TreeMap<>();
+            readByUid(id, Side.A, uidsA, byRow);
+            readByUid(id, Side.B, uidsB, byRow);
+            List<MessagePair> messages = new ArrayList<>(byRow.values());
+            messages.sort(Comparator.comparingLong(MessagePair::uidA).thenComparingLong(MessagePair::uidB));
+            return new MailboxState(pair, header.sideA(), header.sideB(), messages);
+        } catch (SQLException e) {
+            throw failure("read " + pair, e);
+        }
+    }
+
+    private void readByUid(long pairId, Side side, Collection<Long> uids, Map<Long, MessagePair> byRow)
+            throws SQLException {
+        List<Long> sorted = new ArrayList<>(new TreeSet<>(uids));
+        for (int from = 0; from < sorted.size(); from += UIDS_PER_QUERY) {
+            List<Long> chunk = sorted.subList(from, Math.min(sorted.size(), from + UIDS_PER_QUERY));
+            String marks = String.join(", ", Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement st = db.prepareStatement("SELECT rowid, uid_a, uid_b, flags, message_id, sha256"
+                    + " FROM message_pair WHERE mailbox_pair_id = ? AND uid_" + col(side) + " IN (" + marks + ")")) {
+                st.setLong(1, pairId);
+                for (int i = 0; i < chunk.size(); i++) {
+                    st.setLong(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        byRow.put(rs.getLong(1), new MessagePair(rs.getLong(2), rs.getLong(3),
+                                MessagePair.decodeFlags(rs.getString(4)), ContentKey.of(rs.getString(5), rs.getBytes(6))));
+                    }
+                }
+            }
+        }
+    }
+
+    /** How many messages of the pair wait to be re-matched on either side after a UIDVALIDITY change. */
+    public synchronized int unmatched(MailboxPair pair) {
+        requireOpen();
+        return queryInt("SELECT count(*) FROM message_pair m JOIN mailbox_pair p ON p.id = m.mailbox_pair_id"
+                + " WHERE p.channel = ? AND p.mailbox_a = ? AND p.mailbox_b = ? AND (m.uid_a IS NULL OR m.uid_b IS NULL)",
+                pair.channel(), pair.mailboxA(), pair.mailboxB());
     }
 
     /** The mailbox pairs recorded for a channel, to notice a mailbox that disappeared on one side. */

@@ -14,6 +14,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.groups.Tuple;
@@ -212,6 +214,39 @@ class SyncStateTest {
 
             state.updateFlags(INBOX, Side.A, 1, Set.of());
             assertThat(state.read(INBOX).messages()).containsExactly(new MessagePair(1, 101, Set.of(), one.content()));
+        }
+    }
+
+    @Test
+    void aPartialReadHasTheSidesAndOnlyTheMessagesNamedOnEitherSide() {
+        try (SyncState state = SyncState.open(file())) {
+            assertThat(state.read(INBOX, List.of(1L), List.of()).messages()).isEmpty(); // never recorded
+            state.recordSide(INBOX, Side.A, new SideState(7, 1000));
+            List<MessagePair> all = new ArrayList<>();
+            for (int n = 1; n <= 1200; n++) { // more than one query's worth of UIDs
+                all.add(new MessagePair(n, 5000 + n, Set.of(), key("<" + n + "@x>", "m" + n)));
+            }
+            state.inTransaction(() -> all.forEach(m -> state.recordPair(INBOX, m)));
+            MailboxState sides = state.read(INBOX, List.of(), List.of());
+            assertThat(sides.sideA()).isEqualTo(new SideState(7, 1000));
+            assertThat(sides.messages()).isEmpty();
+
+            List<Long> onA = new ArrayList<>();
+            for (long uid = 1; uid <= 1200; uid += 2) {
+                onA.add(uid);
+            }
+            onA.add(99_999L); // named, never recorded
+            MailboxState some = state.read(INBOX, onA, List.of(5002L, 5003L, 6200L));
+            List<MessagePair> expected = new ArrayList<>();
+            for (MessagePair m : all) {
+                if (m.uidA() % 2 == 1 || m.uidB() == 5002 || m.uidB() == 6200) {
+                    expected.add(m);
+                }
+            }
+            assertThat(some.messages()).containsExactlyElementsOf(expected); // once each, in UID order
+            assertThat(state.unmatched(INBOX)).isZero();
+            state.resetUidValidity(INBOX, Side.B, 8);
+            assertThat(state.unmatched(INBOX)).isEqualTo(1200);
         }
     }
 
