@@ -53,6 +53,23 @@ public final class ImapSyncStore implements SyncStore {
         return open(upstream, user, password, Set.of());
     }
 
+    /** How a store reads its mailboxes on each run. */
+    public enum Scan {
+        /** Only what changed since the last run, when the server has QRESYNC; in full otherwise. */
+        INCREMENTAL,
+        /**
+         * Every message of every mailbox, every run, even where the server has QRESYNC: the baseline that
+         * {@code mailseal bench sync} measures QRESYNC against, and a way around a server whose QRESYNC is broken.
+         */
+        FULL
+    }
+
+    /** As {@link #open(ImapUpstreamConfig, String, char[])}, reading incrementally or always in full. */
+    public static ImapSyncStore open(ImapUpstreamConfig upstream, String user, char[] password, Scan scan)
+            throws IOException {
+        return open(upstream, user, password, scan == Scan.FULL ? Set.of("QRESYNC") : Set.of());
+    }
+
     /** As {@link #open(ImapUpstreamConfig, String, char[])}, treating {@code ignoredCapabilities} as absent. */
     static ImapSyncStore open(ImapUpstreamConfig upstream, String user, char[] password,
                               Set<String> ignoredCapabilities) throws IOException {

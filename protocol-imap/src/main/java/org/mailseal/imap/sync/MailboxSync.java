@@ -111,7 +111,7 @@ public final class MailboxSync {
      * expunged from its old one (DESIGN.md: copy first, delete after).
      */
     void prepare(boolean force) throws IOException {
-        MailboxState before = state.read(pair);
+        MailboxState before = state.read(pair, List.of(), List.of());
         Set<Side> reset = new HashSet<>();
         for (Side side : Side.values()) {
             SyncMailbox box = stores.get(side).select(pair.mailbox(side));
@@ -124,26 +124,29 @@ public final class MailboxSync {
                 reset.add(side);
             }
         }
-        MailboxState known = state.read(pair);
+        MailboxState sides = state.read(pair, List.of(), List.of());
         // Re-matching reads both sides in full: a message lost on the reset side is copied back from the other.
-        boolean rematching = known.messages().stream().anyMatch(m -> !m.matched(Side.A) || !m.matched(Side.B));
+        boolean rematching = state.unmatched(pair) > 0;
         incremental = true;
         for (Side side : Side.values()) {
-            views.put(side, read(side, known.side(side), rematching));
+            views.put(side, read(side, sides.side(side), rematching));
             incremental &= !views.get(side).full;
         }
 
-        for (Side side : reset) {
-            rematch(side, known);
+        if (!reset.isEmpty()) {
+            MailboxState known = state.read(pair);
+            for (Side side : reset) {
+                rematch(side, known);
+            }
         }
         resolvePendingCopies();
         if (channel.propagates(Change.NEW)) {
-            matchNew(state.read(pair));
+            matchNew(known());
         }
-        heldSides = reconcile(state.read(pair), force);
+        heldSides = reconcile(known(), force);
         for (Side from : Side.values()) {
             if (channel.propagates(Change.NEW) && channel.flowsFrom(from)) {
-                copyUnknown(from, state.read(pair));
+                copyUnknown(from, known());
             }
         }
     }
@@ -179,6 +182,24 @@ public final class MailboxSync {
 
     // ---------------------------------------------------------------- reading
 
+    /** The most UIDs an incremental view names before the run reads the whole state instead of those messages. */
+    static final int MAX_TOUCHED = 5_000;
+
+    /**
+     * What the state knows that this run can act on. After a full read of a side, everything; when both sides were
+     * read incrementally, only the recorded messages whose UIDs the views name (changed or vanished): every other
+     * recorded message is where it was with the flags of the last run on both sides, so no step would touch it, and
+     * reading 10,000 of them would cost more than the rest of such a run.
+     */
+    private MailboxState known() {
+        View a = views.get(Side.A);
+        View b = views.get(Side.B);
+        if (a.touched == null || b.touched == null) {
+            return state.read(pair);
+        }
+        return state.read(pair, a.touched, b.touched);
+    }
+
     /**
      * What a side holds now. Full: every message. Incremental: only the changed ones, plus the vanished UIDs; a
      * recorded message that is in neither is unchanged.
@@ -187,11 +208,14 @@ public final class MailboxSync {
         final boolean full;
         final SortedMap<Long, MessageInfo> seen;
         final LongPredicate vanished;
+        /** Incremental: the UIDs seen or vanished; null after a full read, or when they are too many to name. */
+        final Set<Long> touched;
 
-        View(boolean full, SortedMap<Long, MessageInfo> seen, LongPredicate vanished) {
+        View(boolean full, SortedMap<Long, MessageInfo> seen, LongPredicate vanished, Set<Long> touched) {
             this.full = full;
             this.seen = seen;
             this.vanished = vanished;
+            this.touched = touched;
         }
 
         boolean exists(long uid) {
@@ -217,12 +241,18 @@ public final class MailboxSync {
         if (!needFull && store.incremental() && recorded.highestModSeq() > 0 && box.highestModSeq() > 0
                 && recorded.uidValidity() == box.uidValidity()) {
             if (box.highestModSeq() == recorded.highestModSeq()) {
-                return new View(false, new TreeMap<>(), uid -> false);
+                return new View(false, new TreeMap<>(), uid -> false, Set.of());
             }
             StoreChanges changes = store.changedSince(recorded.highestModSeq());
-            return new View(false, new TreeMap<>(changes.changed()), changes.vanished()::contains);
+            Set<Long> touched = null;
+            // VANISHED (EARLIER) may name ranges of UIDs that never existed: expanded only while it is small.
+            if (changes.changed().size() + changes.vanished().size() <= MAX_TOUCHED) {
+                touched = new HashSet<>(changes.changed().keySet());
+                touched.addAll(changes.vanished().toList(MAX_TOUCHED));
+            }
+            return new View(false, new TreeMap<>(changes.changed()), changes.vanished()::contains, touched);
         }
-        return new View(true, new TreeMap<>(store.scan()), uid -> false);
+        return new View(true, new TreeMap<>(store.scan()), uid -> false, null);
     }
 
     private Set<Long> knownUids(MailboxState known, Side side) {

@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -199,6 +200,65 @@ class SyncStateTest {
                 }
             })).isInstanceOf(SyncStateException.class).hasMessageContaining("nested step failed");
             assertThat(state.read(INBOX).messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRepeatedReadIsAnsweredFromMemoryUntilAWriteOrARollback() {
+        MessagePair one = new MessagePair(1, 101, Set.of("\\Seen"), key("<1@x>", "one"));
+        MessagePair two = new MessagePair(2, 102, Set.of(), key("<2@x>", "two"));
+        try (SyncState state = SyncState.open(file())) {
+            state.recordPair(INBOX, one);
+            MailboxState first = state.read(INBOX);
+            assertThat(state.read(INBOX)).isSameAs(first);
+            state.recordSide(INBOX, Side.A, new SideState(7, 1000)); // writes only the mailbox row
+            assertThat(state.read(INBOX).sideA()).isEqualTo(new SideState(7, 1000));
+            assertThat(state.read(ARCHIVE).messages()).isEmpty();
+            assertThat(state.read(INBOX).messages()).containsExactly(one);
+
+            // Read inside a transaction that is then rolled back: what it saw must not be answered again.
+            assertThatThrownBy(() -> state.inTransaction(() -> {
+                state.recordPair(INBOX, two);
+                assertThat(state.read(INBOX).messages()).containsExactly(one, two);
+                throw new IllegalStateException("crash");
+            })).hasMessage("crash");
+            assertThat(state.read(INBOX).messages()).containsExactly(one);
+
+            state.updateFlags(INBOX, Side.A, 1, Set.of());
+            assertThat(state.read(INBOX).messages()).containsExactly(new MessagePair(1, 101, Set.of(), one.content()));
+        }
+    }
+
+    @Test
+    void aPartialReadHasTheSidesAndOnlyTheMessagesNamedOnEitherSide() {
+        try (SyncState state = SyncState.open(file())) {
+            assertThat(state.read(INBOX, List.of(1L), List.of()).messages()).isEmpty(); // never recorded
+            state.recordSide(INBOX, Side.A, new SideState(7, 1000));
+            List<MessagePair> all = new ArrayList<>();
+            for (int n = 1; n <= 1200; n++) { // more than one query's worth of UIDs
+                all.add(new MessagePair(n, 5000 + n, Set.of(), key("<" + n + "@x>", "m" + n)));
+            }
+            state.inTransaction(() -> all.forEach(m -> state.recordPair(INBOX, m)));
+            MailboxState sides = state.read(INBOX, List.of(), List.of());
+            assertThat(sides.sideA()).isEqualTo(new SideState(7, 1000));
+            assertThat(sides.messages()).isEmpty();
+
+            List<Long> onA = new ArrayList<>();
+            for (long uid = 1; uid <= 1200; uid += 2) {
+                onA.add(uid);
+            }
+            onA.add(99_999L); // named, never recorded
+            MailboxState some = state.read(INBOX, onA, List.of(5002L, 5003L, 6200L));
+            List<MessagePair> expected = new ArrayList<>();
+            for (MessagePair m : all) {
+                if (m.uidA() % 2 == 1 || m.uidB() == 5002 || m.uidB() == 6200) {
+                    expected.add(m);
+                }
+            }
+            assertThat(some.messages()).containsExactlyElementsOf(expected); // once each, in UID order
+            assertThat(state.unmatched(INBOX)).isZero();
+            state.resetUidValidity(INBOX, Side.B, 8);
+            assertThat(state.unmatched(INBOX)).isEqualTo(1200);
         }
     }
 

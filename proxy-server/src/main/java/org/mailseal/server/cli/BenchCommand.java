@@ -5,6 +5,7 @@ import org.mailseal.server.bench.ImapBench;
 import org.mailseal.server.bench.Pop3Bench;
 import org.mailseal.server.bench.RekeyBench;
 import org.mailseal.server.bench.SmtpBench;
+import org.mailseal.server.bench.SyncBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
 /** {@code mailseal bench ...}: load drivers. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Load drivers.",
         subcommands = {BenchCommand.Smtp.class, BenchCommand.Imap.class, BenchCommand.Pop3.class,
-            BenchCommand.Rekey.class})
+            BenchCommand.Rekey.class, BenchCommand.Sync.class})
 final class BenchCommand {
     @Command(name = "smtp", mixinStandardHelpOptions = true,
             description = {"Send the same load straight to a sink MTA and through mailseal (encrypting to one "
@@ -202,6 +203,77 @@ final class BenchCommand {
                         + "(at most 512 MiB of them)");
             }
             RekeyBench.run(new RekeyBench.Options(messages, size, distinct), spec.commandLine().getOut());
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "sync", mixinStandardHelpOptions = true,
+            description = {"mailseal's mailbox sync against mbsync (isync 1.4) on one IMAP server with QRESYNC: the "
+                + "INBOXes of A1 and A2 are EMPTIED and filled with the same messages, then synced to B1 by mailseal and "
+                + "to B2 by mbsync (initial sync, a no-op run), and after the same --changes changes on A1 and A2 "
+                + "synced again: by mailseal with QRESYNC, reading in full, and as a `sync --once` process, each against "
+                + "mbsync. After each round every mailbox is read back and compared; report the times and ratios.",
+                "Accounts: A1,B1,A2,B2 (their INBOXes are emptied); a fifth and sixth, A3,B3, also time the initial "
+                + "sync as a `java -jar` process."})
+    static final class Sync implements Callable<Integer> {
+        @Option(names = "--server", required = true, paramLabel = "HOST:PORT",
+                description = "The IMAP server (plaintext LOGIN, QRESYNC, MULTIAPPEND, UIDPLUS).")
+        String server;
+
+        @Option(names = "--password-file", required = true, paramLabel = "FILE",
+                description = "First line: the password of every account.")
+        java.nio.file.Path passwordFile;
+
+        @Option(names = "--accounts", required = true, split = ",", paramLabel = "A1,B1,A2,B2[,A3,B3]",
+                description = "The logins: pair 1 for mailseal, pair 2 for mbsync, optionally pair 3 for the CLI's "
+                + "initial sync.")
+        java.util.List<String> accounts;
+
+        @Option(names = "--messages", defaultValue = "10000", description = "Messages in the mailbox (default ${DEFAULT-VALUE}).")
+        int messages;
+
+        @Option(names = "--changes", defaultValue = "100",
+                description = "Changes before each incremental run: 90% flag changes, 5% new messages, 5% expunges "
+                + "(default ${DEFAULT-VALUE}).")
+        int changes;
+
+        @Option(names = "--seed", defaultValue = "7", description = "Seed of the generated messages and changes (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--mbsync", defaultValue = "mbsync", description = "The mbsync executable (default ${DEFAULT-VALUE}).")
+        String mbsync;
+
+        @Option(names = "--jar", paramLabel = "FILE",
+                description = "mailseal's jar for the process runs (default: the jar this runs from; none: skip them).")
+        String jar;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (messages < 1 || messages > 1_000_000 || changes < 3 || changes > messages / 2) {
+                throw new UserError(ExitCodes.USAGE, "out of range: 1-1000000 messages, 3 to half of them changes");
+            }
+            if (!server.matches("[^:]+:\\d{1,5}")) {
+                throw new UserError(ExitCodes.USAGE, "--server must be HOST:PORT");
+            }
+            if ((accounts.size() != 4 && accounts.size() != 6) || accounts.stream().distinct().count() != accounts.size()
+                    || accounts.stream().anyMatch(a -> a.isBlank() || a.chars().anyMatch(c -> c <= 0x20))) {
+                throw new UserError(ExitCodes.USAGE, "--accounts needs four (or six) different logins: A1,B1,A2,B2[,A3,B3]");
+            }
+            java.nio.file.Path jarFile = null;
+            if (jar == null) {
+                java.nio.file.Path self = java.nio.file.Path.of(SyncBench.class.getProtectionDomain().getCodeSource()
+                        .getLocation().toURI());
+                jarFile = self.toString().endsWith(".jar") ? self : null;
+            } else if (!jar.equals("none")) {
+                jarFile = java.nio.file.Path.of(jar);
+            }
+            int colon = server.lastIndexOf(':');
+            SyncBench.run(new SyncBench.Options(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)),
+                    passwordFile, accounts, messages, changes, seed, mbsync, jarFile), spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }

@@ -7,8 +7,6 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,13 +37,12 @@ import org.mailseal.imap.client.ToolImapClient;
 class RekeyIT {
     private static final String USER = "bob@example.org";
     private static final String PASSWORD = "bob-pw";
-    private static final Path SCRIPT = Path.of("../protocol-imap/src/test/dovecot/dovecot.sh").toAbsolutePath();
     private static final List<List<String>> FLAGS = List.of(List.of(), List.of("\\Seen"), List.of("\\Flagged", "\\Seen"),
             List.of("\\Answered"), List.of("$Label1"), List.of("\\Draft", "\\Seen"));
 
     @TempDir
     Path dir;
-    private Path base;
+    private ScriptedDovecot dovecot;
     private int port;
     private FileKeyHome home;
     private Path config;
@@ -53,17 +50,8 @@ class RekeyIT {
 
     @BeforeEach
     void start() throws Exception {
-        Random random = new Random();
-        for (int i = 0; i < 200 && port == 0; i++) {
-            int candidate = 20000 + random.nextInt(12000);
-            try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getLoopbackAddress())) {
-                port = candidate;
-            } catch (java.io.IOException taken) {
-                // another
-            }
-        }
-        base = Files.createTempDirectory(Path.of("/tmp"), "rekeyit-");
-        script("start", USER + ":" + PASSWORD);
+        dovecot = ScriptedDovecot.start("rekeyit", List.of(USER + ":" + PASSWORD));
+        port = dovecot.port();
         home = FileKeyHome.open(dir.resolve("home"));
         home.generate(USER, Format.PGP_MIME, KeyAlgorithm.CV25519, PASSWORD.toCharArray());
         config = Files.writeString(dir.resolve("mailseal.yaml"), """
@@ -79,16 +67,7 @@ class RekeyIT {
 
     @AfterEach
     void stop() throws Exception {
-        script("stop");
-    }
-
-    private void script(String command, String... accounts) throws Exception {
-        List<String> args = new ArrayList<>(List.of("bash", SCRIPT.toString(), command, base.toString(),
-                Integer.toString(port)));
-        args.addAll(List.of(accounts));
-        Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
+        dovecot.close();
     }
 
     private ToolImapClient login() throws Exception {
