@@ -16,10 +16,16 @@ final class MbsyncChannel {
 
     private final String executable;
     private final Path config;
+    private final String far;
+    private final String near;
+    private final Path passwordFile;
 
-    private MbsyncChannel(String executable, Path config) {
+    private MbsyncChannel(String executable, Path config, String far, String near, Path passwordFile) {
         this.executable = executable;
         this.config = config;
+        this.far = far;
+        this.near = near;
+        this.passwordFile = passwordFile;
     }
 
     /**
@@ -28,14 +34,26 @@ final class MbsyncChannel {
      */
     static MbsyncChannel create(String executable, Path dir, String host, int port, String far, String near,
                                 Path passwordFile) throws IOException {
-        Path state = Files.createDirectories(dir.resolve("state"));
+        return write(executable, dir.resolve("mbsyncrc"), host, port, far, near, passwordFile);
+    }
+
+    /**
+     * The same channel, with the same state, reaching the server at another address (the emulated link's relay):
+     * mbsync's state names no server, so a run through either continues where the last one left off.
+     */
+    MbsyncChannel via(String host, int port) throws IOException {
+        return write(executable, config.resolveSibling("mbsyncrc-" + port), host, port, far, near, passwordFile);
+    }
+
+    private static MbsyncChannel write(String executable, Path config, String host, int port, String far, String near,
+                                       Path passwordFile) throws IOException {
+        Path state = Files.createDirectories(config.resolveSibling("state"));
         String passCmd = "PassCmd \"head -n1 '" + passwordFile.toAbsolutePath() + "'\"\n";
         String rc = account("far", host, port, far, passCmd) + account("near", host, port, near, passCmd)
                 + "Channel " + NAME + "\nFar :far:\nNear :near:\nPatterns INBOX\nSync All\nCreate Both\n"
                 + "Expunge Both\nCopyArrivalDate yes\nSyncState " + state.toAbsolutePath() + "/\n";
-        Path config = dir.resolve("mbsyncrc");
         Files.writeString(config, rc, StandardCharsets.UTF_8);
-        return new MbsyncChannel(executable, config);
+        return new MbsyncChannel(executable, config, far, near, passwordFile);
     }
 
     private static String account(String name, String host, int port, String user, String passCmd) {

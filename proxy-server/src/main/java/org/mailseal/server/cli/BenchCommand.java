@@ -215,7 +215,9 @@ final class BenchCommand {
                 + "synced again: by mailseal with QRESYNC, reading in full, and as a `sync --once` process, each against "
                 + "mbsync. After each round every mailbox is read back and compared; report the times and ratios.",
                 "Accounts: A1,B1,A2,B2 (their INBOXes are emptied); a fifth and sixth, A3,B3, also time the initial "
-                + "sync as a `java -jar` process."})
+                + "sync as a `java -jar` process.",
+                "With --link RATE,RTT both tools reach the server through an emulated link (a relay in this process) "
+                + "for the no-op and incremental runs."})
     static final class Sync implements Callable<Integer> {
         @Option(names = "--server", required = true, paramLabel = "HOST:PORT",
                 description = "The IMAP server (plaintext LOGIN, QRESYNC, MULTIAPPEND, UIDPLUS).")
@@ -248,11 +250,32 @@ final class BenchCommand {
                 description = "mailseal's jar for the process runs (default: the jar this runs from; none: skip them).")
         String jar;
 
+        @Option(names = "--link", paramLabel = "RATE,RTT",
+                description = "Put an emulated link between both tools and the server for the timed runs: each "
+                + "direction limited to RATE (bit, kbit, mbit or gbit per second) and delayed by half of RTT (us, ms or "
+                + "s), all connections sharing it; for example 2mbit,60ms. The initial sync goes to the server "
+                + "directly unless --link-initial. No loss or jitter.")
+        String link;
+
+        @Option(names = "--link-initial", description = "With --link: the initial sync goes through the link too "
+                + "(all messages cross it twice).")
+        boolean linkInitial;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            org.mailseal.server.bench.EmulatedLink.Spec linkSpec = null;
+            if (link != null) {
+                try {
+                    linkSpec = org.mailseal.server.bench.EmulatedLink.Spec.parse(link);
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(ExitCodes.USAGE, e.getMessage());
+                }
+            } else if (linkInitial) {
+                throw new UserError(ExitCodes.USAGE, "--link-initial needs --link");
+            }
             if (messages < 1 || messages > 1_000_000 || changes < 3 || changes > messages / 2) {
                 throw new UserError(ExitCodes.USAGE, "out of range: 1-1000000 messages, 3 to half of them changes");
             }
@@ -273,7 +296,7 @@ final class BenchCommand {
             }
             int colon = server.lastIndexOf(':');
             SyncBench.run(new SyncBench.Options(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)),
-                    passwordFile, accounts, messages, changes, seed, mbsync, jarFile), spec.commandLine().getOut());
+                    passwordFile, accounts, messages, changes, seed, mbsync, jarFile, linkSpec, linkInitial), spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }
