@@ -53,4 +53,30 @@ class BenchSyncIT {
         }
         assertThat(out).contains("(QRESYNC, read incrementally)").contains("(full scan, read in full)");
     }
+
+    @Test
+    void throughAnEmulatedLinkBothToolsVerifyAndEachRunReportsTheBytesItMoved() throws Exception {
+        Path password = Files.writeString(dir.resolve("pw"), "pw\n");
+        Cli.Result result = Cli.run("bench", "sync", "--server", "127.0.0.1:" + dovecot.port(), "--password-file",
+                password.toString(), "--accounts", String.join(",", ACCOUNTS), "--messages", "100", "--changes", "10",
+                "--jar", "none", "--link", "50mbit,10ms", "--link-initial");
+        assertThat(result.exitCode()).as(result.stderr() + result.out()).isZero();
+        String out = result.out();
+        assertThat(out).contains("emulated link: 50 Mbit/s, 10 ms round trip")
+                .contains("verified after round 2: all four mailboxes hold 100 messages")
+                .contains("| initial sync, 100 messages, in process, through the link |");
+        // Every timed run of both tools went through the relay: none moved nothing.
+        assertThat(Pattern.compile("through the link [\\d,.]+ KB up, [\\d,.]+ KB down").matcher(out).results().count())
+                .as(out).isEqualTo(8);
+        assertThat(out).doesNotContain("through the link 0.0 KB up, 0.0 KB down");
+    }
+
+    @Test
+    void aLinkThatIsNotRateCommaRoundTripIsAUsageError() throws Exception {
+        Path password = Files.writeString(dir.resolve("pw"), "pw\n");
+        Cli.Result result = Cli.run("bench", "sync", "--server", "127.0.0.1:" + dovecot.port(), "--password-file",
+                password.toString(), "--accounts", String.join(",", ACCOUNTS), "--link", "2mbps,40ms");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.stderr()).contains("--link rate must be a number with bit, kbit, mbit or gbit");
+    }
 }
