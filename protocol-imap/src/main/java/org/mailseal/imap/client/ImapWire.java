@@ -87,6 +87,11 @@ final class ImapWire {
         return new Response(untagged, code);
     }
 
+    /** How many commands were sent on this connection. */
+    int commandsSent() {
+        return nextTag - 1;
+    }
+
     /** Sends a command, hands each untagged response to {@code handler}; returns the code of the tagged OK. */
     String command(Untagged handler, Object... parts) throws IOException {
         return finish(send(handler, parts), handler);

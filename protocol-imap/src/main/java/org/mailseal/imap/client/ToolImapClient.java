@@ -348,6 +348,11 @@ public final class ToolImapClient implements AutoCloseable {
         return exists;
     }
 
+    /** How many commands were sent on this connection (to tell whether one came after another). */
+    public int commandsSent() {
+        return wire.commandsSent();
+    }
+
     /** NOOP; true if the server reported a change of the selected mailbox meanwhile (RFC 3501 §6.1.2). */
     public boolean noop() throws IOException {
         changed = false;

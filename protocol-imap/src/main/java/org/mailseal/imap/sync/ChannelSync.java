@@ -81,10 +81,12 @@ public final class ChannelSync {
      * creating the mailboxes one side lacks where creation propagates.
      */
     private List<MailboxPair> pairs(Folders folders, boolean force) throws IOException {
-        char delimiterA = a.delimiter();
-        char delimiterB = b.delimiter();
-        Map<String, String> onA = byCanonicalName(a.list(channel.mailboxes()), delimiterA);
-        Map<String, String> onB = byCanonicalName(b.list(channel.mailboxes()), delimiterB);
+        Map<Side, Character> delimiters = BothSides.run(side -> store(side).delimiter());
+        Map<Side, List<String>> listed = BothSides.run(side -> store(side).list(channel.mailboxes()));
+        char delimiterA = delimiters.get(Side.A);
+        char delimiterB = delimiters.get(Side.B);
+        Map<String, String> onA = byCanonicalName(listed.get(Side.A), delimiterA);
+        Map<String, String> onB = byCanonicalName(listed.get(Side.B), delimiterB);
         if (channel.propagates(Change.DELETE_FOLDERS)) {
             for (MailboxPair recorded : state.mailboxPairs(channel.name())) {
                 String canonicalA = translate(recorded.mailboxA(), delimiterA, '/');
@@ -138,7 +140,7 @@ public final class ChannelSync {
         if (name.equalsIgnoreCase("INBOX")) {
             return Deletion.KEPT;
         }
-        SyncStore store = kept == Side.A ? a : b;
+        SyncStore store = store(kept);
         SyncMailbox box = store.select(name);
         SortedMap<Long, MessageInfo> held = store.scan();
         MailboxState known = state.read(recorded);
@@ -163,6 +165,10 @@ public final class ChannelSync {
         store.delete(name);
         state.forget(recorded);
         return Deletion.DELETED;
+    }
+
+    private SyncStore store(Side side) {
+        return side == Side.A ? a : b;
     }
 
     private boolean creates(Side from) {

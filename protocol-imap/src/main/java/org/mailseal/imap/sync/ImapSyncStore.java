@@ -42,6 +42,10 @@ public final class ImapSyncStore implements SyncStore {
     private char delimiter;
     private boolean delimiterKnown;
     private String selected;
+    /** {@link ToolImapClient#commandsSent()} right after the last SELECT, and when it ended. */
+    private int selectedAt = -1;
+    private long selectedAtNanos;
+    private static final long FRESH_VIEW_NANOS = 1_000_000_000L;
 
     private ImapSyncStore(ToolImapClient client, boolean qresync) {
         this.client = client;
@@ -149,6 +153,8 @@ public final class ImapSyncStore implements SyncStore {
         selected = null; // a failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1)
         SelectedMailbox box = client.select(mailbox, true);
         selected = mailbox;
+        selectedAt = client.commandsSent();
+        selectedAtNanos = System.nanoTime();
         return new SyncMailbox(mailbox, box.uidValidity(), box.uidNext(), box.exists(), box.highestModSeq());
     }
 
@@ -160,8 +166,7 @@ public final class ImapSyncStore implements SyncStore {
     @Override
     public SortedMap<Long, MessageInfo> scan() throws IOException {
         requireSelected();
-        // A server answers from its session's view of the mailbox (Dovecot does); NOOP brings that view up to date.
-        client.noop();
+        refreshView();
         if (client.exists() == 0) {
             return new TreeMap<>(); // some servers answer UID FETCH 1:* in an empty mailbox with BAD
         }
@@ -188,9 +193,20 @@ public final class ImapSyncStore implements SyncStore {
         if (modSeq <= 0) {
             throw new IllegalArgumentException("CHANGEDSINCE needs a mod-sequence above 0, got " + modSeq);
         }
-        client.noop(); // as in scan: changes by other sessions become part of this session's view first
+        refreshView();
         ToolImapClient.FlagsAndSizes answer = client.flagsAndSizes(client.exists() == 0 ? ALL_UIDS : "1:*", modSeq);
         return new StoreChanges(infos(answer.messages()), answer.vanished());
+    }
+
+    /**
+     * A server answers from its session's view of the mailbox (Dovecot does); NOOP brings that view up to date,
+     * unless the SELECT that made it was the last command and just now (a round trip saved on every run). What
+     * changes right after the SELECT is not lost either way: the engine records the HIGHESTMODSEQ of the SELECT.
+     */
+    private void refreshView() throws IOException {
+        if (client.commandsSent() != selectedAt || System.nanoTime() - selectedAtNanos > FRESH_VIEW_NANOS) {
+            client.noop();
+        }
     }
 
     private static SortedMap<Long, MessageInfo> infos(SortedMap<Long, ToolImapClient.FlagsAndSize> messages) {

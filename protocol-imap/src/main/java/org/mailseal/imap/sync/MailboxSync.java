@@ -113,9 +113,9 @@ public final class MailboxSync {
     void prepare(boolean force) throws IOException {
         MailboxState before = state.read(pair, List.of(), List.of());
         Set<Side> reset = new HashSet<>();
+        selected.putAll(BothSides.run(side -> stores.get(side).select(pair.mailbox(side))));
         for (Side side : Side.values()) {
-            SyncMailbox box = stores.get(side).select(pair.mailbox(side));
-            selected.put(side, box);
+            SyncMailbox box = selected.get(side);
             long recorded = before.side(side).uidValidity();
             if (recorded == 0) {
                 state.recordSide(pair, side, new SideState(box.uidValidity(), 0));
@@ -127,11 +127,8 @@ public final class MailboxSync {
         MailboxState sides = state.read(pair, List.of(), List.of());
         // Re-matching reads both sides in full: a message lost on the reset side is copied back from the other.
         boolean rematching = state.unmatched(pair) > 0;
-        incremental = true;
-        for (Side side : Side.values()) {
-            views.put(side, read(side, sides.side(side), rematching));
-            incremental &= !views.get(side).full;
-        }
+        views.putAll(BothSides.run(side -> read(side, sides.side(side), rematching)));
+        incremental = !views.get(Side.A).full && !views.get(Side.B).full;
 
         if (!reset.isEmpty()) {
             MailboxState known = state.read(pair);
@@ -309,7 +306,9 @@ public final class MailboxSync {
         }
         Map<String, List<Long>> candidatesById = new HashMap<>();
         List<Long> candidatesWithoutId = new ArrayList<>();
-        Map<Long, String> idsB = stores.get(Side.B).messageIds(unknownB.keySet());
+        Map<Side, Map<Long, String>> ids = BothSides.run(side -> stores.get(side).messageIds(
+                (side == Side.A ? unknownA : unknownB).keySet()));
+        Map<Long, String> idsB = ids.get(Side.B);
         for (long uid : unknownB.keySet()) {
             String id = normalizeMessageId(idsB.get(uid));
             if (id == null) {
@@ -319,7 +318,7 @@ public final class MailboxSync {
             }
         }
         Map<Long, List<Long>> candidatesOfA = new TreeMap<>();
-        Map<Long, String> idsA = stores.get(Side.A).messageIds(unknownA.keySet());
+        Map<Long, String> idsA = ids.get(Side.A);
         for (long uidA : unknownA.keySet()) {
             String id = normalizeMessageId(idsA.get(uidA));
             List<Long> candidates = id == null ? candidatesWithoutId : candidatesById.getOrDefault(id, List.of());
@@ -476,11 +475,12 @@ public final class MailboxSync {
                 }
             }
         }
-        for (Side side : Side.values()) {
+        BothSides.run(side -> {
             for (Map.Entry<FlagChange, List<Long>> e : changes.get(side).entrySet()) {
                 stores.get(side).store(e.getValue(), e.getKey().add(), e.getKey().remove());
             }
-        }
+            return null;
+        });
         Set<Side> heldSides = new HashSet<>();
         for (Side side : Side.values()) {
             List<Long> uids = toExpunge.get(side);

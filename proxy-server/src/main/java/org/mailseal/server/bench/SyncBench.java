@@ -8,15 +8,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.imap.ImapUpstreamConfig.TlsMode;
+import org.mailseal.imap.sync.BothSides;
 import org.mailseal.imap.sync.ChannelConfig;
 import org.mailseal.imap.sync.ChannelSummary;
 import org.mailseal.imap.sync.ChannelSync;
 import org.mailseal.imap.sync.ImapSyncStore;
 import org.mailseal.imap.sync.MessageTranslator;
 import org.mailseal.imap.sync.PairSummary;
+import org.mailseal.imap.sync.Side;
 import org.mailseal.imap.sync.StoreConfig;
 import org.mailseal.imap.sync.SyncListener;
 import org.mailseal.imap.sync.SyncState;
@@ -187,11 +190,14 @@ public final class SyncBench {
         long[] before = relayed();
         long start = System.nanoTime();
         ChannelSummary summary;
-        try (SyncState db = SyncState.open(state);
-             ImapSyncStore storeA = ImapSyncStore.open(via.imap(), a, password, scan);
-             ImapSyncStore storeB = ImapSyncStore.open(via.imap(), b, password, scan)) {
-            summary = new ChannelSync(db, channel(via, a, b), storeA, storeB, MessageTranslator.NONE,
-                    SyncListener.NONE).run(false);
+        try (SyncState db = SyncState.open(state)) {
+            // As the sync command does: both stores log in at once.
+            Map<Side, ImapSyncStore> stores = BothSides.run(side -> ImapSyncStore.open(via.imap(),
+                    side == Side.A ? a : b, password, scan), ImapSyncStore::close);
+            try (ImapSyncStore storeA = stores.get(Side.A); ImapSyncStore storeB = stores.get(Side.B)) {
+                summary = new ChannelSync(db, channel(via, a, b), storeA, storeB, MessageTranslator.NONE,
+                        SyncListener.NONE).run(false);
+            }
         }
         double seconds = seconds(start);
         boolean incremental = summary.pairs().stream().allMatch(PairSummary::incremental);
