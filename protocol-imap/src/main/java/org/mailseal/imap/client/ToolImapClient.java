@@ -616,6 +616,37 @@ public final class ToolImapClient implements AutoCloseable {
         wire.command("UID STORE " + uidSet + (add ? " +" : " -") + "FLAGS.SILENT (" + String.join(" ", flags) + ")");
     }
 
+    /** One UID STORE of flags: add or remove {@code flags} on the messages of {@code uidSet}. */
+    public record FlagStore(String uidSet, boolean add, Collection<String> flags) {}
+
+    /**
+     * Several UID STOREs (.SILENT), sent together and answered in order: one round trip for all of them. UID
+     * commands may be pipelined (RFC 3501 §5.5: no sequence numbers to make them ambiguous). Every answer is read
+     * even when one is a refusal; the first refusal is then thrown.
+     */
+    public void storeFlags(List<FlagStore> stores) throws IOException {
+        for (FlagStore store : stores) {
+            requireSet(store.uidSet());
+            requireFlags(store.flags());
+        }
+        List<String> tags = new ArrayList<>(stores.size());
+        for (FlagStore store : stores) {
+            tags.add(wire.send(unit -> { }, "UID STORE " + store.uidSet() + (store.add() ? " +" : " -")
+                    + "FLAGS.SILENT (" + String.join(" ", store.flags()) + ")"));
+        }
+        ImapClientException refused = null;
+        for (String tag : tags) {
+            try {
+                wire.finish(tag, unit -> { });
+            } catch (ImapClientException e) {
+                refused = refused == null ? e : refused;
+            }
+        }
+        if (refused != null) {
+            throw refused;
+        }
+    }
+
     /** UID EXPUNGE of a UID set (RFC 4315 §2.1); needs UIDPLUS. */
     public void uidExpunge(String uidSet) throws IOException {
         requireSet(uidSet);
@@ -641,6 +672,11 @@ public final class ToolImapClient implements AutoCloseable {
 
     public void logout() throws IOException {
         wire.command("LOGOUT");
+    }
+
+    /** Sends LOGOUT without waiting for the answer (the caller closes the connection next): no round trip. */
+    public void logoutWithoutWaiting() throws IOException {
+        wire.send(unit -> { }, "LOGOUT");
     }
 
     /** LOGOUT waiting at most {@code wait} for the answer: a goodbye is not worth the whole command timeout. */

@@ -33,7 +33,6 @@ public final class ImapSyncStore implements SyncStore {
     /** The longest single IDLE command. */
     static final Duration MAX_IDLE = Duration.ofMinutes(25);
     /** How long {@link #close} waits for LOGOUT's answer. */
-    private static final Duration LOGOUT_WAIT = Duration.ofSeconds(5);
     /** An impossible-to-exceed UID range for a CHANGEDSINCE fetch on an empty mailbox, where some servers refuse *. */
     private static final String ALL_UIDS = "1:" + UidSet.MAX_UID;
 
@@ -268,6 +267,23 @@ public final class ImapSyncStore implements SyncStore {
     }
 
     @Override
+    public void store(List<FlagUpdate> updates) throws IOException {
+        requireSelected();
+        List<ToolImapClient.FlagStore> stores = new ArrayList<>();
+        for (FlagUpdate update : updates) {
+            for (String set : commandSets(update.uids())) {
+                if (!update.add().isEmpty()) {
+                    stores.add(new ToolImapClient.FlagStore(set, true, new TreeSet<>(update.add())));
+                }
+                if (!update.remove().isEmpty()) {
+                    stores.add(new ToolImapClient.FlagStore(set, false, new TreeSet<>(update.remove())));
+                }
+            }
+        }
+        client.storeFlags(stores); // pipelined: one round trip for every flag change of the run
+    }
+
+    @Override
     public void expunge(Collection<Long> uids) throws IOException {
         requireSelected();
         if (!client.hasCapability("UIDPLUS")) {
@@ -297,7 +313,7 @@ public final class ImapSyncStore implements SyncStore {
     @Override
     public void close() {
         try {
-            client.logout(LOGOUT_WAIT);
+            client.logoutWithoutWaiting(); // the answer is a goodbye: not worth a round trip
         } catch (IOException bestEffort) {
             // the socket is closed below either way
         } finally {

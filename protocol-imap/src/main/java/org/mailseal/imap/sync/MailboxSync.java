@@ -476,8 +476,11 @@ public final class MailboxSync {
             }
         }
         BothSides.run(side -> {
-            for (Map.Entry<FlagChange, List<Long>> e : changes.get(side).entrySet()) {
-                stores.get(side).store(e.getValue(), e.getKey().add(), e.getKey().remove());
+            List<SyncStore.FlagUpdate> updates = new ArrayList<>();
+            changes.get(side).forEach((change, uids) -> updates.add(new SyncStore.FlagUpdate(uids, change.add(),
+                    change.remove())));
+            if (!updates.isEmpty()) {
+                stores.get(side).store(updates);
             }
             return null;
         });

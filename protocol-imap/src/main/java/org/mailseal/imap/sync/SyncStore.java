@@ -67,6 +67,16 @@ public interface SyncStore extends AutoCloseable {
     /** Adds and removes flags on messages of the selected mailbox (silently; gone UIDs are ignored). */
     void store(Collection<Long> uids, Set<String> add, Set<String> remove) throws IOException;
 
+    /** Flags to add and to remove on some messages. */
+    record FlagUpdate(Collection<Long> uids, Set<String> add, Set<String> remove) {}
+
+    /** Several flag updates; a store that can sends them at once (one round trip for all). */
+    default void store(List<FlagUpdate> updates) throws IOException {
+        for (FlagUpdate update : updates) {
+            store(update.uids(), update.add(), update.remove());
+        }
+    }
+
     /** Marks the messages \Deleted and expunges exactly them (UID EXPUNGE). */
     void expunge(Collection<Long> uids) throws IOException;
 

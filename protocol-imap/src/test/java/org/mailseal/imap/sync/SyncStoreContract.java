@@ -155,6 +155,35 @@ abstract class SyncStoreContract {
     }
 
     @Test
+    void severalFlagUpdatesAtOnceAreAppliedAndARefusalAmongThemLeavesTheConnectionUsable() throws Exception {
+        try (ImapSyncStore store = open()) {
+            String mailbox = freshName("Batch");
+            store.create(mailbox);
+            SyncMailbox box = store.select(mailbox);
+            List<Long> uids = store.append(mailbox, box.uidValidity(), List.of(stored(message("a", ""), "\\Seen"),
+                    stored(message("b", "")), stored(message("c", ""), "\\Flagged")));
+            store.select(mailbox);
+            store.store(List.of(
+                    new SyncStore.FlagUpdate(List.of(uids.get(0), uids.get(1)), Set.of("\\Answered"), Set.of()),
+                    new SyncStore.FlagUpdate(List.of(uids.get(0)), Set.of(), Set.of("\\Seen")),
+                    new SyncStore.FlagUpdate(List.of(uids.get(2)), Set.of("$Later"), Set.of("\\Flagged"))));
+            SortedMap<Long, MessageInfo> scan = store.scan();
+            assertEquals(Set.of("\\Answered"), scan.get(uids.get(0)).flags());
+            assertEquals(Set.of("\\Answered"), scan.get(uids.get(1)).flags());
+            assertEquals(Set.of("$Later"), scan.get(uids.get(2)).flags());
+
+            // \Unknown is no system flag: the server refuses that STORE; the ones around it still happen.
+            assertThrows(ImapClientException.class, () -> store.store(List.of(
+                    new SyncStore.FlagUpdate(List.of(uids.get(1)), Set.of("\\Draft"), Set.of()),
+                    new SyncStore.FlagUpdate(List.of(uids.get(1)), Set.of("\\Unknown"), Set.of()),
+                    new SyncStore.FlagUpdate(List.of(uids.get(2)), Set.of("\\Seen"), Set.of()))));
+            scan = store.scan(); // every answer was read: the next command gets its own
+            assertEquals(Set.of("\\Answered", "\\Draft"), scan.get(uids.get(1)).flags());
+            assertEquals(Set.of("$Later", "\\Seen"), scan.get(uids.get(2)).flags());
+        }
+    }
+
+    @Test
     void appendChecksUidValidity() throws Exception {
         try (ImapSyncStore store = open()) {
             String mailbox = freshName("Validity");
