@@ -61,8 +61,13 @@ public final class ChannelSync {
             prepared.add(sync);
         }
         // Expunges last, over every mailbox: a message moved to another folder reached it before it leaves this one.
-        for (MailboxSync sync : prepared) {
-            summaries.add(sync.finish());
+        // The last one prepared first: its mailboxes are still selected, so it needs no SELECT again.
+        PairSummary last = prepared.isEmpty() ? null : prepared.get(prepared.size() - 1).finish(true);
+        for (int i = 0; i < prepared.size() - 1; i++) {
+            summaries.add(prepared.get(i).finish(false));
+        }
+        if (last != null) {
+            summaries.add(last);
         }
         return new ChannelSummary(channel.name(), summaries, folders.created, folders.deleted, folders.held);
     }
@@ -81,8 +86,9 @@ public final class ChannelSync {
      * creating the mailboxes one side lacks where creation propagates.
      */
     private List<MailboxPair> pairs(Folders folders, boolean force) throws IOException {
-        Map<Side, Character> delimiters = BothSides.run(side -> store(side).delimiter());
+        // LIST first: its answers carry the delimiter, so asking for it then costs no round trip.
         Map<Side, List<String>> listed = BothSides.run(side -> store(side).list(channel.mailboxes()));
+        Map<Side, Character> delimiters = BothSides.run(side -> store(side).delimiter());
         char delimiterA = delimiters.get(Side.A);
         char delimiterB = delimiters.get(Side.B);
         Map<String, String> onA = byCanonicalName(listed.get(Side.A), delimiterA);

@@ -102,7 +102,7 @@ public final class MailboxSync {
      */
     public PairSummary run(boolean force) throws IOException {
         prepare(force);
-        return finish();
+        return finish(true);
     }
 
     /**
@@ -149,15 +149,19 @@ public final class MailboxSync {
     }
 
     /**
-     * Carries out the expunges {@link #prepare} decided, each side's mailbox selected again (and left alone if its
-     * UIDVALIDITY changed meanwhile), forgets the expunged messages, and records each side's HIGHESTMODSEQ as it
-     * was when prepared; a side whose expunges did not happen keeps the old one, so the next run sees them again.
+     * Carries out the expunges {@link #prepare} decided, each side's mailbox selected again unless it still is
+     * (and left alone if its UIDVALIDITY changed meanwhile), forgets the expunged messages, and records each side's
+     * HIGHESTMODSEQ as it was when prepared; a side whose expunges did not happen keeps the old one, so the next run
+     * sees them again.
+     *
+     * @param stillSelected no other mailbox pair was prepared on these stores since this one
      */
-    PairSummary finish() throws IOException {
+    PairSummary finish(boolean stillSelected) throws IOException {
         Set<Side> unfinished = new HashSet<>(heldSides);
         for (Map.Entry<Side, List<Long>> e : pendingExpunges.entrySet()) {
             Side side = e.getKey();
-            if (stores.get(side).select(pair.mailbox(side)).uidValidity() != selected.get(side).uidValidity()) {
+            if (!stillSelected && stores.get(side).select(pair.mailbox(side)).uidValidity()
+                    != selected.get(side).uidValidity()) {
                 unfinished.add(side);
                 continue;
             }
