@@ -143,7 +143,10 @@ public final class ChannelSync {
     /** Deletes the kept side's mailbox of a pair whose other mailbox is gone, if nothing in it would be lost. */
     private Deletion deleteFolder(MailboxPair recorded, Side kept, boolean force) throws IOException {
         String name = recorded.mailbox(kept);
-        if (name.equalsIgnoreCase("INBOX")) {
+        if (name.equalsIgnoreCase("INBOX") || !channel.propagates(Change.EXPUNGES)
+                || !channel.flowsFrom(kept.other())) {
+            // Where expunges do not travel from the side that lost the folder, the kept side may hold messages
+            // the other side expunged long ago and this one chose to keep: deleting the folder would lose them.
             return Deletion.KEPT;
         }
         SyncStore store = store(kept);

@@ -60,6 +60,7 @@ import org.mailseal.imap.sync.ChannelConfig.Change;
  */
 public final class MailboxSync {
     private static final String MESSAGE_ID = "Message-ID";
+    private static final String DELETED = "\\Deleted";
     /** A copy batch: at most this many messages ... */
     static final int BATCH_MESSAGES = 200;
     /** ... and about this many bytes. */
@@ -121,6 +122,10 @@ public final class MailboxSync {
                 state.recordSide(pair, side, new SideState(box.uidValidity(), 0));
             } else if (recorded != box.uidValidity()) {
                 state.resetUidValidity(pair, side, box.uidValidity());
+            }
+            // From the state, not from this comparison: a run that recorded a reset and died before re-matching
+            // leaves messages waiting, and this run re-matches them instead of copying them all again.
+            if (state.unmatched(pair, side) > 0) {
                 reset.add(side);
             }
         }
@@ -417,13 +422,29 @@ public final class MailboxSync {
     /** The content keys and flags of those messages (gone ones left out), fetched in batches. */
     private Map<Long, Digested> digest(Side side, Collection<Long> uids) throws IOException {
         Map<Long, Digested> digested = new HashMap<>();
-        List<Long> all = new ArrayList<>(uids);
-        for (int from = 0; from < all.size(); from += BATCH_MESSAGES) {
-            for (StoredMessage m : stores.get(side).fetch(all.subList(from, Math.min(all.size(), from + BATCH_MESSAGES)))) {
-                digested.put(m.uid(), new Digested(contentKey(m.content()), Set.copyOf(m.flags())));
+        List<Long> batch = new ArrayList<>();
+        long batchBytes = 0;
+        for (long uid : uids) {
+            batch.add(uid);
+            MessageInfo info = views.get(side).seen.get(uid);
+            batchBytes += info == null ? 0 : info.size();
+            if (batch.size() >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) {
+                digestBatch(side, batch, digested);
+                batch.clear();
+                batchBytes = 0;
             }
         }
+        if (!batch.isEmpty()) {
+            digestBatch(side, batch, digested);
+        }
         return digested;
+    }
+
+    /** One fetch of at most about {@link #BATCH_BYTES}: only the keys are kept, never the messages. */
+    private void digestBatch(Side side, List<Long> uids, Map<Long, Digested> into) throws IOException {
+        for (StoredMessage m : stores.get(side).fetch(uids)) {
+            into.put(m.uid(), new Digested(contentKey(m.content()), Set.copyOf(m.flags())));
+        }
     }
 
     // ---------------------------------------------------------------- flags and expunges
@@ -452,7 +473,7 @@ public final class MailboxSync {
                 if (!channel.propagates(Change.EXPUNGES) || !channel.flowsFrom(lost)) {
                     continue; // recorded as it is: the kept side keeps it, the lost side does not get it back
                 }
-                if (!views.get(kept).flags(m, kept).equals(m.flags())) {
+                if (changedBeyondDeletion(views.get(kept).flags(m, kept), m.flags())) {
                     conflicted.add(m);
                 } else {
                     toExpunge.get(kept).add(m.uid(kept));
@@ -515,6 +536,20 @@ public final class MailboxSync {
             }
         });
         return heldSides;
+    }
+
+    /**
+     * Whether the kept side changed a message since the last run, which makes its expunge on the other side a
+     * conflict. Setting \Deleted alone does not count: that is what an expunge interrupted between its STORE and
+     * its UID EXPUNGE leaves, and a message on its way out wins nothing by it.
+     */
+    private static boolean changedBeyondDeletion(Set<String> current, Set<String> base) {
+        if (current.equals(base)) {
+            return false;
+        }
+        Set<String> withoutDeletion = new HashSet<>(current);
+        withoutDeletion.remove(DELETED);
+        return !(current.contains(DELETED) && !base.contains(DELETED) && withoutDeletion.equals(base));
     }
 
     /** Flags to add and to remove, as one STORE pair for every message that needs the same change. */

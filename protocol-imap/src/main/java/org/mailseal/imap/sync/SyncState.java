@@ -369,6 +369,17 @@ public final class SyncState implements AutoCloseable {
                 pair.channel(), pair.mailboxA(), pair.mailboxB());
     }
 
+    /**
+     * How many messages of the pair wait for a re-match on that side: left by a reset whose run ended before it
+     * re-matched them, they are re-matched by the next run.
+     */
+    public synchronized int unmatched(MailboxPair pair, Side side) {
+        requireOpen();
+        return queryInt("SELECT count(*) FROM message_pair m JOIN mailbox_pair p ON p.id = m.mailbox_pair_id"
+                + " WHERE p.channel = ? AND p.mailbox_a = ? AND p.mailbox_b = ? AND m.uid_" + col(side) + " IS NULL",
+                pair.channel(), pair.mailboxA(), pair.mailboxB());
+    }
+
     /** The mailbox pairs recorded for a channel, to notice a mailbox that disappeared on one side. */
     public synchronized List<MailboxPair> mailboxPairs(String channel) {
         requireOpen();
@@ -444,6 +455,9 @@ public final class SyncState implements AutoCloseable {
             update("UPDATE mailbox_pair SET uidvalidity_" + col(side) + " = ?, highestmodseq_" + col(side)
                     + " = 0 WHERE id = ?", fresh.uidValidity(), id);
             update("UPDATE message_pair SET uid_" + col(side) + " = NULL WHERE mailbox_pair_id = ?", id);
+            // A pending copy from this side names its source by a UID that no longer means anything: forgotten, so
+            // an unrecorded copy is at worst copied again, never paired with another message under that UID.
+            update("DELETE FROM pending_copy WHERE mailbox_pair_id = ? AND to_side = ?", id, col(side.other()));
             unmatched[0] = countAll(id);
         });
         return unmatched[0];

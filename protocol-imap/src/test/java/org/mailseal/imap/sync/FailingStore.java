@@ -10,12 +10,13 @@ import java.util.SortedMap;
 import org.mailseal.imap.client.StoredMessage;
 
 /**
- * A real store that fails on purpose: the check after the next APPEND throws, as if the run died between the
- * APPEND and its record. Everything else goes to the store it wraps.
+ * A real store that fails on purpose, as if the run died there: the check after the next APPEND (between the
+ * APPEND and its record), or the next FETCH. Everything else goes to the store it wraps.
  */
 final class FailingStore implements SyncStore {
     private final SyncStore store;
     private boolean failAfterAppend;
+    private boolean failFetch;
 
     FailingStore(SyncStore store) {
         this.store = store;
@@ -24,6 +25,12 @@ final class FailingStore implements SyncStore {
     /** The next APPEND reaches the server; the run dies right after it. */
     FailingStore failAfterNextAppend() {
         failAfterAppend = true;
+        return this;
+    }
+
+    /** The next FETCH of messages fails, as if the run died reading them. */
+    FailingStore failNextFetch() {
+        failFetch = true;
         return this;
     }
 
@@ -83,6 +90,10 @@ final class FailingStore implements SyncStore {
 
     @Override
     public List<StoredMessage> fetch(Collection<Long> uids) throws IOException {
+        if (failFetch) {
+            failFetch = false;
+            throw new IOException("the run died reading messages (injected)");
+        }
         return store.fetch(uids);
     }
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
-            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move", "pending", "diedplain");
+            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move", "pending", "diedplain", "diedreset", "keptdel", "halfexp");
     private static SyncFixture fixture;
 
     @TempDir
@@ -236,6 +236,50 @@ class MailboxSyncTest {
     }
 
     @Test
+    void aResetWhoseRunDiedBeforeReMatchingIsReMatchedByTheNextRun() throws Exception {
+        fixture.create("diedreseta", "Work");
+        fixture.create("diedresetb", "Work");
+        fixture.seed("diedreseta", "Work", 0, 12);
+        ChannelConfig channel = channel("diedreset", "Work");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            List<SyncFixture.Raw> kept = fixture.messages("diedresetb", "Work");
+            fixture.command("diedresetb", null, "DELETE Work");
+            fixture.create("diedresetb", "Work");
+            for (SyncFixture.Raw m : kept) {
+                fixture.append("diedresetb", "Work", m);
+            }
+            // This run records B's new UIDVALIDITY, then dies reading B's messages to re-match them.
+            assertThrows(IOException.class, () -> runWithFailingB(state, channel, MessageTranslator.NONE,
+                    FailingStore::failNextFetch));
+            ChannelSummary run = sync(state, channel, false);
+            assertEquals(12, run.total(PairSummary::matched), run.toString());
+            assertEquals(0, run.total(PairSummary::copiedToB) + run.total(PairSummary::copiedToA), run.toString());
+            assertEquals(12, fixture.snapshot("diedresetb", "Work").size());
+            assertEquals(fixture.snapshot("diedreseta", "Work"), fixture.snapshot("diedresetb", "Work"));
+            assertTrue(sync(state, channel, false).changedNothing());
+        }
+    }
+
+    @Test
+    void anExpungeInterruptedAfterItsStoreIsFinishedNotTakenForAChange() throws Exception {
+        fixture.seed("halfexpa", "INBOX", 0, 10);
+        ChannelConfig channel = channel("halfexp");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.expunge("halfexpa", "INBOX", 1);
+            // The previous run marked B's copy \Deleted and died before its UID EXPUNGE.
+            fixture.command("halfexpb", "INBOX", "UID STORE 1 +FLAGS (\\Deleted)");
+            ChannelSummary run = sync(state, channel, false);
+            assertEquals(1, run.total(PairSummary::expunged), run.toString());
+            assertEquals(0, run.total(PairSummary::conflicts), run.toString());
+            assertEquals(0, run.total(PairSummary::copiedToA), run.toString());
+            assertEquals(9, fixture.snapshot("halfexpb", "INBOX").size());
+            assertEquals(fixture.snapshot("halfexpa", "INBOX"), fixture.snapshot("halfexpb", "INBOX"));
+        }
+    }
+
+    @Test
     void aMailboxEmptiedByAResetIsRefilledNotPropagated() throws Exception {
         fixture.create("losta", "Work");
         fixture.create("lostb", "Work");
@@ -358,12 +402,17 @@ class MailboxSyncTest {
     /** A run against A and B where B's check after the first APPEND fails, as a run killed right after it. */
     private ChannelSummary dieAfterAppend(SyncState state, ChannelConfig channel, MessageTranslator translator)
             throws IOException {
+        return runWithFailingB(state, channel, translator, FailingStore::failAfterNextAppend);
+    }
+
+    private ChannelSummary runWithFailingB(SyncState state, ChannelConfig channel, MessageTranslator translator,
+                                           java.util.function.UnaryOperator<FailingStore> failure) throws IOException {
         org.mailseal.imap.ImapUpstreamConfig upstream = org.mailseal.imap.ImapUpstreamConfig.plain("127.0.0.1",
                 fixture.port());
         String user = channel.name();
         try (SyncStore a = ImapSyncStore.open(upstream, user + "a@example.org", SyncFixture.PASSWORD.toCharArray());
-             SyncStore b = new FailingStore(ImapSyncStore.open(upstream, user + "b@example.org",
-                     SyncFixture.PASSWORD.toCharArray())).failAfterNextAppend()) {
+             SyncStore b = failure.apply(new FailingStore(ImapSyncStore.open(upstream, user + "b@example.org",
+                     SyncFixture.PASSWORD.toCharArray())))) {
             return new ChannelSync(state, channel, a, b, translator, SyncListener.NONE).run(false);
         }
     }
@@ -450,6 +499,24 @@ class MailboxSyncTest {
             assertEquals(List.of("A:Work"), run.foldersCreated(), run.toString());
             assertEquals(4, fixture.snapshot("delkepta", "Work").size());
             assertEquals(fixture.snapshot("delkepta", "Work"), fixture.snapshot("delkeptb", "Work"));
+        }
+    }
+
+    @Test
+    void folderDeletionWithoutExpungesNeverDeletesWhatTheOtherSideKept() throws Exception {
+        fixture.create("keptdela", "Work");
+        fixture.seed("keptdela", "Work", 0, 5);
+        ChannelConfig channel = deleting("keptdel", "Work").withPropagate(java.util.Set.of(ChannelConfig.Change.NEW,
+                ChannelConfig.Change.FLAGS, ChannelConfig.Change.CREATE_FOLDERS, ChannelConfig.Change.DELETE_FOLDERS));
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.expunge("keptdela", "Work", 1); // not propagated: B keeps it
+            sync(state, channel, false);
+            fixture.command("keptdela", null, "DELETE Work");
+            ChannelSummary run = sync(state, channel, true);
+            assertTrue(run.foldersDeleted().isEmpty(), run.toString());
+            assertEquals(List.of("A:Work"), run.foldersCreated(), run.toString());
+            assertEquals(5, fixture.snapshot("keptdelb", "Work").size());
         }
     }
 
