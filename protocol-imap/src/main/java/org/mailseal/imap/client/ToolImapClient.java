@@ -616,6 +616,9 @@ public final class ToolImapClient implements AutoCloseable {
         wire.command("UID STORE " + uidSet + (add ? " +" : " -") + "FLAGS.SILENT (" + String.join(" ", flags) + ")");
     }
 
+    /** The most commands {@link #storeFlags(List)} sends before reading their answers. */
+    static final int MAX_PIPELINED = 16;
+
     /** One UID STORE of flags: add or remove {@code flags} on the messages of {@code uidSet}. */
     public record FlagStore(String uidSet, boolean add, Collection<String> flags) {}
 
@@ -629,17 +632,21 @@ public final class ToolImapClient implements AutoCloseable {
             requireSet(store.uidSet());
             requireFlags(store.flags());
         }
-        List<String> tags = new ArrayList<>(stores.size());
-        for (FlagStore store : stores) {
-            tags.add(wire.send(unit -> { }, "UID STORE " + store.uidSet() + (store.add() ? " +" : " -")
-                    + "FLAGS.SILENT (" + String.join(" ", store.flags()) + ")"));
-        }
         ImapClientException refused = null;
-        for (String tag : tags) {
-            try {
-                wire.finish(tag, unit -> { });
-            } catch (ImapClientException e) {
-                refused = refused == null ? e : refused;
+        for (int from = 0; from < stores.size(); from += MAX_PIPELINED) {
+            // At most MAX_PIPELINED in flight: the answers (with CONDSTORE, a FETCH per message) are read before the
+            // server's output can fill while this side still writes, which would stall both.
+            List<String> tags = new ArrayList<>();
+            for (FlagStore store : stores.subList(from, Math.min(stores.size(), from + MAX_PIPELINED))) {
+                tags.add(wire.send(unit -> { }, "UID STORE " + store.uidSet() + (store.add() ? " +" : " -")
+                        + "FLAGS.SILENT (" + String.join(" ", store.flags()) + ")"));
+            }
+            for (String tag : tags) {
+                try {
+                    wire.finish(tag, unit -> { });
+                } catch (ImapClientException e) {
+                    refused = refused == null ? e : refused;
+                }
             }
         }
         if (refused != null) {

@@ -85,6 +85,8 @@ public final class MailboxSync {
     private boolean incremental;
     private Set<Side> heldSides = Set.of();
     private final Map<Side, List<Long>> pendingExpunges = new HashMap<>();
+    /** Sides holding messages to copy that a FETCH did not return although they exist. */
+    private final Set<Side> unreadable = new HashSet<>();
 
     public MailboxSync(SyncState state, ChannelConfig channel, MailboxPair pair, SyncStore a, SyncStore b,
                        MessageTranslator translator, SyncListener listener) {
@@ -175,7 +177,7 @@ public final class MailboxSync {
             state.inTransaction(() -> e.getValue().forEach(uid -> state.forget(pair, side, uid)));
         }
         for (Side side : Side.values()) {
-            if (!unfinished.contains(side.other())) {
+            if (!unfinished.contains(side.other()) && !unreadable.contains(side)) {
                 SyncMailbox box = selected.get(side);
                 state.recordSide(pair, side, new SideState(box.uidValidity(), box.highestModSeq()));
             }
@@ -614,6 +616,14 @@ public final class MailboxSync {
     private void copyBatch(Side from, List<Long> uids, Optional<String> encryptTo) throws IOException {
         Side to = from.other();
         List<StoredMessage> originals = stores.get(from).fetch(uids); // expunged meanwhile: left out
+        if (originals.size() < uids.size()) {
+            Set<Long> missing = new HashSet<>(uids);
+            originals.forEach(m -> missing.remove(m.uid()));
+            if (!stores.get(from).info(missing).isEmpty()) {
+                // Still there, yet not served: this side's HIGHESTMODSEQ stays, so the next run reads them again.
+                unreadable.add(from);
+            }
+        }
         if (originals.isEmpty()) {
             return;
         }

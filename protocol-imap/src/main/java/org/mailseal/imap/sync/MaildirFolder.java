@@ -32,6 +32,9 @@ final class MaildirFolder {
     private final Path dir;
     private final int maxMessages;
     private final Clock clock;
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Object> NUMBERING =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private MaildirUidValidity uids;
     private MaildirKeywords keywords;
     /** The selected view: UID to file name in cur/. */
@@ -84,6 +87,20 @@ final class MaildirFolder {
      *                     {@code .uidvalidity} file during the run): the engine's UIDs of this run mean nothing now
      */
     void refresh() throws IOException {
+        synchronized (numbering()) {
+            refreshNumbering();
+        }
+    }
+
+    /**
+     * The lock every store of this process takes on this folder while it gives out UIDs (a watcher and a run may
+     * read one folder at once); another program's numbering is not covered, see {@link MaildirSyncStore}.
+     */
+    private Object numbering() {
+        return NUMBERING.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new Object());
+    }
+
+    private void refreshNumbering() throws IOException {
         Optional<MaildirUidValidity> onDisk = MaildirUidValidity.read(dir);
         if (uids != null && (onDisk.isEmpty() || onDisk.get().validity() != uids.validity())) {
             throw new IOException("Maildir folder " + name + ": its .uidvalidity changed or vanished during the run"
@@ -194,11 +211,19 @@ final class MaildirFolder {
 
     /** Assigns {@code count} UIDs (written crash-safely before use) and returns the first. */
     long reserve(int count) throws IOException {
-        MaildirUidValidity next = uids.assign(count);
-        next.write(dir);
-        long first = uids.lastUid() + 1;
-        uids = next;
-        return first;
+        synchronized (numbering()) {
+            // From what is on disk now: another store of this process may have given out UIDs since this one read.
+            MaildirUidValidity onDisk = MaildirUidValidity.read(dir).orElse(null);
+            if (onDisk == null || onDisk.validity() != uids.validity()) {
+                throw new IOException("Maildir folder " + name + ": its .uidvalidity changed or vanished during the"
+                        + " run (another program?); run the sync again");
+            }
+            MaildirUidValidity base = onDisk.lastUid() > uids.lastUid() ? onDisk : uids;
+            MaildirUidValidity next = base.assign(count);
+            next.write(dir);
+            uids = next;
+            return base.lastUid() + 1;
+        }
     }
 
     /** Whether the folder on disk differs from what this store last saw: anything in new/, or other names in cur/. */

@@ -102,6 +102,25 @@ class MaildirSyncStoreTest {
     }
 
     @Test
+    void twoStoresOnOneFolderNeverGiveOutOneUidTwice() throws IOException {
+        try (MaildirSyncStore run = open(); MaildirSyncStore watcher = open()) {
+            long validity = run.select("INBOX").uidValidity();
+            run.append("INBOX", validity, List.of(stored("<1@x>", "one")));
+            // A delivery, numbered by the watcher's SELECT while the run still holds the old last UID.
+            Files.write(root().resolve("new/1700000000.M1P1.otherhost"), message("<mda@x>", "delivered"));
+            watcher.select("INBOX");
+            List<Long> appended = run.append("INBOX", validity, List.of(stored("<2@x>", "two")));
+            SortedMap<Long, MessageInfo> all = watcher.scan();
+            assertThat(all).hasSize(3);
+            assertThat(all.keySet()).contains(appended.get(0));
+            assertThat(watcher.messageIds(List.of(appended.get(0)))).as("the UID the run recorded is its copy")
+                    .containsValue("<2@x>");
+            assertThat(run.messageIds(all.keySet()).values())
+                    .containsExactlyInAnyOrder("<1@x>", "<mda@x>", "<2@x>");
+        }
+    }
+
+    @Test
     void appendsAndFetchesWithFlagsDateAndExactBytes() throws IOException {
         try (MaildirSyncStore store = open()) {
             SyncMailbox box = store.select("INBOX");
