@@ -57,7 +57,13 @@ public final class ChannelSync {
         List<MailboxSync> prepared = new ArrayList<>();
         for (MailboxPair pair : pairs(folders, force)) {
             MailboxSync sync = new MailboxSync(state, channel, pair, a, b, translator, listener);
-            sync.prepare(force);
+            try {
+                sync.prepare(force);
+            } catch (IOException e) {
+                // No pair finishes then: a message moved into this mailbox must not leave its old one meanwhile.
+                throw new IOException(describe(pair) + ": " + e.getMessage() + " (no expunges carried out in this"
+                        + " channel until it succeeds)", e);
+            }
             prepared.add(sync);
         }
         // Expunges last, over every mailbox: a message moved to another folder reached it before it leaves this one.
@@ -174,6 +180,11 @@ public final class ChannelSync {
         store.delete(name);
         state.forget(recorded);
         return Deletion.DELETED;
+    }
+
+    private static String describe(MailboxPair pair) {
+        return pair.mailboxA().equals(pair.mailboxB()) ? "mailbox " + pair.mailboxA()
+                : "mailboxes " + pair.mailboxA() + " and " + pair.mailboxB();
     }
 
     private SyncStore store(Side side) {

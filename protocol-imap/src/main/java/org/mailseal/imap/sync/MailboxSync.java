@@ -654,7 +654,7 @@ public final class MailboxSync {
             throw new ImapClientException("APPEND to " + box.name() + " placed " + appended.size() + " of "
                     + copies.size() + " messages");
         }
-        verify(to, box, copies, appended);
+        verify(to, box, copies, appended, copyKeys);
         state.inTransaction(() -> {
             for (int i = 0; i < copies.size(); i++) {
                 long source = originals.get(i).uid();
@@ -677,22 +677,32 @@ public final class MailboxSync {
     }
 
     /**
-     * Checks that each copy is where APPENDUID put it, with its size and flags, before the state records it. A
-     * copy that differs stays unrecorded (the next run matches it by content or copies again) and stops the run.
+     * Checks that each copy is where APPENDUID put it, with its flags, before the state records it; a copy that is
+     * missing or lacks its flags stays unrecorded (the next run matches it by content or copies again) and stops the
+     * run. A copy whose size differs was changed by the server on the way in (a header added): it is recorded under
+     * the content key of what the server holds, read back, so that the next run does not take it for new mail.
      */
-    private void verify(Side to, SyncMailbox box, List<StoredMessage> copies, List<Long> appended) throws IOException {
+    private void verify(Side to, SyncMailbox box, List<StoredMessage> copies, List<Long> appended,
+                        List<ContentKey> copyKeys) throws IOException {
         SortedMap<Long, MessageInfo> stored = stores.get(to).info(appended);
+        Map<Long, Integer> rewritten = new HashMap<>();
         for (int i = 0; i < copies.size(); i++) {
             MessageInfo info = stored.get(appended.get(i));
             StoredMessage copy = copies.get(i);
             String problem = info == null ? "is missing"
-                    : info.size() != copy.content().length ? "has " + info.size() + " bytes, not " + copy.content().length
                     : !info.flags().equals(Set.copyOf(copy.flags())) ? "has the flags " + info.flags() + ", not "
                     + copy.flags() : null;
             if (problem != null) {
                 throw new ImapClientException("the copy of UID " + copy.uid() + " appended to " + box.name()
                         + " on side " + to + " as UID " + appended.get(i) + " " + problem + "; not recorded");
             }
+            if (info.size() != copy.content().length) {
+                rewritten.put(appended.get(i), i);
+            }
+        }
+        for (StoredMessage held : rewritten.isEmpty() ? List.<StoredMessage>of()
+                : stores.get(to).fetch(rewritten.keySet())) {
+            copyKeys.set(rewritten.get(held.uid()), contentKey(held.content()));
         }
     }
 

@@ -17,6 +17,7 @@ final class FailingStore implements SyncStore {
     private final SyncStore store;
     private boolean failAfterAppend;
     private boolean failFetch;
+    private boolean rewrite;
 
     FailingStore(SyncStore store) {
         this.store = store;
@@ -25,6 +26,12 @@ final class FailingStore implements SyncStore {
     /** The next APPEND reaches the server; the run dies right after it. */
     FailingStore failAfterNextAppend() {
         failAfterAppend = true;
+        return this;
+    }
+
+    /** Every APPEND stores the message with a header in front, as a server that adds one on the way in. */
+    FailingStore rewriteAppends() {
+        rewrite = true;
         return this;
     }
 
@@ -99,6 +106,15 @@ final class FailingStore implements SyncStore {
 
     @Override
     public List<Long> append(String mailbox, long uidValidity, List<StoredMessage> messages) throws IOException {
+        if (rewrite) {
+            List<StoredMessage> changed = new java.util.ArrayList<>();
+            for (StoredMessage m : messages) {
+                byte[] content = ("X-Received-By: the server\r\n" + new String(m.content(),
+                        java.nio.charset.StandardCharsets.ISO_8859_1)).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                changed.add(new StoredMessage(m.uid(), m.flags(), m.internalDate(), content.length, content));
+            }
+            return store.append(mailbox, uidValidity, changed);
+        }
         return store.append(mailbox, uidValidity, messages);
     }
 

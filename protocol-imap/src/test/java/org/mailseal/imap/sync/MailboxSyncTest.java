@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
-            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move", "pending", "diedplain", "diedreset", "keptdel", "halfexp");
+            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move", "pending", "diedplain", "diedreset", "keptdel", "halfexp", "rewrite");
     private static SyncFixture fixture;
 
     @TempDir
@@ -258,6 +258,21 @@ class MailboxSyncTest {
             assertEquals(12, fixture.snapshot("diedresetb", "Work").size());
             assertEquals(fixture.snapshot("diedreseta", "Work"), fixture.snapshot("diedresetb", "Work"));
             assertTrue(sync(state, channel, false).changedNothing());
+        }
+    }
+
+    @Test
+    void copiesTheServerChangedOnTheWayInAreRecordedAsStoredNotCopiedAgain() throws Exception {
+        fixture.seed("rewritea", "INBOX", 0, 6);
+        ChannelConfig channel = channel("rewrite");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            ChannelSummary first = runWithFailingB(state, channel, MessageTranslator.NONE, FailingStore::rewriteAppends);
+            assertEquals(6, first.total(PairSummary::copiedToB), first.toString());
+            ChannelSummary second = runWithFailingB(state, channel, MessageTranslator.NONE,
+                    FailingStore::rewriteAppends);
+            assertTrue(second.changedNothing(), "no copy taken for new mail: " + second);
+            assertEquals(6, fixture.snapshot("rewriteb", "INBOX").size());
+            assertEquals(6, fixture.snapshot("rewritea", "INBOX").size());
         }
     }
 
