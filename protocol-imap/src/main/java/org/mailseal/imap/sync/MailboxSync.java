@@ -41,8 +41,9 @@ import org.mailseal.imap.sync.ChannelConfig.Change;
  *       one side since then is set or cleared on the other. Two sides cannot disagree on one flag (setting it
  *       means it was clear in the base, clearing it that it was set), so the per-flag merge has no conflicts.</li>
  *   <li><b>Copies</b> of the remaining unknown messages, in batches: fetched, translated for the destination's
- *       key, appended with their flags and INTERNALDATE, verified (each copy where APPENDUID put it, with its size
- *       and flags) and recorded one transaction per batch.</li>
+ *       key, appended with their flags and INTERNALDATE, verified (each copy where APPENDUID put it, with its
+ *       flags; one the server changed on the way in recorded as it holds it) and recorded one transaction per
+ *       batch.</li>
  *   <li><b>Expunges</b>, last ({@link #finish}; a channel finishes its pairs only after preparing them all, so a
  *       message moved between folders reaches its new folder before it leaves the old one). A message gone from
  *       one side is expunged from the other, unless its flags changed there since the last run: that is the one
