@@ -654,6 +654,25 @@ public final class ToolImapClient implements AutoCloseable {
         }
     }
 
+    /**
+     * UID STORE of flags on the messages of {@code uidSet} not changed since {@code modSeq} (UNCHANGEDSINCE, RFC 7162
+     * §3.1.3; needs CONDSTORE enabled): returns the UIDs the server left alone because they changed ([MODIFIED]).
+     */
+    public UidSet storeFlagsUnchangedSince(String uidSet, boolean add, Collection<String> flags, long modSeq)
+            throws IOException {
+        requireSet(uidSet);
+        requireFlags(flags);
+        if (!isEnabled("CONDSTORE") || modSeq < 0) {
+            throw new ImapClientException("UNCHANGEDSINCE needs CONDSTORE enabled and a mod-sequence");
+        }
+        String code = wire.command(unit -> { }, "UID STORE " + uidSet + " (UNCHANGEDSINCE " + modSeq + ")"
+                + (add ? " +" : " -") + "FLAGS.SILENT (" + String.join(" ", flags) + ")");
+        if (code.regionMatches(true, 0, "MODIFIED ", 0, 9)) {
+            return UidSet.parse(code.substring(9).trim());
+        }
+        return UidSet.EMPTY;
+    }
+
     /** UID EXPUNGE of a UID set (RFC 4315 §2.1); needs UIDPLUS. */
     public void uidExpunge(String uidSet) throws IOException {
         requireSet(uidSet);

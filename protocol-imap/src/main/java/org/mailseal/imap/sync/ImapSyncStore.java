@@ -297,6 +297,33 @@ public final class ImapSyncStore implements SyncStore {
     }
 
     @Override
+    public List<Long> expungeUnchanged(Collection<Long> uids, long modSeq) throws IOException {
+        if (modSeq <= 0 || !client.isEnabled("CONDSTORE")) {
+            expunge(uids);
+            return List.copyOf(uids);
+        }
+        requireSelected();
+        if (!client.hasCapability("UIDPLUS")) {
+            throw new ImapClientException("server lacks UIDPLUS, so expunging only these messages is impossible");
+        }
+        List<Long> expunged = new ArrayList<>();
+        for (String set : commandSets(uids)) {
+            UidSet changed = client.storeFlagsUnchangedSince(set, true, List.of("\\Deleted"), modSeq);
+            List<Long> unchanged = new ArrayList<>();
+            for (long uid : UidSet.parse(set).toList(MAX_UIDS_PER_COMMAND)) {
+                if (!changed.contains(uid)) {
+                    unchanged.add(uid);
+                }
+            }
+            if (!unchanged.isEmpty()) {
+                client.uidExpunge(UidSet.format(unchanged));
+                expunged.addAll(unchanged);
+            }
+        }
+        return expunged;
+    }
+
+    @Override
     public boolean idle(Duration timeout) throws IOException {
         requireSelected();
         // RFC 2177: re-issue IDLE well within the 30-minute inactivity timeout servers may apply.

@@ -173,8 +173,11 @@ public final class MailboxSync {
                 unfinished.add(side);
                 continue;
             }
-            stores.get(side).expunge(e.getValue());
-            expunged += e.getValue().size();
+            // Only what did not change since this run read it: a message changed meanwhile wins (the conflict rule),
+            // stays, and is copied back to the side that expunged it, since it is forgotten all the same.
+            List<Long> done = stores.get(side).expungeUnchanged(e.getValue(), selected.get(side).highestModSeq());
+            expunged += done.size();
+            conflicts += e.getValue().size() - done.size();
             state.inTransaction(() -> e.getValue().forEach(uid -> state.forget(pair, side, uid)));
         }
         for (Side side : Side.values()) {

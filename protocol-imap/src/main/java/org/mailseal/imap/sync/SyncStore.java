@@ -80,6 +80,16 @@ public interface SyncStore extends AutoCloseable {
     /** Marks the messages \Deleted and expunges exactly them (UID EXPUNGE). */
     void expunge(Collection<Long> uids) throws IOException;
 
+    /**
+     * Expunges those of the messages that did not change since {@code modSeq} (the HIGHESTMODSEQ a run read them at)
+     * and returns them; a message changed meanwhile is left alone. A store without mod-sequences (or with
+     * {@code modSeq} 0) expunges them all.
+     */
+    default List<Long> expungeUnchanged(Collection<Long> uids, long modSeq) throws IOException {
+        expunge(uids);
+        return List.copyOf(uids);
+    }
+
     /** Waits (IDLE) until the selected mailbox changes or the timeout passes; true if it changed. */
     boolean idle(Duration timeout) throws IOException;
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MailboxSyncTest {
     private static final List<String> USERS = List.of("copy", "crash", "merge", "conflict", "valve", "reset", "lost",
-            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move", "pending", "diedplain", "diedreset", "keptdel", "halfexp", "rewrite");
+            "push", "incr", "folders", "sealed", "delfolder", "delkept", "delnot", "aligned", "move", "pending", "diedplain", "diedreset", "keptdel", "halfexp", "rewrite", "late");
     private static SyncFixture fixture;
 
     @TempDir
@@ -273,6 +273,37 @@ class MailboxSyncTest {
             assertTrue(second.changedNothing(), "no copy taken for new mail: " + second);
             assertEquals(6, fixture.snapshot("rewriteb", "INBOX").size());
             assertEquals(6, fixture.snapshot("rewritea", "INBOX").size());
+        }
+    }
+
+    @Test
+    void aMessageChangedWhileTheRunWasUnderWayIsNotExpunged() throws Exception {
+        fixture.create("latea", "Work");
+        fixture.create("lateb", "Work");
+        fixture.seed("latea", "INBOX", 0, 10);
+        ChannelConfig channel = channel("late", "INBOX", "Work");
+        try (SyncState state = SyncState.open(dir.resolve("state.db"))) {
+            sync(state, channel, false);
+            fixture.expunge("latea", "INBOX", 1);
+            fixture.seed("latea", "Work", 50, 2);
+            // While Work is copied (after INBOX was read, before its expunges), somebody flags the message on B.
+            SyncListener meanwhile = new SyncListener() {
+                @Override
+                public void copied(MailboxPair pair, int messages, long bytes) {
+                    try {
+                        fixture.command("lateb", "INBOX", "UID STORE 1 +FLAGS (\\Flagged)");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            };
+            ChannelSummary run = fixture.sync(state, channel, meanwhile);
+            assertEquals(0, run.total(PairSummary::expunged), run.toString());
+            assertEquals(1, run.total(PairSummary::conflicts), run.toString());
+            assertEquals(10, fixture.snapshot("lateb", "INBOX").size());
+            ChannelSummary next = sync(state, channel, false);
+            assertEquals(1, next.total(PairSummary::copiedToA), "the changed message comes back: " + next);
+            assertEquals(fixture.snapshot("lateb", "INBOX"), fixture.snapshot("latea", "INBOX"));
         }
     }
 
