@@ -2,10 +2,12 @@ package org.mailseal.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -17,6 +19,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,7 +112,7 @@ class SyncIT {
             String point;
             if (round == 0 || random.nextInt(3) == 0) {
                 int delay = random.nextInt(2500); // anywhere from start-up and login to the first copies
-                Thread.sleep(delay);
+                Thread.sleep(delay); // the kill point itself is a random moment: waiting here is the test, not a sync
                 point = delay + " ms after start";
             } else {
                 int statusLines = 1 + random.nextInt(4); // one every 100 messages copied
@@ -172,21 +175,22 @@ class SyncIT {
         assertSameMailboxes("after --watch", office.snapshot(), laptop.snapshot());
     }
 
-    /** Polls (bounded: 30 s) until a message appears with flags that satisfy the check; returns its UID. */
-    private static long awaitMessage(SyncHost host, String messageId, Predicate<Set<String>> flags, SyncJar watch)
-            throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        List<SyncHost.Message> seen = List.of();
-        while (System.nanoTime() < deadline) {
-            seen = host.messages("INBOX").stream().filter(m -> m.messageId().equals(messageId)).toList();
-            if (seen.size() == 1 && flags.test(seen.get(0).flags())) {
-                return seen.get(0).uid();
-            }
-            assertThat(seen.size()).as("copies of " + messageId).isLessThanOrEqualTo(1);
-            Thread.sleep(250);
+    /** Waits (bounded: 30 s) until a message appears with flags that satisfy the check; returns its UID. */
+    private static long awaitMessage(SyncHost host, String messageId, Predicate<Set<String>> flags, SyncJar watch) {
+        List<List<SyncHost.Message>> seen = new ArrayList<>(List.of(List.of()));
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                List<SyncHost.Message> now = host.messages("INBOX").stream()
+                        .filter(m -> m.messageId().equals(messageId)).toList();
+                seen.set(0, now);
+                assertThat(now.size()).as("copies of " + messageId).isLessThanOrEqualTo(1);
+                return now.size() == 1 && flags.test(now.get(0).flags());
+            });
+        } catch (ConditionTimeoutException e) {
+            return fail("within 30 s, " + messageId + " did not reach " + host.user + " as expected (found: "
+                    + seen.get(0).stream().map(SyncHost.Message::line).toList() + ")\n" + watch);
         }
-        return fail("within 30 s, " + messageId + " did not reach " + host.user + " as expected (found: "
-                + seen.stream().map(SyncHost.Message::line).toList() + ")\n" + watch);
+        return seen.get(0).get(0).uid();
     }
 
     /** Matches once {@code count} lines have matched {@code line}. */

@@ -2,12 +2,14 @@ package org.mailseal.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -112,15 +114,13 @@ class SyncKeyTranslationIT {
                 // status line printed once the batch is recorded.
                 assertThat(jar.awaitLine(l -> l.startsWith("messages 200/"), 120_000)).as(jar.toString()).isTrue();
                 int start = messageCount(counter);
-                long deadline = System.nanoTime() + 60_000_000_000L;
-                while (jar.alive() && System.nanoTime() < deadline) {
-                    int count = messageCount(counter);
-                    if (count >= start + 200) {
-                        jar.kill();
-                        killedAt.add(count + (jar.out().contains("messages 400/") ? " (batch recorded)" : ""));
-                        break;
-                    }
-                    Thread.sleep(1);
+                int[] count = {start};
+                // As often as the server answers: the kill must land between the batch's APPEND and its record.
+                await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                        .until(() -> !jar.alive() || (count[0] = messageCount(counter)) >= start + 200);
+                if (jar.alive()) {
+                    jar.kill();
+                    killedAt.add(count[0] + (jar.out().contains("messages 400/") ? " (batch recorded)" : ""));
                 }
             }
         }
