@@ -719,12 +719,8 @@ public final class MailboxSync {
 
     /** The unfolded value of the first Message-ID header, or null when absent, empty or not printable ASCII. */
     static String messageId(byte[] content) {
-        String text = new String(content, StandardCharsets.ISO_8859_1);
-        int end = text.indexOf("\r\n\r\n");
-        if (end < 0) {
-            end = text.indexOf("\n\n");
-        }
-        String header = end < 0 ? text : text.substring(0, end);
+        // Only the header is decoded: this runs for every message copied or matched.
+        String header = new String(content, 0, headerLength(content), StandardCharsets.ISO_8859_1);
         String[] lines = header.replaceAll("\r?\n(?=[ \t])", "").split("\r?\n");
         for (String line : lines) {
             int colon = line.indexOf(':');
@@ -733,6 +729,17 @@ public final class MailboxSync {
             }
         }
         return null;
+    }
+
+    /** Where the header section ends: at the line break before the first empty line, else the whole message. */
+    private static int headerLength(byte[] content) {
+        for (int i = 0; i + 1 < content.length; i++) {
+            if (content[i] == '\n' && (content[i + 1] == '\n'
+                    || (content[i + 1] == '\r' && i + 2 < content.length && content[i + 2] == '\n'))) {
+                return i > 0 && content[i - 1] == '\r' ? i - 1 : i;
+            }
+        }
+        return content.length;
     }
 
     /** A Message-ID value with its whitespace runs made single spaces and trimmed; null if empty or not ASCII. */
