@@ -6,9 +6,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 /**
  * A listening socket whose connections each get a frame decoder and a session. Auto-read is off: the decoder reads
@@ -17,11 +17,15 @@ import java.net.InetSocketAddress;
 public final class ImapListener {
     private ImapListener() {}
 
-    /** Binds and returns the server channel; sessions' channels join {@code sessions} when it is not null. */
+    /**
+     * Binds and returns the server channel. Every accepted connection goes to {@code onAccept} (when not null) first:
+     * it may track the channel (for draining on shutdown) and add handlers that run in front of the protocol's
+     * (connection limits, the PROXY protocol).
+     */
     public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> channelType,
                                Class<? extends SocketChannel> upstreamChannelType, InetSocketAddress address,
                                ImapSessionConfig config, ImapUpstreamConfig upstream, MailboxCrypto crypto,
-                               DecryptedMessages cache, ChannelGroup sessions) throws InterruptedException {
+                               DecryptedMessages cache, Consumer<? super SocketChannel> onAccept) throws InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
@@ -31,8 +35,8 @@ public final class ImapListener {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (sessions != null) {
-                            sessions.add(ch);
+                        if (onAccept != null) {
+                            onAccept.accept(ch); // before the protocol's handlers: whatever it adds comes first
                         }
                         if (config.implicitTls()) {
                             ch.pipeline().addLast("tls", config.tls().newHandler(ch.alloc()));

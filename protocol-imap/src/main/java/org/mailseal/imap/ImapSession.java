@@ -90,7 +90,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
     public void channelActive(ChannelHandlerContext ctx) {
         tlsActive = config.implicitTls();
         decoder.limits(config.maxLiteralBeforeLogin(), (64 << 10) + 4 * config.maxLiteralBeforeLogin(), true);
-        ImapUpstream.connect(upstreamConfig, ctx.channel().eventLoop(), upstreamChannel, this)
+        ImapUpstream.connect(upstreamConfig, ctx.channel(), upstreamChannel, this)
                 .whenCompleteAsync((connected, error) -> {
                     if (error != null) {
                         // Why stays in mailseal; the client only learns to come back later.

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
@@ -64,23 +63,27 @@ final class ImapUpstream extends ChannelInboundHandlerAdapter {
         this.listener = listener;
     }
 
-    static CompletionStage<ImapUpstream> connect(ImapUpstreamConfig config, EventLoop loop,
+    /** Connects on the client's event loop, so both sides of a session run on one thread. */
+    static CompletionStage<ImapUpstream> connect(ImapUpstreamConfig config, Channel client,
                                                  Class<? extends SocketChannel> channelType, Listener listener) {
-        return new ImapUpstream(config, listener).connect(loop, channelType);
+        return new ImapUpstream(config, listener).connect(client, channelType);
     }
 
-    private CompletionStage<ImapUpstream> connect(EventLoop loop, Class<? extends SocketChannel> channelType) {
+    private CompletionStage<ImapUpstream> connect(Channel client, Class<? extends SocketChannel> channelType) {
         CompletableFuture<ImapUpstream> result = new CompletableFuture<>();
         ImapUpstream self = this;
         decoder = new ImapFrameDecoder(ImapFrameDecoder.Side.RESPONSES, 64 << 10, config.maxMessageBytes(),
                 config.maxMessageBytes() + (1 << 20));
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(channelType)
+        Bootstrap bootstrap = new Bootstrap().group(client.eventLoop()).channel(channelType)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (config.onConnect() != null) {
+                            config.onConnect().accept(client, ch);
+                        }
                         if (config.tls() == ImapUpstreamConfig.TlsMode.IMPLICIT) {
                             ch.pipeline().addLast("tls", tlsHandler(ch));
                         }

@@ -1,7 +1,10 @@
 package org.mailseal.imap;
 
+import io.netty.channel.Channel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 
 /**
  * Where and how to reach the real IMAP server.
@@ -11,11 +14,20 @@ import java.time.Duration;
  * @param sslContext          client context: trust store and, unless configured insecure, hostname verification
  * @param allowPlaintextLogin relay LOGIN over an unencrypted link (DESIGN.md invariant 5: only by explicit choice)
  * @param maxMessageBytes     the largest message the proxy takes from the server (a larger literal ends the session)
+ * @param onConnect           called as each upstream connection is set up, with the client's channel and the new one,
+ *                            before any handler of the protocol: it may add handlers in front (the PROXY protocol
+ *                            header that an upstream behind a load balancer expects); null for none
  */
 public record ImapUpstreamConfig(String host, int port, TlsMode tls, SslContext sslContext, boolean allowPlaintextLogin,
-                                 int maxMessageBytes, Duration connectTimeout, Duration commandTimeout) {
+                                 int maxMessageBytes, Duration connectTimeout, Duration commandTimeout,
+                                 BiConsumer<Channel, SocketChannel> onConnect) {
 
     public enum TlsMode { NONE, STARTTLS, IMPLICIT }
+
+    public ImapUpstreamConfig(String host, int port, TlsMode tls, SslContext sslContext, boolean allowPlaintextLogin,
+            int maxMessageBytes, Duration connectTimeout, Duration commandTimeout) {
+        this(host, port, tls, sslContext, allowPlaintextLogin, maxMessageBytes, connectTimeout, commandTimeout, null);
+    }
 
     public ImapUpstreamConfig {
         if (tls != TlsMode.NONE && sslContext == null) {
@@ -34,6 +46,11 @@ public record ImapUpstreamConfig(String host, int port, TlsMode tls, SslContext 
 
     public ImapUpstreamConfig withTls(TlsMode mode, SslContext context, boolean plaintextLogin) {
         return new ImapUpstreamConfig(host, port, mode, context, plaintextLogin, maxMessageBytes, connectTimeout,
-                commandTimeout);
+                commandTimeout, onConnect);
+    }
+
+    public ImapUpstreamConfig withOnConnect(BiConsumer<Channel, SocketChannel> hook) {
+        return new ImapUpstreamConfig(host, port, tls, sslContext, allowPlaintextLogin, maxMessageBytes, connectTimeout,
+                commandTimeout, hook);
     }
 }

@@ -34,7 +34,7 @@ final class ProxyUnderTest implements AutoCloseable {
             throws InterruptedException {
         listener = ImapListener.bind(group, group, NioServerSocketChannel.class, NioSocketChannel.class,
                 new InetSocketAddress("127.0.0.1", 0), config, upstream, other != null ? other : crypto, cache,
-                sessions);
+                sessions::add);
     }
 
     int port() {

@@ -80,7 +80,7 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         tlsActive = config.implicitTls();
-        Pop3Upstream.connect(upstreamConfig, ctx.channel().eventLoop(), upstreamChannel)
+        Pop3Upstream.connect(upstreamConfig, ctx.channel(), upstreamChannel)
                 .whenCompleteAsync((connected, error) -> {
                     if (error != null) {
                         // Why stays in mailseal; the client only learns to come back later (RFC 3206 SYS/TEMP).

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -48,19 +47,23 @@ final class Pop3Upstream extends ChannelInboundHandlerAdapter {
         this.config = config;
     }
 
-    static CompletionStage<Pop3Upstream> connect(Pop3UpstreamConfig config, EventLoop loop,
+    /** Connects on the client's event loop, so both sides of a session run on one thread. */
+    static CompletionStage<Pop3Upstream> connect(Pop3UpstreamConfig config, Channel client,
                                                  Class<? extends SocketChannel> channelType) {
-        return new Pop3Upstream(config).connect(loop, channelType);
+        return new Pop3Upstream(config).connect(client, channelType);
     }
 
-    private CompletionStage<Pop3Upstream> connect(EventLoop loop, Class<? extends SocketChannel> channelType) {
+    private CompletionStage<Pop3Upstream> connect(Channel client, Class<? extends SocketChannel> channelType) {
         Pop3Upstream self = this;
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(channelType)
+        Bootstrap bootstrap = new Bootstrap().group(client.eventLoop()).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (config.onConnect() != null) {
+                            config.onConnect().accept(client, ch);
+                        }
                         if (config.tls() == Pop3UpstreamConfig.TlsMode.IMPLICIT) {
                             ch.pipeline().addLast("tls", tlsHandler(ch));
                         }

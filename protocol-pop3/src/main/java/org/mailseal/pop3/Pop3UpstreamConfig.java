@@ -1,7 +1,10 @@
 package org.mailseal.pop3;
 
+import io.netty.channel.Channel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 
 /**
  * Where and how to reach the real POP3 server.
@@ -14,11 +17,20 @@ import java.time.Duration;
  * @param maxMessageBytes     the largest multi-line response (a message, as stored and dot-stuffed) the proxy takes
  *                            from the server; a larger one ends the session
  * @param commandTimeout      how long the server may take to answer one command
+ * @param onConnect           called as each upstream connection is set up, with the client's channel and the new one,
+ *                            before any handler of the protocol: it may add handlers in front (the PROXY protocol
+ *                            header that an upstream behind a load balancer expects); null for none
  */
 public record Pop3UpstreamConfig(String host, int port, TlsMode tls, SslContext sslContext, boolean allowPlaintextLogin,
-                                 int maxMessageBytes, Duration connectTimeout, Duration commandTimeout) {
+                                 int maxMessageBytes, Duration connectTimeout, Duration commandTimeout,
+                                 BiConsumer<Channel, SocketChannel> onConnect) {
 
     public enum TlsMode { NONE, STLS, IMPLICIT }
+
+    public Pop3UpstreamConfig(String host, int port, TlsMode tls, SslContext sslContext, boolean allowPlaintextLogin,
+            int maxMessageBytes, Duration connectTimeout, Duration commandTimeout) {
+        this(host, port, tls, sslContext, allowPlaintextLogin, maxMessageBytes, connectTimeout, commandTimeout, null);
+    }
 
     public Pop3UpstreamConfig {
         if (tls != TlsMode.NONE && sslContext == null) {
@@ -40,11 +52,16 @@ public record Pop3UpstreamConfig(String host, int port, TlsMode tls, SslContext 
 
     public Pop3UpstreamConfig withTls(TlsMode mode, SslContext context, boolean plaintextLogin) {
         return new Pop3UpstreamConfig(host, port, mode, context, plaintextLogin, maxMessageBytes, connectTimeout,
-                commandTimeout);
+                commandTimeout, onConnect);
     }
 
     public Pop3UpstreamConfig withCommandTimeout(Duration timeout) {
         return new Pop3UpstreamConfig(host, port, tls, sslContext, allowPlaintextLogin, maxMessageBytes, connectTimeout,
-                timeout);
+                timeout, onConnect);
+    }
+
+    public Pop3UpstreamConfig withOnConnect(BiConsumer<Channel, SocketChannel> hook) {
+        return new Pop3UpstreamConfig(host, port, tls, sslContext, allowPlaintextLogin, maxMessageBytes, connectTimeout,
+                commandTimeout, hook);
     }
 }

@@ -31,7 +31,7 @@ final class ProxyUnderTest implements AutoCloseable {
             throws InterruptedException {
         this.cache = cache;
         listener = Pop3Listener.bind(group, group, NioServerSocketChannel.class, NioSocketChannel.class,
-                new InetSocketAddress("127.0.0.1", 0), config, upstream, crypto, cache, sessions);
+                new InetSocketAddress("127.0.0.1", 0), config, upstream, crypto, cache, sessions::add);
     }
 
     int port() {

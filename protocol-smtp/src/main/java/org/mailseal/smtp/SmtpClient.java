@@ -57,19 +57,22 @@ public final class SmtpClient extends SimpleChannelInboundHandler<SmtpReply> imp
 
     /** Opens upstream connections as configured. */
     public static Upstream.Connector connector(UpstreamConfig config, Class<? extends SocketChannel> channelType) {
-        return eventLoop -> new SmtpClient(config).connect(eventLoop, channelType);
+        return clientChannel -> new SmtpClient(config).connect(clientChannel, channelType);
     }
 
     // ------------------------------------------------------------------ connecting
 
-    private CompletionStage<Connected> connect(EventLoop eventLoop, Class<? extends SocketChannel> channelType) {
+    private CompletionStage<Connected> connect(Channel clientChannel, Class<? extends SocketChannel> channelType) {
         CompletableFuture<Connected> result = new CompletableFuture<>();
         SmtpClient client = this;
-        Bootstrap bootstrap = new Bootstrap().group(eventLoop).channel(channelType)
+        Bootstrap bootstrap = new Bootstrap().group(clientChannel.eventLoop()).channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (config.onConnect() != null) {
+                            config.onConnect().accept(clientChannel, ch);
+                        }
                         if (config.tls() == UpstreamConfig.TlsMode.IMPLICIT) {
                             ch.pipeline().addLast("tls", tlsHandler(ch));
                         }

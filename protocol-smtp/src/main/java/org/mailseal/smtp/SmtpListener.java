@@ -6,10 +6,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 /**
  * A listening socket whose connections each get a frame decoder and a session. Auto-read is off: the decoder
@@ -25,10 +25,13 @@ public final class SmtpListener {
         return bind(boss, workers, channelType, address, config, connector, filter, spools, null);
     }
 
-    /** As above, adding every session's channel to {@code sessions} (for draining on shutdown). */
+    /**
+     * As above, handing every accepted connection to {@code onAccept} first: it may track the channel (for draining
+     * on shutdown) and add handlers that run in front of the protocol's (connection limits, the PROXY protocol).
+     */
     public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> channelType,
                                InetSocketAddress address, SmtpSessionConfig config, Upstream.Connector connector,
-                               MessageFilter filter, MessageSpool.Factory spools, ChannelGroup sessions)
+                               MessageFilter filter, MessageSpool.Factory spools, Consumer<? super SocketChannel> onAccept)
             throws InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
@@ -39,8 +42,8 @@ public final class SmtpListener {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (sessions != null) {
-                            sessions.add(ch);
+                        if (onAccept != null) {
+                            onAccept.accept(ch); // before the protocol's handlers: whatever it adds comes first
                         }
                         if (config.implicitTls()) {
                             SslHandler tls = config.tls().newHandler(ch.alloc());

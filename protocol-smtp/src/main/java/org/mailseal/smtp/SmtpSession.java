@@ -66,7 +66,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         tlsActive = config.implicitTls();
-        connector.connect(ctx.channel().eventLoop()).whenCompleteAsync((connected, error) -> {
+        connector.connect(ctx.channel()).whenCompleteAsync((connected, error) -> {
             if (state == State.CLOSED) {
                 if (connected != null && connected.upstream() != null) {
                     connected.upstream().close();

@@ -39,10 +39,10 @@ public interface Upstream {
     /** Opens upstream connections, one per client session. */
     interface Connector {
         /**
-         * Connects (and, as configured, starts TLS and says EHLO/LHLO) on the given event loop, the client
-         * session's own, so both sides of a session run on one thread; a failure completes with a 4xx reply.
+         * Connects (and, as configured, starts TLS and says EHLO/LHLO) for the client's session, on the client
+         * channel's event loop, so both sides of a session run on one thread; a failure completes with a 4xx reply.
          */
-        CompletionStage<Connected> connect(io.netty.channel.EventLoop eventLoop);
+        CompletionStage<Connected> connect(io.netty.channel.Channel client);
     }
 
     /** The outcome of {@link Connector#connect()}: an upstream, or the reply that says why there is none. */

@@ -1,7 +1,10 @@
 package org.mailseal.smtp;
 
+import io.netty.channel.Channel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 
 /**
  * Where and how to reach the real MTA or mail store.
@@ -12,12 +15,22 @@ import java.time.Duration;
  * @param lmtp               speak LMTP (RFC 2033: LHLO, one reply per recipient after DATA)
  * @param heloName           the name mailseal gives in EHLO/LHLO
  * @param allowPlaintextAuth relay AUTH over an unencrypted link (DESIGN.md invariant 5: only by explicit choice)
+ * @param onConnect          called as each upstream connection is set up, with the client's channel and the new one,
+ *                           before any handler of the protocol: it may add handlers in front (the PROXY protocol
+ *                           header that an upstream behind a load balancer expects); null for none
  */
 public record UpstreamConfig(String host, int port, TlsMode tls, SslContext sslContext, boolean lmtp, String heloName,
                              boolean allowPlaintextAuth, Duration connectTimeout, Duration commandTimeout,
-                             Duration dataTimeout) {
+                             Duration dataTimeout, BiConsumer<Channel, SocketChannel> onConnect) {
 
     public enum TlsMode { NONE, STARTTLS, IMPLICIT }
+
+    public UpstreamConfig(String host, int port, TlsMode tls, SslContext sslContext, boolean lmtp, String heloName,
+                          boolean allowPlaintextAuth, Duration connectTimeout, Duration commandTimeout,
+                          Duration dataTimeout) {
+        this(host, port, tls, sslContext, lmtp, heloName, allowPlaintextAuth, connectTimeout, commandTimeout,
+                dataTimeout, null);
+    }
 
     public UpstreamConfig {
         if (tls != TlsMode.NONE && sslContext == null) {
@@ -36,15 +49,21 @@ public record UpstreamConfig(String host, int port, TlsMode tls, SslContext sslC
 
     public UpstreamConfig withPlaintextAuth(boolean value) {
         return new UpstreamConfig(host, port, tls, sslContext, lmtp, heloName, value, connectTimeout, commandTimeout,
-                dataTimeout);
+                dataTimeout, onConnect);
     }
 
     public UpstreamConfig withTls(TlsMode mode, SslContext context) {
         return new UpstreamConfig(host, port, mode, context, lmtp, heloName, allowPlaintextAuth, connectTimeout,
-                commandTimeout, dataTimeout);
+                commandTimeout, dataTimeout, onConnect);
     }
 
     public UpstreamConfig withTimeouts(Duration connect, Duration command, Duration data) {
-        return new UpstreamConfig(host, port, tls, sslContext, lmtp, heloName, allowPlaintextAuth, connect, command, data);
+        return new UpstreamConfig(host, port, tls, sslContext, lmtp, heloName, allowPlaintextAuth, connect, command, data,
+                onConnect);
+    }
+
+    public UpstreamConfig withOnConnect(BiConsumer<Channel, SocketChannel> hook) {
+        return new UpstreamConfig(host, port, tls, sslContext, lmtp, heloName, allowPlaintextAuth, connectTimeout,
+                commandTimeout, dataTimeout, hook);
     }
 }

@@ -26,7 +26,7 @@ final class FakeUpstream implements Upstream, Upstream.Connector {
     boolean closed;
 
     @Override
-    public CompletionStage<Connected> connect(io.netty.channel.EventLoop eventLoop) {
+    public CompletionStage<Connected> connect(io.netty.channel.Channel client) {
         calls.add("CONNECT");
         return CompletableFuture.completedFuture(connectFailure != null ? new Connected(null, connectFailure)
                 : new Connected(this, null));

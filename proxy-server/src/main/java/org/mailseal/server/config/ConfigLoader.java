@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.netty.channel.Channel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -19,10 +22,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.pop3.Pop3UpstreamConfig;
+import org.mailseal.server.net.ProxyHeaderSender;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.SmtpSessionConfig;
 import org.mailseal.smtp.UpstreamConfig;
@@ -110,10 +115,16 @@ public final class ConfigLoader {
             problem("headerProtection.subject: " + e.getMessage());
         }
         JsonNode limits = root.path("limits");
-        allowOnly(limits, "limits", "maxMessageBytes", "maxRecipients", "spoolMemoryBytes");
+        allowOnly(limits, "limits", "maxMessageBytes", "maxRecipients", "spoolMemoryBytes", "connectionsPerAddress",
+                "proxyHeaderTimeout");
         long maxMessage = number(limits, "maxMessageBytes", "limits.maxMessageBytes", 25L << 20, 1024, 1L << 30);
         int maxRecipients = (int) number(limits, "maxRecipients", "limits.maxRecipients", 100, 1, 10_000);
         int spoolMemory = (int) number(limits, "spoolMemoryBytes", "limits.spoolMemoryBytes", 1 << 20, 4096, 1 << 30);
+        ConnectionLimitsConfig connectionLimits = new ConnectionLimitsConfig(
+                (int) number(limits, "connectionsPerAddress", "limits.connectionsPerAddress",
+                        ConnectionLimitsConfig.DEFAULTS.perAddress(), 1, 100_000),
+                duration(limits, "proxyHeaderTimeout", "limits.proxyHeaderTimeout",
+                        ConnectionLimitsConfig.DEFAULTS.proxyHeaderTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(5)));
         List<ListenerConfig> listeners = new ArrayList<>();
         List<ImapListenerConfig> imapListeners = new ArrayList<>();
         List<Pop3ListenerConfig> pop3Listeners = new ArrayList<>();
@@ -155,7 +166,7 @@ public final class ConfigLoader {
             }
         }
         return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners, gateway,
-                imapListeners, pop3Listeners);
+                imapListeners, pop3Listeners, connectionLimits);
     }
 
     private MailsealConfig.GatewayKey gateway(JsonNode node) {
@@ -335,7 +346,8 @@ public final class ConfigLoader {
     }
 
     private ListenerConfig listener(JsonNode node, String where) {
-        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "localDomains", "upstream");
+        allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "localDomains", "upstream",
+                "proxyProtocol", "idleTimeout");
         String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
         SmtpSessionConfig.Role role = role(text(node.path("role"), where + ".role"), where + ".role");
         String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
@@ -356,11 +368,18 @@ public final class ConfigLoader {
         }
         UpstreamConfig upstream = upstream(node.path("upstream"), where + ".upstream", hostname,
                 role == SmtpSessionConfig.Role.INBOUND_LMTP);
+        ListenerOptions options = listenerOptions(node, where);
         if (role == null || endpoint == null || upstream == null) {
             return null;
         }
         return new ListenerConfig(name, role, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
-                authWithoutTls, localDomains, upstream);
+                authWithoutTls, localDomains, upstream, options);
+    }
+
+    /** {@code proxyProtocol} and {@code idleTimeout}, which every kind of listener has. */
+    private ListenerOptions listenerOptions(JsonNode node, String where) {
+        return new ListenerOptions(bool(node, "proxyProtocol", where + ".proxyProtocol", false),
+                duration(node, "idleTimeout", where + ".idleTimeout", null, Duration.ofSeconds(10), Duration.ofHours(2)));
     }
 
     private SslContext serverTls(JsonNode tlsNode, String where) {
@@ -383,7 +402,7 @@ public final class ConfigLoader {
     /** What IMAP and POP3 listeners have in common: where they listen, their TLS, and the server behind them. */
     private record ReadingListener(String name, String host, int port, String hostname, SslContext tls,
                                    boolean implicitTls, boolean loginWithoutTls, UpstreamConfig upstream,
-                                   String loginDomain) {}
+                                   String loginDomain, ListenerOptions options) {}
 
     /**
      * The keys of a listener that clients read mail from (name, listen, hostname, tls, authWithoutTls, loginDomain,
@@ -391,7 +410,7 @@ public final class ConfigLoader {
      */
     private ReadingListener readingListener(JsonNode node, String where, String protocol, String... more) {
         List<String> keys = new ArrayList<>(List.of("name", "role", "listen", "hostname", "tls", "authWithoutTls",
-                "loginDomain", "upstream"));
+                "loginDomain", "upstream", "proxyProtocol", "idleTimeout"));
         keys.addAll(List.of(more));
         allowOnly(node, where, keys.toArray(String[]::new));
         String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
@@ -416,7 +435,7 @@ public final class ConfigLoader {
             return null;
         }
         return new ReadingListener(name, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
-                loginWithoutTls, upstream, loginDomain);
+                loginWithoutTls, upstream, loginDomain, listenerOptions(node, where));
     }
 
     /** An IMAP listener: the same keys as an SMTP one, without localDomains; its upstream is an IMAP server. */
@@ -436,9 +455,10 @@ public final class ConfigLoader {
         ImapUpstreamConfig imap = new ImapUpstreamConfig(upstream.host(), upstream.port(),
                 ImapUpstreamConfig.TlsMode.valueOf(upstream.tls().name()), upstream.sslContext(),
                 upstream.allowPlaintextAuth(), maxMessageBytes + (1 << 20), upstream.connectTimeout(),
-                upstream.commandTimeout());
+                upstream.commandTimeout(), upstream.onConnect());
         return new ImapListenerConfig(common.name(), common.host(), common.port(), common.hostname(), common.tls(),
-                common.implicitTls(), common.loginWithoutTls(), imap, plaintextAppends, common.loginDomain());
+                common.implicitTls(), common.loginWithoutTls(), imap, plaintextAppends, common.loginDomain(),
+                common.options());
     }
 
     /**
@@ -460,13 +480,13 @@ public final class ConfigLoader {
         // encrypted) with its dot-stuffing.
         Pop3UpstreamConfig pop3 = new Pop3UpstreamConfig(upstream.host(), upstream.port(), mode, upstream.sslContext(),
                 upstream.allowPlaintextAuth(), (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxMessageBytes + (1 << 20)),
-                upstream.connectTimeout(), upstream.commandTimeout());
+                upstream.connectTimeout(), upstream.commandTimeout(), upstream.onConnect());
         return new Pop3ListenerConfig(common.name(), common.host(), common.port(), common.hostname(), common.tls(),
-                common.implicitTls(), common.loginWithoutTls(), pop3, common.loginDomain());
+                common.implicitTls(), common.loginWithoutTls(), pop3, common.loginDomain(), common.options());
     }
 
     private UpstreamConfig upstream(JsonNode node, String where, String heloName, boolean lmtpListener) {
-        allowOnly(node, where, "host", "port", "tls", "trust", "insecure", "lmtp", "allowPlaintextAuth");
+        allowOnly(node, where, "host", "port", "tls", "trust", "insecure", "lmtp", "allowPlaintextAuth", "proxyProtocol");
         if (node.isMissingNode()) {
             problem(where + ": missing (host and port of the real mail server)");
             return null;
@@ -486,11 +506,22 @@ public final class ConfigLoader {
         SslContext context = tlsMode != null && tlsMode != UpstreamConfig.TlsMode.NONE ? clientTls(node, where) : null;
         boolean lmtp = bool(node, "lmtp", where + ".lmtp", false);
         boolean plaintextAuth = bool(node, "allowPlaintextAuth", where + ".allowPlaintextAuth", false);
+        String proxy = node.has("proxyProtocol")
+                ? text(node.get("proxyProtocol"), where + ".proxyProtocol").toLowerCase(Locale.ROOT) : "none";
+        BiConsumer<Channel, SocketChannel> onConnect = switch (proxy) {
+            case "none" -> null;
+            case "v1" -> ProxyHeaderSender.hook(HAProxyProtocolVersion.V1);
+            case "v2" -> ProxyHeaderSender.hook(HAProxyProtocolVersion.V2);
+            default -> {
+                problem(where + ".proxyProtocol: '" + proxy + "' is not one of none, v1, v2");
+                yield null;
+            }
+        };
         if (host == null || port < 0 || tlsMode == null || (tlsMode != UpstreamConfig.TlsMode.NONE && context == null)) {
             return null;
         }
         return new UpstreamConfig(host, port, tlsMode, context, lmtp || lmtpListener, heloName, plaintextAuth,
-                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(10));
+                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(10), onConnect);
     }
 
     /**
@@ -536,6 +567,37 @@ public final class ConfigLoader {
                         + String.join(", ", keys) + ")");
             }
         }
+    }
+
+    /**
+     * A duration like {@code 30s}, {@code 5m}, {@code 2h} or {@code 500ms} under {@code key}, between {@code min} and
+     * {@code max}; {@code fallback} when absent or wrong (a problem is recorded then).
+     */
+    Duration duration(JsonNode parent, String key, String where, Duration fallback, Duration min, Duration max) {
+        JsonNode node = parent.path(key);
+        if (node.isMissingNode()) {
+            return fallback;
+        }
+        String text = text(node, where);
+        java.util.regex.Matcher m = text == null ? null
+                : java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(text.trim());
+        if (m == null || !m.matches()) {
+            problem(where + ": '" + text + "' is not a duration like 500ms, 30s, 5m or 1h");
+            return fallback;
+        }
+        long amount = Long.parseLong(m.group(1));
+        Duration value = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            problem(where + ": " + text + " is out of range (" + min.toString().substring(2).toLowerCase(Locale.ROOT)
+                    + " to " + max.toString().substring(2).toLowerCase(Locale.ROOT) + ")");
+            return fallback;
+        }
+        return value;
     }
 
     String text(JsonNode node, String where) {

@@ -11,16 +11,18 @@ import org.mailseal.imap.ImapUpstreamConfig;
  * @param loginWithoutTls  LOGIN before TLS (loopback and the demo only)
  * @param plaintextAppends mailboxes whose APPENDs are stored unencrypted (every other APPEND is encrypted)
  * @param loginDomain      appended to logins without "@" to find the user's keys; null: logins are addresses
+ * @param options          the PROXY protocol and the idle timeout
  */
 public record ImapListenerConfig(String name, String host, int port, String hostname, SslContext tls,
                                  boolean implicitTls, boolean loginWithoutTls, ImapUpstreamConfig upstream,
-                                 Set<String> plaintextAppends, String loginDomain) {
+                                 Set<String> plaintextAppends, String loginDomain, ListenerOptions options) {
     public ImapListenerConfig {
         plaintextAppends = Set.copyOf(plaintextAppends);
     }
 
     public ImapListenerConfig(String name, String host, int port, String hostname, SslContext tls,
                               boolean implicitTls, boolean loginWithoutTls, ImapUpstreamConfig upstream) {
-        this(name, host, port, hostname, tls, implicitTls, loginWithoutTls, upstream, Set.of(), null);
+        this(name, host, port, hostname, tls, implicitTls, loginWithoutTls, upstream, Set.of(), null,
+                ListenerOptions.DEFAULTS);
     }
 }

@@ -11,11 +11,13 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * mailseal's default logging, set up in code: warnings and above on standard error (the command line writes its
- * results to standard output). Logback finds it through {@code META-INF/services}; reading an XML configuration
- * instead cost a short command such as {@code sync --once} about a tenth of a second of start-up. A configuration
+ * results to standard output), and the session lines of a running server ({@code mailseal.*} loggers) at INFO.
+ * Logback finds it through {@code META-INF/services}; reading an XML configuration instead cost a short command such as {@code sync --once} about a tenth of a second of start-up. A configuration
  * of one's own still works: with {@code -Dlogback.configurationFile=FILE} this steps aside.
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
+    /** The loggers of client sessions ({@code mailseal.session}, {@code mailseal.smtp} ...), at INFO by default. */
+    static final String SESSIONS = "mailseal";
     static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n";
 
     @Override
@@ -36,6 +38,8 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.WARN);
         root.addAppender(stderr);
+        // One line per session as it opens and closes (and per SMTP transaction): what an operator reads first.
+        context.getLogger(SESSIONS).setLevel(Level.INFO);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

@@ -7,13 +7,19 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -30,11 +36,16 @@ import org.mailseal.pop3.DecryptedMaildrop;
 import org.mailseal.pop3.MaildropCrypto;
 import org.mailseal.pop3.Pop3Listener;
 import org.mailseal.pop3.Pop3SessionConfig;
+import org.mailseal.server.config.ConnectionLimitsConfig;
 import org.mailseal.server.config.ImapListenerConfig;
+import org.mailseal.server.config.ListenerOptions;
 import org.mailseal.server.config.Pop3ListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.imap.UnlockingMailboxCrypto;
+import org.mailseal.server.net.ConnectionFront;
+import org.mailseal.server.net.ConnectionLimits;
+import org.mailseal.server.net.ConnectionMeters;
 import org.mailseal.server.smtp.EncryptingFilter;
 import org.mailseal.server.smtp.SpillSpool;
 import org.mailseal.smtp.SmtpClient;
@@ -105,6 +116,8 @@ public final class ProxyServer implements AutoCloseable {
         EncryptingFilter filter = new EncryptingFilter(keys,
                 config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto, gatewayKeys);
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Fronts fronts = new Fronts(config.connectionLimits(), meters, sessions);
         List<Channel> listeners = new ArrayList<>();
         ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
         server.gatewayKeys = List.copyOf(gatewayKeys);
@@ -113,12 +126,14 @@ public final class ProxyServer implements AutoCloseable {
             for (ListenerConfig listener : config.listeners()) {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
                         config.maxMessageBytes(), config.maxRecipients(), listener.localDomains(), listener.tls(),
-                        listener.implicitTls(), listener.authWithoutTls(), 512, 1000, Duration.ofMinutes(5),
-                        Duration.ofMinutes(3));
+                        listener.implicitTls(), listener.authWithoutTls(), 512, 1000,
+                        listener.options().idleTimeoutOr(Duration.ofMinutes(5)), Duration.ofMinutes(3));
                 listeners.add(SmtpListener.bind(boss, workers, NioServerSocketChannel.class,
                         new InetSocketAddress(listener.host(), listener.port()), session,
                         SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter,
-                        SpillSpool.factory(config.spoolMemoryBytes()), sessions));
+                        SpillSpool.factory(config.spoolMemoryBytes()),
+                        fronts.of("smtp", listener.name(), listener.options(), listener.implicitTls(),
+                                "421 4.7.0 Too many connections from your address, try again later\r\n")));
             }
             // IMAP and POP3 sessions of one user share the keys a login unlocked.
             UnlockingMailboxCrypto mailboxCrypto = config.imapListeners().isEmpty() && config.pop3Listeners().isEmpty()
@@ -129,11 +144,13 @@ public final class ProxyServer implements AutoCloseable {
                 for (ImapListenerConfig listener : config.imapListeners()) {
                     ImapSessionConfig session = new ImapSessionConfig(listener.hostname(), listener.tls(),
                             listener.implicitTls(), listener.loginWithoutTls(), 4096,
-                            (int) Math.min(Integer.MAX_VALUE - (2 << 20), config.maxMessageBytes()), Duration.ofMinutes(30),
+                            (int) Math.min(Integer.MAX_VALUE - (2 << 20), config.maxMessageBytes()),
+                            listener.options().idleTimeoutOr(Duration.ofMinutes(30)),
                             listener.plaintextAppends(), listener.loginDomain());
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
-                            mailboxCrypto, decrypted, sessions));
+                            mailboxCrypto, decrypted, fronts.of("imap", listener.name(), listener.options(),
+                                    listener.implicitTls(), "* BYE [UNAVAILABLE] Too many connections from your address\r\n")));
                 }
             }
             if (!config.pop3Listeners().isEmpty()) {
@@ -142,11 +159,12 @@ public final class ProxyServer implements AutoCloseable {
                 MaildropCrypto maildropCrypto = mailboxCrypto.forPop3();
                 for (Pop3ListenerConfig listener : config.pop3Listeners()) {
                     Pop3SessionConfig session = new Pop3SessionConfig(listener.hostname(), listener.tls(),
-                            listener.implicitTls(), listener.loginWithoutTls(), 8192, Duration.ofMinutes(10),
-                            listener.loginDomain());
+                            listener.implicitTls(), listener.loginWithoutTls(), 8192,
+                            listener.options().idleTimeoutOr(Duration.ofMinutes(10)), listener.loginDomain());
                     listeners.add(Pop3Listener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
-                            maildropCrypto, maildrops, sessions));
+                            maildropCrypto, maildrops, fronts.of("pop3", listener.name(), listener.options(),
+                                    listener.implicitTls(), "-ERR [SYS/TEMP] Too many connections from your address\r\n")));
                 }
             }
         } catch (RuntimeException | InterruptedException e) {
@@ -154,6 +172,28 @@ public final class ProxyServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /**
+     * What every accepted connection gets before its protocol's handlers: a place in the drained group and a
+     * {@link ConnectionFront} (PROXY header, per-address limit, session meters and log lines).
+     */
+    private record Fronts(ConnectionLimitsConfig config, ConnectionLimits limits, MeterRegistry meters,
+                          Map<String, ConnectionMeters> byProtocol, ChannelGroup sessions) {
+        Fronts(ConnectionLimitsConfig config, MeterRegistry meters, ChannelGroup sessions) {
+            this(config, new ConnectionLimits(config.perAddress()), meters, new ConcurrentHashMap<>(), sessions);
+        }
+
+        Consumer<SocketChannel> of(String protocol, String listener, ListenerOptions options, boolean implicitTls,
+                                   String refusal) {
+            ConnectionFront.Settings settings = new ConnectionFront.Settings(protocol, listener,
+                    options.proxyProtocol(), implicitTls, refusal, config.proxyHeaderTimeout(), limits,
+                    byProtocol.computeIfAbsent(protocol, p -> new ConnectionMeters(meters, p)));
+            return channel -> {
+                sessions.add(channel);
+                settings.install(channel);
+            };
+        }
     }
 
     /** Where each listener actually listens (useful with port 0). */
