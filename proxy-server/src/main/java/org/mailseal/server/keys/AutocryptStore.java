@@ -16,10 +16,12 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -120,8 +122,9 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
 
     @Override
     public void learn(HeaderSection header) {
-        if (header.value("Auto-Submitted").map(v -> v.toLowerCase(java.util.Locale.ROOT).startsWith("auto-replied")).orElse(false)
-                || header.contentType().is("multipart/report")) {
+        boolean autoReplied = header.value("Auto-Submitted")
+                .map(v -> v.toLowerCase(Locale.ROOT).startsWith("auto-replied")).orElse(false);
+        if (autoReplied || header.contentType().is("multipart/report")) {
             return; // automatic replies and reports say nothing about the sender's mail program
         }
         List<String> from = AddressLists.addresses(header, "From");
@@ -199,7 +202,7 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
             throw new UncheckedIOException("cannot store Autocrypt state in " + dir, e);
         }
         peers.put(addr, updated);
-        if (header != null && (old == null || !java.util.Arrays.equals(old.keydata(), header.keydata()))) {
+        if (header != null && (old == null || !Arrays.equals(old.keydata(), header.keydata()))) {
             LOG.info("Learned a new Autocrypt key for a peer in {}", addr.substring(addr.indexOf('@') + 1));
         }
     }

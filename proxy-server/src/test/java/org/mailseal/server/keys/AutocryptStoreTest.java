@@ -17,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.bouncycastle.bcpg.PacketFormat;
 import org.bouncycastle.bcpg.SignatureSubpacketTags;
 import org.bouncycastle.openpgp.api.OpenPGPKey;
@@ -26,6 +27,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.keys.KeyFingerprints;
 import org.mailseal.crypto.keys.PgpKeys;
@@ -120,47 +124,30 @@ class AutocryptStoreTest {
         assertThat(store.peer(CAROL).orElseThrow().mutual()).isFalse();
     }
 
-    @Test
-    void malformedBase64IsIgnored() throws Exception {
-        receive(from(NOW) + "Autocrypt: addr=" + CAROL + "; keydata=not*base64!\r\n");
-        assertThat(store.peer(CAROL)).isEmpty();
+    static Stream<Arguments> invalidHeaders() {
+        return Stream.of(
+                Arguments.of("malformed Base64", "Autocrypt: addr=" + CAROL + "; keydata=not*base64!\r\n"),
+                Arguments.of("addr other than From", field("addr=dave@remote.example; ", carolKey)),
+                Arguments.of("two valid headers",
+                        field("addr=" + CAROL + "; ", carolKey) + field("addr=" + CAROL + "; ", carolNewKey)),
+                Arguments.of("unknown critical attribute", field("addr=" + CAROL + "; version=2; ", carolKey)),
+                Arguments.of("above 10 KiB", field("addr=" + CAROL + "; _padding=" + "x".repeat(10 * 1024) + "; ", carolKey)),
+                Arguments.of("no addr", field("", carolKey)),
+                Arguments.of("key without a user ID for the address", field("addr=" + CAROL + "; ", otherUserIdKey)));
     }
 
-    @Test
-    void anAddrOtherThanFromIsIgnored() throws Exception {
-        receive(from(NOW) + field("addr=dave@remote.example; ", carolKey));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidHeaders")
+    void anInvalidHeaderTeachesNothing(String why, String autocrypt) throws Exception {
+        receive(from(NOW) + autocrypt);
         assertThat(store.peer(CAROL)).isEmpty();
         assertThat(store.peer("dave@remote.example")).isEmpty();
-    }
-
-    @Test
-    void twoValidHeadersAreBothIgnored() throws Exception {
-        receive(from(NOW) + field("addr=" + CAROL + "; ", carolKey) + field("addr=" + CAROL + "; ", carolNewKey));
-        assertThat(store.peer(CAROL)).isEmpty();
     }
 
     @Test
     void aValidHeaderNextToAnInvalidOneCounts() throws Exception {
         receive(from(NOW) + field("addr=" + CAROL + "; version=2; ", carolNewKey) + field("addr=" + CAROL + "; ", carolKey));
         assertThat(offered()).containsExactly(fingerprint(carolKey));
-    }
-
-    @Test
-    void anUnknownCriticalAttributeInvalidatesTheHeader() throws Exception {
-        receive(from(NOW) + field("addr=" + CAROL + "; version=2; ", carolKey));
-        assertThat(store.peer(CAROL)).isEmpty();
-    }
-
-    @Test
-    void aHeaderAboveTenKibIsIgnored() throws Exception {
-        receive(from(NOW) + field("addr=" + CAROL + "; _padding=" + "x".repeat(10 * 1024) + "; ", carolKey));
-        assertThat(store.peer(CAROL)).isEmpty();
-    }
-
-    @Test
-    void aKeyWithoutAUserIdForTheAddressIsIgnored() throws Exception {
-        receive(from(NOW) + field("addr=" + CAROL + "; ", otherUserIdKey));
-        assertThat(store.peer(CAROL)).isEmpty();
     }
 
     @Test
