@@ -1,15 +1,14 @@
 package org.mailseal.crypto.keys;
 
+import static org.mailseal.crypto.io.OwnerOnlyFiles.writeAtomically;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509CRL;
@@ -26,6 +25,7 @@ import org.bouncycastle.openpgp.api.OpenPGPCertificate;
 import org.bouncycastle.openpgp.api.OpenPGPKey;
 import org.bouncycastle.openpgp.api.OpenPGPKeyReader;
 import org.mailseal.crypto.Format;
+import org.mailseal.crypto.io.OwnerOnlyFiles;
 
 /**
  * The key home: a directory holding recipients' public keys and certificates and users' passphrase-protected
@@ -66,10 +66,7 @@ public final class FileKeyHome implements KeyDirectory {
 
     public static FileKeyHome open(Path root, Clock clock) throws IOException {
         for (Path dir : List.of(root, root.resolve(PGP_DIR), root.resolve(SMIME_DIR))) {
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir);
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            }
+            OwnerOnlyFiles.ownerOnlyDirectory(dir);
         }
         return new FileKeyHome(root, clock);
     }
@@ -525,21 +522,6 @@ public final class FileKeyHome implements KeyDirectory {
         }
         index = null;
         return index().smime().stream().filter(e -> e.fingerprint().equals(fingerprint)).findFirst().orElseThrow();
-    }
-
-    private static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path temp = Files.createTempFile(target.getParent(), ".import-", ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.write(temp, content);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
     }
 
     private static byte[] read(Path file) throws IOException {

@@ -34,11 +34,14 @@ import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.AddressLists;
 import org.mailseal.crypto.mime.HeaderField;
 import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.server.keys.AutocryptLearner;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.MessageContent;
 import org.mailseal.smtp.MessageFilter;
 import org.mailseal.smtp.OutboundCopy;
 import org.mailseal.smtp.SmtpReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The policy and the crypto behind the SMTP session: which recipients get which copy of a message.
@@ -55,8 +58,11 @@ import org.mailseal.smtp.SmtpReply;
  *       message; any other already-encrypted message passes through unchanged.</li>
  * </ul>
  * No copy carries a Bcc header. Key lookups and encryption run on the given executor, never on an event loop.
+ * With an Autocrypt learner, the header of every message (and of one opened with the gateway key, its inner header)
+ * is shown to it first; whatever it makes of the header, the message goes on unchanged.
  */
 public final class EncryptingFilter implements MessageFilter {
+    private static final Logger LOG = LoggerFactory.getLogger(EncryptingFilter.class);
     private static final String[] VISIBLE = {"To", "Cc", "Resent-To", "Resent-Cc"};
 
     private final KeyDirectory keys;
@@ -67,6 +73,7 @@ public final class EncryptingFilter implements MessageFilter {
     private final Executor executor;
     private final List<UnlockedKey> gatewayKeys;
     private final MessageDecryptor decryptor;
+    private final AutocryptLearner learner;
 
     public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
                             int spoolMemoryBytes, Executor executor) {
@@ -76,6 +83,13 @@ public final class EncryptingFilter implements MessageFilter {
     /** @param gatewayKeys mailseal's own unlocked gateway key(s), for mail clients encrypted to it */
     public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
                             int spoolMemoryBytes, Executor executor, List<UnlockedKey> gatewayKeys) {
+        this(keys, policy, limits, options, spoolMemoryBytes, executor, gatewayKeys, null);
+    }
+
+    /** @param learner learns keys from Autocrypt headers of passing mail, or null for none */
+    public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
+                            int spoolMemoryBytes, Executor executor, List<UnlockedKey> gatewayKeys,
+                            AutocryptLearner learner) {
         this.keys = keys;
         this.policy = policy;
         this.encryptor = new MessageEncryptor(limits, options);
@@ -84,6 +98,7 @@ public final class EncryptingFilter implements MessageFilter {
         this.executor = executor;
         this.gatewayKeys = List.copyOf(gatewayKeys);
         this.decryptor = new MessageDecryptor(limits, DecryptionOptions.DEFAULTS);
+        this.learner = learner;
     }
 
     @Override
@@ -115,6 +130,7 @@ public final class EncryptingFilter implements MessageFilter {
             header = HeaderSection.read(in, limits.maxHeaderBytes());
             bodyOffset = in.count() - header.bodyPrefix().length;
         }
+        learnFrom(header);
         if (MessageDecryptor.encryptedFormat(header).isPresent()) {
             MessageContent opened = openedWithGatewayKey(received);
             if (opened == null) {
@@ -162,6 +178,18 @@ public final class EncryptingFilter implements MessageFilter {
             copies.add(copy(envelope, plaintext, plaintextCopy(message)));
         }
         return copies;
+    }
+
+    private void learnFrom(HeaderSection header) {
+        if (learner == null) {
+            return;
+        }
+        try {
+            learner.learn(header);
+        } catch (RuntimeException e) {
+            // Learning is a side matter: the message is delivered whatever went wrong (say, a full disk).
+            LOG.warn("Autocrypt learning failed: {}", e.getClass().getSimpleName());
+        }
     }
 
     /**

@@ -7,9 +7,12 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import org.bouncycastle.bcpg.PacketFormat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +21,12 @@ import org.mailseal.crypto.DecryptionFailedException;
 import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.keys.FileKeyHome;
+import org.mailseal.crypto.keys.KeyDirectory;
+import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.testing.TestUser;
+import org.mailseal.server.keys.AutocryptConfig;
+import org.mailseal.server.keys.AutocryptHeaders;
+import org.mailseal.server.keys.AutocryptStore;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.MessageContent;
 import org.mailseal.smtp.MessageFilter;
@@ -76,9 +84,14 @@ class EncryptingFilterTest {
     }
 
     private static List<OutboundCopy> process(String message, String... recipients) {
-        MessageFilter.Envelope envelope = new MessageFilter.Envelope("alice@example.org", "alice@example.org", Map.of(),
+        return process(filter(), "alice@example.org", message, recipients);
+    }
+
+    private static List<OutboundCopy> process(EncryptingFilter filter, String sender, String message,
+                                              String... recipients) {
+        MessageFilter.Envelope envelope = new MessageFilter.Envelope(sender, sender, Map.of(),
                 java.util.Arrays.stream(recipients).map(r -> new OutboundCopy.Recipient(r, Map.of())).toList());
-        return filter().process(envelope, content(message.getBytes(StandardCharsets.UTF_8))).toCompletableFuture().join();
+        return filter.process(envelope, content(message.getBytes(StandardCharsets.UTF_8))).toCompletableFuture().join();
     }
 
     private static byte[] bytes(OutboundCopy copy) throws Exception {
@@ -147,6 +160,48 @@ class EncryptingFilterTest {
         byte[] foreign = stranger.encrypt(MESSAGE.getBytes(StandardCharsets.UTF_8), Format.PGP_MIME);
         List<OutboundCopy> copies = process(new String(foreign, StandardCharsets.ISO_8859_1), "bob@example.org");
         assertThat(copies).singleElement().satisfies(copy -> assertThat(bytes(copy)).isEqualTo(foreign));
+    }
+
+    @Test
+    void anAutocryptHeaderFromANewSenderTeachesItsKeyAndTheReplyIsEncryptedToIt() throws Exception {
+        TestUser remoteCarol = TestUser.create(dir.resolve("remote"), "carol@remote.example", Format.PGP_MIME);
+        byte[] carolsKey = ((RecipientKey.Pgp) remoteCarol.recipient(Format.PGP_MIME)).certificate()
+                .getEncoded(PacketFormat.CURRENT);
+        AutocryptStore learned = AutocryptStore.open(home.root(), AutocryptConfig.DEFAULTS,
+                AutocryptStore.pinnedIn(home), Clock.systemUTC());
+        KeyDirectory homeThenAutocrypt = address -> {
+            List<RecipientKey> pinned = home.encryptionKeys(address);
+            return pinned.isEmpty() ? learned.encryptionKeys(address) : pinned;
+        };
+        EncryptingFilter filter = new EncryptingFilter(homeThenAutocrypt, POLICY, CryptoLimits.DEFAULTS,
+                EncryptionOptions.DEFAULTS, 1 << 16, Runnable::run, List.of(), learned);
+        String reply = "From: alice@example.org\r\nTo: carol@remote.example\r\nSubject: re: hello\r\n\r\nthe answer\r\n";
+        assertThat(process(filter, "alice@example.org", reply, "carol@remote.example")).singleElement()
+                .satisfies(copy -> assertThat(new String(bytes(copy), StandardCharsets.UTF_8)).contains("the answer"));
+
+        String inbound = "From: Carol <carol@remote.example>\r\nTo: alice@example.org\r\n"
+                + AutocryptHeaders.date(Instant.now())
+                + AutocryptHeaders.field("addr=carol@remote.example; prefer-encrypt=mutual; ", carolsKey)
+                + "Subject: hello\r\n\r\nhi there\r\n";
+        assertThat(process(filter, "carol@remote.example", inbound, "alice@example.org")).singleElement()
+                .satisfies(copy -> assertThat(new String(bytes(copy), StandardCharsets.UTF_8)).contains("hi there"));
+
+        List<OutboundCopy> copies = process(filter, "alice@example.org", reply, "carol@remote.example");
+        assertThat(copies).singleElement().satisfies(copy -> {
+            assertThat(new String(bytes(copy), StandardCharsets.US_ASCII))
+                    .contains("multipart/encrypted").doesNotContain("the answer");
+            assertThat(new String(remoteCarol.decrypt(bytes(copy)).message().toByteArray(), StandardCharsets.UTF_8))
+                    .contains("the answer");
+        });
+    }
+
+    @Test
+    void aLearnerThatFailsNeverStopsTheMessage() {
+        EncryptingFilter filter = new EncryptingFilter(home, POLICY, CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS,
+                1 << 16, Runnable::run, List.of(), header -> {
+                    throw new IllegalStateException("disk full");
+                });
+        assertThat(process(filter, "alice@example.org", MESSAGE, "bob@example.org")).hasSize(1);
     }
 
     @Test
