@@ -11,6 +11,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -476,6 +477,12 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             next();
             return;
         }
+        java.util.Optional<Duration> refusal = config.loginGuard().refusal(ctx.channel(), login);
+        if (refusal.isPresent()) {
+            Arrays.fill(secret, (byte) 0);
+            refuseLoginLater(tag, refusal.get()); // the server has heard enough guesses
+            return;
+        }
         user = login;
         password = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(secret)).array();
         ByteBuf command = Unpooled.buffer(64 + secret.length + login.length());
@@ -558,6 +565,20 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
                 }, ctx.executor());
     }
 
+    /** Answers a LOGIN as failed after {@code delay} (authentication throttling); the next command waits till then. */
+    private void refuseLoginLater(String tag, Duration delay) {
+        ctx.executor().schedule(() -> {
+            if (ctx.channel().isActive()) {
+                reply(tag, "NO [AUTHENTICATIONFAILED] Authentication failed.");
+                if (tag.equals(blockedOn)) {
+                    unblock(tag);
+                } else {
+                    next();
+                }
+            }
+        }, delay.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
     private void forgetCredentials() {
         if (password != null) {
             Arrays.fill(password, '\0');
@@ -624,11 +645,19 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             case LOGIN -> {
                 if (ok) {
                     unit.release();
+                    config.loginGuard().succeeded(ctx.channel(), user);
                     loggedIn(tag, line);
                     return;
                 }
                 forgetCredentials();
+                String refused = user;
                 user = null;
+                if (!line.toUpperCase(Locale.ROOT).contains("[UNAVAILABLE]")) {
+                    // Whatever the server said, one reply: an unknown user looks like a wrong password.
+                    unit.release();
+                    refuseLoginLater(tag, config.loginGuard().failed(ctx.channel(), refused));
+                    return;
+                }
             }
             case SELECT -> {
                 state = ok ? State.SELECTED : State.AUTHENTICATED; // RFC 3501 §6.3.1: a failed SELECT deselects

@@ -18,11 +18,14 @@ import java.util.Set;
  *                             cannot read them otherwise); every other APPEND is encrypted to the user's own key
  * @param loginDomain          appended to a login name without "@" to give the address whose keys it unlocks (for
  *                             servers whose logins are local parts); null: the login is the address
+ * @param loginGuard           authentication throttling around LOGIN and AUTHENTICATE ({@link LoginGuard#NONE} for
+ *                             none)
  */
 public record ImapSessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
                                 int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout,
-                                Set<String> plaintextAppends, String loginDomain) {
+                                Set<String> plaintextAppends, String loginDomain, LoginGuard loginGuard) {
     public ImapSessionConfig {
+        loginGuard = loginGuard == null ? LoginGuard.NONE : loginGuard;
         if (implicitTls && tls == null) {
             throw new IllegalArgumentException("implicit TLS needs a TLS context");
         }
@@ -32,7 +35,14 @@ public record ImapSessionConfig(String hostname, SslContext tls, boolean implici
     public ImapSessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
                              int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout) {
         this(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin, maxMessageBytes, idleTimeout, Set.of(),
-                null);
+                null, LoginGuard.NONE);
+    }
+
+    public ImapSessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
+                             int maxLiteralBeforeLogin, int maxMessageBytes, Duration idleTimeout,
+                             Set<String> plaintextAppends, String loginDomain) {
+        this(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin, maxMessageBytes, idleTimeout,
+                plaintextAppends, loginDomain, LoginGuard.NONE);
     }
 
     /** The address whose keys a login unlocks. */
@@ -42,7 +52,7 @@ public record ImapSessionConfig(String hostname, SslContext tls, boolean implici
 
     public ImapSessionConfig withLoginDomain(String domain) {
         return new ImapSessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin,
-                maxMessageBytes, idleTimeout, plaintextAppends, domain);
+                maxMessageBytes, idleTimeout, plaintextAppends, domain, loginGuard);
     }
 
     /** Whether an APPEND to this mailbox is stored without encryption (INBOX named in any case, RFC 3501 §5.1). */
@@ -53,7 +63,12 @@ public record ImapSessionConfig(String hostname, SslContext tls, boolean implici
 
     public ImapSessionConfig withPlaintextAppends(Set<String> mailboxes) {
         return new ImapSessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin,
-                maxMessageBytes, idleTimeout, mailboxes, loginDomain);
+                maxMessageBytes, idleTimeout, mailboxes, loginDomain, loginGuard);
+    }
+
+    public ImapSessionConfig withLoginGuard(LoginGuard guard) {
+        return new ImapSessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLiteralBeforeLogin,
+                maxMessageBytes, idleTimeout, plaintextAppends, loginDomain, guard);
     }
 
     public static ImapSessionConfig defaults(String hostname) {

@@ -11,6 +11,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
@@ -485,6 +486,12 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
             reply("-ERR [AUTH] Invalid user name or password");
             return;
         }
+        java.util.Optional<Duration> refusal = config.loginGuard().refusal(ctx.channel(), name);
+        if (refusal.isPresent()) {
+            Arrays.fill(password, '\0');
+            refuseLater(refusal.get()); // the server has heard enough guesses
+            return;
+        }
         CompletableFuture<Pop3Response> answer;
         if (upstream.has("USER") || !upstream.knowsCapabilities() || !upstream.hasSasl("PLAIN")) {
             answer = upstream.command("USER " + name, false).thenCompose(response -> {
@@ -502,10 +509,17 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
         then(answer, response -> {
             if (!response.ok()) {
                 Arrays.fill(password, '\0');
-                ctx.write(response.raw()); // the server's own words: they say as little for unknown users
-                next();
+                String first = response.status().toUpperCase(Locale.ROOT);
+                if (first.contains("[IN-USE]") || first.contains("[SYS/")) {
+                    ctx.write(response.raw()); // not about the credentials (RFC 2449, RFC 3206): the server's words
+                    next();
+                    return;
+                }
+                response.release();
+                refuseLater(config.loginGuard().failed(ctx.channel(), name));
                 return;
             }
+            config.loginGuard().succeeded(ctx.channel(), name);
             crypto.unlock(config.keyAddress(name), password).whenCompleteAsync((unlocked, error) -> {
                 Arrays.fill(password, '\0');
                 if (state == State.CLOSING) {
@@ -528,6 +542,18 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
                 }, ctx.executor());
             }, ctx.executor());
         });
+    }
+
+    /**
+     * Answers a login as failed after {@code delay} (authentication throttling), with one reply whatever the server
+     * said, so that an unknown user looks like a wrong password; the next command waits till then.
+     */
+    private void refuseLater(Duration delay) {
+        ctx.executor().schedule(() -> {
+            if (ctx.channel().isActive()) {
+                reply("-ERR [AUTH] Invalid user name or password");
+            }
+        }, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** No CR, LF or NUL (they would end or split a command line upstream). */

@@ -15,16 +15,28 @@ import java.time.Duration;
  * @param idleTimeout     how long a client may stay silent (RFC 1939 §3: at least 10 minutes)
  * @param loginDomain     appended to a login name without "@" to give the address whose keys it unlocks; null: the
  *                        login is the address
+ * @param loginGuard      authentication throttling around USER/PASS and AUTH ({@link LoginGuard#NONE} for none)
  */
 public record Pop3SessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
-                                int maxLine, Duration idleTimeout, String loginDomain) {
+                                int maxLine, Duration idleTimeout, String loginDomain, LoginGuard loginGuard) {
     public Pop3SessionConfig {
+        loginGuard = loginGuard == null ? LoginGuard.NONE : loginGuard;
         if (implicitTls && tls == null) {
             throw new IllegalArgumentException("implicit TLS needs a TLS context");
         }
         if (maxLine < 512) {
             throw new IllegalArgumentException("maxLine below 512 octets: " + maxLine);
         }
+    }
+
+    public Pop3SessionConfig(String hostname, SslContext tls, boolean implicitTls, boolean loginWithoutTls,
+                             int maxLine, Duration idleTimeout, String loginDomain) {
+        this(hostname, tls, implicitTls, loginWithoutTls, maxLine, idleTimeout, loginDomain, LoginGuard.NONE);
+    }
+
+    public Pop3SessionConfig withLoginGuard(LoginGuard guard) {
+        return new Pop3SessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLine, idleTimeout, loginDomain,
+                guard);
     }
 
     public static Pop3SessionConfig defaults(String hostname) {
@@ -37,18 +49,21 @@ public record Pop3SessionConfig(String hostname, SslContext tls, boolean implici
     }
 
     public Pop3SessionConfig withTls(SslContext context, boolean implicit) {
-        return new Pop3SessionConfig(hostname, context, implicit, loginWithoutTls, maxLine, idleTimeout, loginDomain);
+        return new Pop3SessionConfig(hostname, context, implicit, loginWithoutTls, maxLine, idleTimeout, loginDomain,
+                loginGuard);
     }
 
     public Pop3SessionConfig withLoginWithoutTls(boolean allowed) {
-        return new Pop3SessionConfig(hostname, tls, implicitTls, allowed, maxLine, idleTimeout, loginDomain);
+        return new Pop3SessionConfig(hostname, tls, implicitTls, allowed, maxLine, idleTimeout, loginDomain, loginGuard);
     }
 
     public Pop3SessionConfig withIdleTimeout(Duration timeout) {
-        return new Pop3SessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLine, timeout, loginDomain);
+        return new Pop3SessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLine, timeout, loginDomain,
+                loginGuard);
     }
 
     public Pop3SessionConfig withLoginDomain(String domain) {
-        return new Pop3SessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLine, idleTimeout, domain);
+        return new Pop3SessionConfig(hostname, tls, implicitTls, loginWithoutTls, maxLine, idleTimeout, domain,
+                loginGuard);
     }
 }

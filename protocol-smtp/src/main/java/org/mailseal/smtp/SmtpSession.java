@@ -28,6 +28,9 @@ import java.util.function.Consumer;
 public final class SmtpSession extends ChannelInboundHandlerAdapter {
     private enum State { CONNECTING, READY, AUTH, DATA, BUSY, CLOSED }
 
+    /** Every refused login gets this, whatever the server said: an unknown user looks like a wrong password. */
+    private static final SmtpReply INVALID_CREDENTIALS = SmtpReply.of(535, "5.7.8", "Authentication credentials invalid");
+
     private final SmtpSessionConfig config;
     private final Upstream.Connector connector;
     private final MessageFilter filter;
@@ -316,16 +319,36 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     }
 
     private void authenticateUpstream(String user, String password) {
+        LoginGuard guard = config.loginGuard();
+        java.util.Optional<Duration> refusal = guard.refusal(ctx.channel(), user);
+        if (refusal.isPresent()) {
+            replyLater(INVALID_CREDENTIALS, refusal.get()); // the server has heard enough guesses
+            return;
+        }
         await(upstream.authenticate(user, password), upstreamReply -> {
             if (upstreamReply.code() == 235) {
+                guard.succeeded(ctx.channel(), user);
                 authenticatedUser = user;
                 replyAndContinue(SmtpReply.of(235, "2.7.0", "Authentication successful"));
+            } else if (upstreamReply.permanentFailure()) {
+                replyLater(INVALID_CREDENTIALS, guard.failed(ctx.channel(), user));
             } else {
-                replyAndContinue(upstreamReply.permanentFailure()
-                        ? SmtpReply.of(535, "5.7.8", "Authentication credentials invalid")
-                        : SmtpReply.of(454, "4.7.0", "Temporary authentication failure"));
+                replyAndContinue(SmtpReply.of(454, "4.7.0", "Temporary authentication failure"));
             }
         });
+    }
+
+    /** Answers after {@code delay} (authentication throttling); the next command is read only then. */
+    private void replyLater(SmtpReply reply, Duration delay) {
+        if (delay.isZero()) {
+            replyAndContinue(reply);
+            return;
+        }
+        ctx.executor().schedule(() -> {
+            if (ctx.channel().isActive()) {
+                replyAndContinue(reply);
+            }
+        }, delay.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     private void mail(SmtpCommand.Mail mail) {

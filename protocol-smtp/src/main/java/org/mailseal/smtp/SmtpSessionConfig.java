@@ -21,12 +21,21 @@ import java.util.stream.Collectors;
  * @param maxTextLine      longest content line (RFC 5321: 1000)
  * @param commandTimeout   idle time allowed while waiting for a command (RFC 5321 §4.5.3.2.7: 5 minutes)
  * @param dataTimeout      idle time allowed within the content (RFC 5321 §4.5.3.2.6: 3 minutes)
+ * @param loginGuard       authentication throttling around AUTH ({@link LoginGuard#NONE} for none)
  */
 public record SmtpSessionConfig(Role role, String hostname, long maxMessageBytes, int maxRecipients,
                                 Set<String> localDomains, SslContext tls, boolean implicitTls, boolean authWithoutTls,
-                                int maxCommandLine, int maxTextLine, Duration commandTimeout, Duration dataTimeout) {
+                                int maxCommandLine, int maxTextLine, Duration commandTimeout, Duration dataTimeout,
+                                LoginGuard loginGuard) {
 
     public enum Role { SUBMISSION, INBOUND_SMTP, INBOUND_LMTP }
+
+    public SmtpSessionConfig(Role role, String hostname, long maxMessageBytes, int maxRecipients,
+                             Set<String> localDomains, SslContext tls, boolean implicitTls, boolean authWithoutTls,
+                             int maxCommandLine, int maxTextLine, Duration commandTimeout, Duration dataTimeout) {
+        this(role, hostname, maxMessageBytes, maxRecipients, localDomains, tls, implicitTls, authWithoutTls,
+                maxCommandLine, maxTextLine, commandTimeout, dataTimeout, LoginGuard.NONE);
+    }
 
     public SmtpSessionConfig {
         if (hostname == null || hostname.isBlank() || hostname.chars().anyMatch(c -> c <= ' ')) {
@@ -36,6 +45,7 @@ public record SmtpSessionConfig(Role role, String hostname, long maxMessageBytes
         if (role != Role.SUBMISSION && localDomains.isEmpty()) {
             throw new IllegalArgumentException("an inbound listener needs its local domains (no open relay)");
         }
+        loginGuard = loginGuard == null ? LoginGuard.NONE : loginGuard;
     }
 
     /** RFC defaults for a role: 25 MiB messages, 100 recipients, 512/1000 octet lines, 5/3 minute timeouts. */
@@ -46,16 +56,21 @@ public record SmtpSessionConfig(Role role, String hostname, long maxMessageBytes
 
     public SmtpSessionConfig withTls(SslContext context, boolean implicit) {
         return new SmtpSessionConfig(role, hostname, maxMessageBytes, maxRecipients, localDomains, context, implicit,
-                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout);
+                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard);
     }
 
     public SmtpSessionConfig withAuthWithoutTls(boolean allowed) {
         return new SmtpSessionConfig(role, hostname, maxMessageBytes, maxRecipients, localDomains, tls, implicitTls,
-                allowed, maxCommandLine, maxTextLine, commandTimeout, dataTimeout);
+                allowed, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard);
     }
 
     public SmtpSessionConfig withLimits(long messageBytes, int recipients) {
         return new SmtpSessionConfig(role, hostname, messageBytes, recipients, localDomains, tls, implicitTls,
-                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout);
+                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard);
+    }
+
+    public SmtpSessionConfig withLoginGuard(LoginGuard guard) {
+        return new SmtpSessionConfig(role, hostname, maxMessageBytes, maxRecipients, localDomains, tls, implicitTls,
+                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, guard);
     }
 }
