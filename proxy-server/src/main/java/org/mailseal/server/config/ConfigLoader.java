@@ -35,6 +35,7 @@ import org.mailseal.smtp.UpstreamConfig;
 public final class ConfigLoader {
     /** What a value in a SunPKCS11 configuration may hold inside its quotes. */
     private static final java.util.regex.Pattern SUNPKCS11_VALUE = java.util.regex.Pattern.compile("[^\"\\\\\\p{Cntrl}]+");
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
     private final List<String> problems = new ArrayList<>();
     private final Path base;
 
@@ -94,10 +95,11 @@ public final class ConfigLoader {
     private MailsealConfig config(JsonNode root, boolean listenersRequired) {
         allowOnly(root, "", "keys", "policy", "headerProtection", "limits", "listeners", "sync");
         JsonNode keys = root.path("keys");
-        allowOnly(keys, "keys", "home", "gateway");
+        allowOnly(keys, "keys", "home", "gateway", "cache", "sources");
         String homeText = keys.has("home") ? text(keys.get("home"), "keys.home") : null;
         Path home = homeText != null ? resolve(homeText) : defaultHome();
         MailsealConfig.GatewayKey gateway = gateway(keys.path("gateway"));
+        KeySourcesConfig keySources = new KeySourcesReader(this).read(keys);
         Policy policy = policy(root.path("policy"));
         JsonNode protection = root.path("headerProtection");
         allowOnly(protection, "headerProtection", "enabled", "subject");
@@ -155,7 +157,7 @@ public final class ConfigLoader {
             }
         }
         return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners, gateway,
-                imapListeners, pop3Listeners);
+                imapListeners, pop3Listeners, keySources);
     }
 
     private MailsealConfig.GatewayKey gateway(JsonNode node) {
@@ -178,7 +180,7 @@ public final class ConfigLoader {
     }
 
     /** The first line of a file, for a passphrase; null (and a problem) when there is none. */
-    private char[] firstLine(String file, String where) {
+    char[] firstLine(String file, String where) {
         Path path = existingFile(file, where);
         if (path == null) {
             return null;
@@ -580,6 +582,44 @@ public final class ConfigLoader {
             return fallback < 0 ? -1 : fallback;
         }
         return value;
+    }
+
+    /**
+     * A duration such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or {@code 7d}, within [min, max]; null
+     * (and a problem) otherwise.
+     */
+    Duration duration(JsonNode node, String where, Duration min, Duration max) {
+        String text = text(node, where);
+        if (text == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            problem(where + ": '" + text + "' is not a duration like 30s, 5m or 1h");
+            return null;
+        }
+        long amount = Long.parseLong(m.group(1));
+        Duration value = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+        };
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            problem(where + ": " + text + " is out of range (" + humane(min) + " to " + humane(max) + ")");
+            return null;
+        }
+        return value;
+    }
+
+    private static String humane(Duration d) {
+        if (d.toMillis() % 1000 != 0) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.toSeconds();
+        return s % 86400 == 0 && s >= 86400 * 2 ? s / 86400 + "d" : s % 3600 == 0 ? s / 3600 + "h"
+                : s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
 
     private String[] endpoint(String text, String where) {
