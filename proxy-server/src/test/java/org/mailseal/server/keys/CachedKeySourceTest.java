@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,15 @@ class CachedKeySourceTest {
     private final AtomicLong nanos = new AtomicLong();
     private final Ticker ticker = nanos::get;
     private final FakeKeySource source = new FakeKeySource("ldap ldap://127.0.0.1");
+    /** For the tests where the source hangs: lookups on threads of their own, and the latch that frees them. */
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void releaseHungLookups() {
+        release.countDown();
+        executor.shutdownNow();
+    }
 
     @BeforeAll
     static void keys() throws Exception {
@@ -80,25 +90,18 @@ class CachedKeySourceTest {
     @Test
     @Timeout(60) // guards against a hang only: were the stale answer to wait for the refresh, it would wait forever
     void aStaleAnswerIsServedWithoutWaitingForTheRefresh() {
-        ExecutorService executor = Executors.newCachedThreadPool();
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            KeyCacheSettings patient = new KeyCacheSettings(Duration.ofMinutes(10), Duration.ofHours(24),
-                    Duration.ofHours(1), 1000);
-            CachedKeySource cache = new CachedKeySource(source, patient, executor, ticker);
-            source.answer = bobKeys;
-            cache.encryptionKeys(BOB);
-            source.hang = release;
-            source.answer = List.of();
+        KeyCacheSettings patient = new KeyCacheSettings(Duration.ofMinutes(10), Duration.ofHours(24),
+                Duration.ofHours(1), 1000);
+        CachedKeySource cache = new CachedKeySource(source, patient, executor, ticker);
+        source.answer = bobKeys;
+        cache.encryptionKeys(BOB);
+        source.hang = release;
+        source.answer = List.of();
 
-            advance(Duration.ofMinutes(11));
-            assertThat(cache.encryptionKeys(BOB)).isEqualTo(bobKeys); // the refresh hangs on the latch meanwhile
-            release.countDown();
-            Awaitility.await().until(() -> cache.encryptionKeys(BOB).isEmpty());
-        } finally {
-            release.countDown();
-            executor.shutdownNow();
-        }
+        advance(Duration.ofMinutes(11));
+        assertThat(cache.encryptionKeys(BOB)).isEqualTo(bobKeys); // the refresh hangs on the latch meanwhile
+        release.countDown();
+        Awaitility.await().until(() -> cache.encryptionKeys(BOB).isEmpty());
     }
 
     @Test
@@ -135,21 +138,14 @@ class CachedKeySourceTest {
 
     @Test
     void aSourceThatNeverAnswersIsGivenUpOnAfterTheTimeout() {
-        ExecutorService executor = Executors.newCachedThreadPool();
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            KeyCacheSettings quick = new KeyCacheSettings(Duration.ofMinutes(10), Duration.ofHours(1),
-                    Duration.ofMillis(200), 1000);
-            CachedKeySource cache = new CachedKeySource(source, quick, executor, ticker);
-            source.hang = release;
-            assertThatThrownBy(() -> cache.encryptionKeys(BOB))
-                    .isInstanceOf(KeyLookupException.class)
-                    .hasMessageContaining("no answer within PT0.2S");
-            assertThat(cache.answersNow()).isFalse();
-        } finally {
-            release.countDown();
-            executor.shutdownNow();
-        }
+        KeyCacheSettings quick = new KeyCacheSettings(Duration.ofMinutes(10), Duration.ofHours(1),
+                Duration.ofMillis(200), 1000);
+        CachedKeySource cache = new CachedKeySource(source, quick, executor, ticker);
+        source.hang = release;
+        assertThatThrownBy(() -> cache.encryptionKeys(BOB))
+                .isInstanceOf(KeyLookupException.class)
+                .hasMessageContaining("no answer within PT0.2S");
+        assertThat(cache.answersNow()).isFalse();
     }
 
     @Test
