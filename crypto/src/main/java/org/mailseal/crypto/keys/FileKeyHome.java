@@ -83,18 +83,16 @@ public final class FileKeyHome implements KeyDirectory {
         Date now = Date.from(clock.instant());
         List<RecipientKey> keys = new ArrayList<>();
         for (PgpEntry entry : index().pgp()) {
-            if (!entry.retired() && PgpKeys.addresses(entry.certificate(), now).contains(wanted)) {
-                RecipientKey.Pgp key = PgpKeys.recipientKey(wanted, entry.certificate(), now);
-                if (key != null) {
-                    keys.add(key);
-                }
+            RecipientKey.Pgp key = entry.retired() ? null : PgpKeys.recipientKeyFor(wanted, entry.certificate(), now);
+            if (key != null) {
+                keys.add(key);
             }
         }
         for (SmimeEntry entry : index().smime()) {
-            if (!entry.retired() && SmimeKeys.addresses(entry.certificate()).contains(wanted) && !entry.revoked()
-                    && SmimeKeys.usableForEncryption(entry.certificate(), now)) {
-                keys.add(new RecipientKey.Smime(wanted, entry.certificate(),
-                        SmimeKeys.supportsAuthEnveloped(entry.certificate())));
+            RecipientKey.Smime key = entry.retired() || entry.revoked() ? null
+                    : SmimeKeys.recipientKeyFor(wanted, entry.certificate(), now);
+            if (key != null) {
+                keys.add(key);
             }
         }
         return keys;

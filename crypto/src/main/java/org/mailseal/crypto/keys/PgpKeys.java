@@ -117,6 +117,15 @@ public final class PgpKeys {
         return new RecipientKey.Pgp(address, certificate, keys, advertisesSeipdV2(certificate, now));
     }
 
+    /**
+     * The recipient view of a certificate for one address: null unless a user ID valid now names the address and
+     * a subkey may be encrypted to now. For certificates from any source (key home, a directory).
+     */
+    public static RecipientKey.Pgp recipientKeyFor(String address, OpenPGPCertificate certificate, Date now) {
+        String wanted = Addresses.normalize(address);
+        return addresses(certificate, now).contains(wanted) ? recipientKey(wanted, certificate, now) : null;
+    }
+
     static boolean advertisesSeipdV2(OpenPGPCertificate certificate, Date now) {
         Features features = certificate.getPrimaryKey().getFeatures(now);
         OpenPGPCertificate.OpenPGPUserId primaryUserId = certificate.getPrimaryUserId(now);

@@ -131,6 +131,18 @@ public final class SmimeKeys {
         return keyUsage == null || keyUsage[2]; // keyEncipherment
     }
 
+    /**
+     * The recipient view of a certificate for one address: null unless the certificate names the address and may
+     * be encrypted to now. Revocation is the caller's to check (the key home holds CRLs; a directory does not).
+     */
+    public static RecipientKey.Smime recipientKeyFor(String address, X509Certificate certificate, Date now) {
+        String wanted = Addresses.normalize(address);
+        if (!addresses(certificate).contains(wanted) || !usableForEncryption(certificate, now)) {
+            return null;
+        }
+        return new RecipientKey.Smime(wanted, certificate, supportsAuthEnveloped(certificate));
+    }
+
     /** Whether the certificate's S/MIME capabilities extension lists an AES-GCM algorithm. */
     public static boolean supportsAuthEnveloped(X509Certificate certificate) {
         byte[] extension = certificate.getExtensionValue(SMIME_CAPABILITIES_EXTENSION.getId());

@@ -40,6 +40,7 @@ import org.mailseal.smtp.UpstreamConfig;
 public final class ConfigLoader {
     /** What a value in a SunPKCS11 configuration may hold inside its quotes. */
     private static final java.util.regex.Pattern SUNPKCS11_VALUE = java.util.regex.Pattern.compile("[^\"\\\\\\p{Cntrl}]+");
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
     private final List<String> problems = new ArrayList<>();
     private final Path base;
 
@@ -99,10 +100,11 @@ public final class ConfigLoader {
     private MailsealConfig config(JsonNode root, boolean listenersRequired) {
         allowOnly(root, "", "keys", "policy", "headerProtection", "limits", "listeners", "sync");
         JsonNode keys = root.path("keys");
-        allowOnly(keys, "keys", "home", "gateway");
+        allowOnly(keys, "keys", "home", "gateway", "cache", "sources");
         String homeText = keys.has("home") ? text(keys.get("home"), "keys.home") : null;
         Path home = homeText != null ? resolve(homeText) : defaultHome();
         MailsealConfig.GatewayKey gateway = gateway(keys.path("gateway"));
+        KeySourcesConfig keySources = new KeySourcesReader(this).read(keys);
         Policy policy = policy(root.path("policy"));
         JsonNode protection = root.path("headerProtection");
         allowOnly(protection, "headerProtection", "enabled", "subject");
@@ -166,7 +168,7 @@ public final class ConfigLoader {
             }
         }
         return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners, gateway,
-                imapListeners, pop3Listeners, connectionLimits);
+                imapListeners, pop3Listeners, keySources, connectionLimits);
     }
 
     private MailsealConfig.GatewayKey gateway(JsonNode node) {
@@ -189,7 +191,7 @@ public final class ConfigLoader {
     }
 
     /** The first line of a file, for a passphrase; null (and a problem) when there is none. */
-    private char[] firstLine(String file, String where) {
+    char[] firstLine(String file, String where) {
         Path path = existingFile(file, where);
         if (path == null) {
             return null;
@@ -570,34 +572,15 @@ public final class ConfigLoader {
     }
 
     /**
-     * A duration like {@code 30s}, {@code 5m}, {@code 2h} or {@code 500ms} under {@code key}, between {@code min} and
-     * {@code max}; {@code fallback} when absent or wrong (a problem is recorded then).
+     * The duration under {@code key}, as {@link #duration(JsonNode, String, Duration, Duration)} reads it;
+     * {@code fallback} when absent or wrong (a problem is recorded then).
      */
     Duration duration(JsonNode parent, String key, String where, Duration fallback, Duration min, Duration max) {
-        JsonNode node = parent.path(key);
-        if (node.isMissingNode()) {
+        if (!parent.has(key)) {
             return fallback;
         }
-        String text = text(node, where);
-        java.util.regex.Matcher m = text == null ? null
-                : java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(text.trim());
-        if (m == null || !m.matches()) {
-            problem(where + ": '" + text + "' is not a duration like 500ms, 30s, 5m or 1h");
-            return fallback;
-        }
-        long amount = Long.parseLong(m.group(1));
-        Duration value = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            problem(where + ": " + text + " is out of range (" + min.toString().substring(2).toLowerCase(Locale.ROOT)
-                    + " to " + max.toString().substring(2).toLowerCase(Locale.ROOT) + ")");
-            return fallback;
-        }
-        return value;
+        Duration value = duration(parent.get(key), where, min, max);
+        return value != null ? value : fallback;
     }
 
     String text(JsonNode node, String where) {
@@ -642,6 +625,44 @@ public final class ConfigLoader {
             return fallback < 0 ? -1 : fallback;
         }
         return value;
+    }
+
+    /**
+     * A duration such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or {@code 7d}, within [min, max]; null
+     * (and a problem) otherwise.
+     */
+    Duration duration(JsonNode node, String where, Duration min, Duration max) {
+        String text = text(node, where);
+        if (text == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            problem(where + ": '" + text + "' is not a duration like 30s, 5m or 1h");
+            return null;
+        }
+        long amount = Long.parseLong(m.group(1));
+        Duration value = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+        };
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            problem(where + ": " + text + " is out of range (" + humane(min) + " to " + humane(max) + ")");
+            return null;
+        }
+        return value;
+    }
+
+    private static String humane(Duration d) {
+        if (d.toMillis() % 1000 != 0) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.toSeconds();
+        return s % 86400 == 0 && s >= 86400 * 2 ? s / 86400 + "d" : s % 3600 == 0 ? s / 3600 + "h"
+                : s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
 
     private String[] endpoint(String text, String where) {

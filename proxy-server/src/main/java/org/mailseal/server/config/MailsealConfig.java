@@ -10,34 +10,47 @@ import org.mailseal.server.policy.Policy;
  *
  * @param spoolMemoryBytes message bytes kept in memory while in flight, above which an encrypted temp file is used
  * @param gateway          mailseal's own key pair, which clients may encrypt to; null for none
+ * @param keySources       where recipients' keys come from, in order, and how answers are cached
  * @param connectionLimits connections per client address, and how long a PROXY header may take
  */
 public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                              int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
                              GatewayKey gateway, List<ImapListenerConfig> imapListeners,
-                             List<Pop3ListenerConfig> pop3Listeners, ConnectionLimitsConfig connectionLimits) {
+                             List<Pop3ListenerConfig> pop3Listeners, KeySourcesConfig keySources,
+                             ConnectionLimitsConfig connectionLimits) {
     public MailsealConfig {
         listeners = List.copyOf(listeners);
         imapListeners = List.copyOf(imapListeners);
         pop3Listeners = List.copyOf(pop3Listeners);
     }
 
+    /** With the key home as the only key source and the default connection limits. */
+    public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
+                          int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
+                          GatewayKey gateway, List<ImapListenerConfig> imapListeners,
+                          List<Pop3ListenerConfig> pop3Listeners) {
+        this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, gateway,
+                imapListeners, pop3Listeners, KeySourcesConfig.DEFAULTS, ConnectionLimitsConfig.DEFAULTS);
+    }
+
     public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                           int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners) {
         this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, null, List.of(),
-                List.of(), ConnectionLimitsConfig.DEFAULTS);
+                List.of());
     }
 
     /** The same configuration with these IMAP listeners. */
     public MailsealConfig withImapListeners(List<ImapListenerConfig> imap) {
         return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
-                listeners, gateway, imap, pop3Listeners, connectionLimits);
+                listeners, gateway, imap, pop3Listeners, keySources,
+                connectionLimits);
     }
 
     /** The same configuration with these POP3 listeners. */
     public MailsealConfig withPop3Listeners(List<Pop3ListenerConfig> pop3) {
         return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
-                listeners, gateway, imapListeners, pop3, connectionLimits);
+                listeners, gateway, imapListeners, pop3, keySources,
+                connectionLimits);
     }
 
     /**

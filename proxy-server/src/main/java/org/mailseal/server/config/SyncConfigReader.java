@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.imap.sync.ChannelConfig;
@@ -24,7 +23,6 @@ import org.mailseal.imap.sync.StoreConfig;
  */
 final class SyncConfigReader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(s|m|h)");
     private static final Duration MIN_POLL = Duration.ofSeconds(10);
     private static final Duration MAX_POLL = Duration.ofDays(1);
 
@@ -295,26 +293,7 @@ final class SyncConfigReader {
     }
 
     private Duration duration(JsonNode node, String where) {
-        String text = loader.text(node, where);
-        if (text == null) {
-            return null;
-        }
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
-            loader.problem(where + ": '" + text + "' is not a duration like 30s, 5m or 1h");
-            return null;
-        }
-        long amount = Long.parseLong(m.group(1));
-        Duration value = switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
-        if (value.compareTo(MIN_POLL) < 0 || value.compareTo(MAX_POLL) > 0) {
-            loader.problem(where + ": " + text + " is out of range (10s to 24h)");
-            return null;
-        }
-        return value;
+        return loader.duration(node, where, MIN_POLL, MAX_POLL);
     }
 
     /** A path: {@code ~/} is the home folder; a relative one is beside the configuration. */

@@ -1,5 +1,7 @@
 package org.mailseal.server.run;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.unboundid.ldap.sdk.LDAPException;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -14,18 +16,22 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.MessageEncryptor;
-import org.mailseal.crypto.keys.CachingKeyDirectory;
 import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyUnlockException;
 import org.mailseal.crypto.keys.UnlockedKey;
@@ -39,6 +45,7 @@ import org.mailseal.pop3.Pop3SessionConfig;
 import org.mailseal.server.config.ConnectionLimitsConfig;
 import org.mailseal.server.config.ImapListenerConfig;
 import org.mailseal.server.config.ListenerOptions;
+import org.mailseal.server.config.KeySourcesConfig;
 import org.mailseal.server.config.Pop3ListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
@@ -46,6 +53,10 @@ import org.mailseal.server.imap.UnlockingMailboxCrypto;
 import org.mailseal.server.net.ConnectionFront;
 import org.mailseal.server.net.ConnectionLimits;
 import org.mailseal.server.net.ConnectionMeters;
+import org.mailseal.server.keys.CachedKeySource;
+import org.mailseal.server.keys.KeySource;
+import org.mailseal.server.keys.KeySourceChain;
+import org.mailseal.server.keys.LdapKeyDirectory;
 import org.mailseal.server.smtp.EncryptingFilter;
 import org.mailseal.server.smtp.SpillSpool;
 import org.mailseal.smtp.SmtpClient;
@@ -61,6 +72,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final Duration UNLOCKED_KEY_IDLE = Duration.ofMinutes(5);
     /** Decrypted messages kept for IMAP, in memory only. */
     private static final long DECRYPTED_CACHE_BYTES = 128L << 20;
+    /** Key lookups in flight at once; beyond that a lookup fails at once (and counts as the source failing). */
+    private static final int MAX_KEY_LOOKUPS = 64;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ExecutorService crypto;
@@ -69,6 +82,8 @@ public final class ProxyServer implements AutoCloseable {
     private final Duration drainTimeout;
     private List<UnlockedKey> gatewayKeys = List.of();
     private GatewayToken gatewayToken;
+    private KeySourceChain keys;
+    private ExecutorService keyLookups;
 
     private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, ExecutorService crypto, ChannelGroup sessions,
                         List<Channel> listeners, Duration drainTimeout) {
@@ -102,6 +117,18 @@ public final class ProxyServer implements AutoCloseable {
             }
             gatewayKeys.add(token.key());
         }
+        ExecutorService keyLookups = keyLookupExecutor();
+        KeySourceChain keys;
+        try {
+            keys = keySources(config.keySources(), home, keyLookups);
+        } catch (IOException | RuntimeException e) {
+            keyLookups.shutdownNow();
+            gatewayKeys.forEach(UnlockedKey::close);
+            if (token != null) {
+                token.close();
+            }
+            throw e;
+        }
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         ExecutorService crypto = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -112,7 +139,6 @@ public final class ProxyServer implements AutoCloseable {
                 });
         CryptoLimits limits = CryptoLimits.DEFAULTS.withMaxMessageBytes(Math.max(config.maxMessageBytes() * 2,
                 CryptoLimits.DEFAULTS.maxMessageBytes()));
-        CachingKeyDirectory keys = new CachingKeyDirectory(home, Duration.ofMinutes(1));
         EncryptingFilter filter = new EncryptingFilter(keys,
                 config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto, gatewayKeys);
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
@@ -122,6 +148,8 @@ public final class ProxyServer implements AutoCloseable {
         ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
         server.gatewayKeys = List.copyOf(gatewayKeys);
         server.gatewayToken = token;
+        server.keys = keys;
+        server.keyLookups = keyLookups;
         try {
             for (ListenerConfig listener : config.listeners()) {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
@@ -196,6 +224,51 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The configured key sources in order, each behind its own cache (the key home alone by default). Lookups run on
+     * their own bounded pool: a hung directory holds those threads, never the crypto workers' or an event loop's.
+     */
+    static KeySourceChain keySources(KeySourcesConfig config, FileKeyHome home, Executor lookups) throws IOException {
+        List<CachedKeySource> sources = new ArrayList<>();
+        try {
+            for (KeySourcesConfig.Source source : config.sources()) {
+                KeySource opened;
+                if (source instanceof KeySourcesConfig.Source.Home) {
+                    opened = KeySource.of("home", home);
+                } else if (source instanceof KeySourcesConfig.Source.Ldap ldap) {
+                    try {
+                        opened = LdapKeyDirectory.open(ldap.settings(), Clock.systemUTC());
+                    } catch (LDAPException | GeneralSecurityException e) {
+                        throw new IOException("cannot set up the LDAP key source " + ldap.settings().urls() + ": "
+                                + e.getMessage(), e);
+                    }
+                } else {
+                    throw new IllegalStateException("no key source for " + source);
+                }
+                sources.add(new CachedKeySource(opened, config.cache(), lookups, Ticker.systemTicker()));
+            }
+        } catch (IOException | RuntimeException e) {
+            sources.forEach(CachedKeySource::close);
+            throw e;
+        }
+        return new KeySourceChain(sources);
+    }
+
+    private static ExecutorService keyLookupExecutor() {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(0, MAX_KEY_LOOKUPS, 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "mailseal-key-lookup");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        return executor;
+    }
+
+    /** The key sources, for their statistics and health. */
+    public KeySourceChain keySources() {
+        return keys;
+    }
+
     /** Where each listener actually listens (useful with port 0). */
     public List<InetSocketAddress> addresses() {
         return listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
@@ -218,6 +291,12 @@ public final class ProxyServer implements AutoCloseable {
         workers.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         crypto.shutdownNow();
+        if (keys != null) {
+            keys.close(); // directory connections
+        }
+        if (keyLookups != null) {
+            keyLookups.shutdownNow();
+        }
         gatewayKeys.forEach(UnlockedKey::close); // the gateway's private key leaves memory with the server
         if (gatewayToken != null) {
             gatewayToken.close(); // and the token session ends

@@ -35,6 +35,7 @@ import org.mailseal.crypto.mime.AddressLists;
 import org.mailseal.crypto.mime.HeaderField;
 import org.mailseal.crypto.mime.HeaderSection;
 import org.mailseal.server.keys.AutocryptLearner;
+import org.mailseal.server.keys.KeyLookupException;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.MessageContent;
 import org.mailseal.smtp.MessageFilter;
@@ -53,6 +54,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Keyless recipients under {@code opportunistic} (and everyone under {@code never}) share the plaintext.</li>
  *   <li>A recipient under {@code require} without a usable key is refused at RCPT time; should the key vanish
  *       before the data ends, the message is refused (fail closed, DESIGN.md invariant 1).</li>
+ *   <li>When a key source fails ({@link KeyLookupException}), a {@code require} recipient (at RCPT) or the message
+ *       (at DATA) is refused with a 451 so that the client retries; an {@code opportunistic} recipient gets the
+ *       plaintext, as without a key.</li>
  *   <li>Recipients in a domain with a gateway are encrypted to the gateway's key (system-to-system).</li>
  *   <li>A message a client encrypted to mailseal's own gateway key is decrypted and handled like any plaintext
  *       message; any other already-encrypted message passes through unchanged.</li>
@@ -64,6 +68,8 @@ import org.slf4j.LoggerFactory;
 public final class EncryptingFilter implements MessageFilter {
     private static final Logger LOG = LoggerFactory.getLogger(EncryptingFilter.class);
     private static final String[] VISIBLE = {"To", "Cc", "Resent-To", "Resent-Cc"};
+    /** 4xx: the client keeps the message and retries, by when the directory may answer again (RFC 5321 4.2.1). */
+    static final SmtpReply DIRECTORY_DOWN = SmtpReply.of(451, "4.7.1", "Key directory unavailable, try again later");
 
     private final KeyDirectory keys;
     private final Policy policy;
@@ -106,9 +112,33 @@ public final class EncryptingFilter implements MessageFilter {
         if (policy.ruleFor(recipient).mode() != Policy.Mode.REQUIRE) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.supplyAsync(() -> keys.encryptionKeys(policy.keyAddressFor(recipient)).isEmpty()
-                ? SmtpReply.of(550, "5.7.1", "Encryption is required for <" + recipient + "> and no usable key is known")
-                : null, executor);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return keys.encryptionKeys(policy.keyAddressFor(recipient)).isEmpty()
+                        ? SmtpReply.of(550, "5.7.1", "Encryption is required for <" + recipient + "> and no usable key is known")
+                        : null;
+            } catch (KeyLookupException e) {
+                LOG.warn("key lookup for <{}> failed, refusing it for now: {}", recipient, e.getMessage());
+                return DIRECTORY_DOWN;
+            }
+        }, executor);
+    }
+
+    /**
+     * The keys for a recipient. A failed lookup is "no key" under {@code opportunistic} (mail flows as plaintext, as
+     * it would have without the directory) and a temporary refusal under {@code require} (the client retries).
+     */
+    private List<RecipientKey> keysFor(String recipient, Policy.Rule rule) {
+        try {
+            return keys.encryptionKeys(policy.keyAddressFor(recipient));
+        } catch (KeyLookupException e) {
+            if (rule.mode() == Policy.Mode.REQUIRE) {
+                LOG.warn("key lookup for <{}> failed, refusing the message for now: {}", recipient, e.getMessage());
+                throw new Refusal(DIRECTORY_DOWN);
+            }
+            LOG.warn("key lookup for <{}> failed, sending it plaintext (opportunistic): {}", recipient, e.getMessage());
+            return List.of();
+        }
     }
 
     @Override
@@ -149,8 +179,7 @@ public final class EncryptingFilter implements MessageFilter {
         List<OutboundCopy.Recipient> plaintext = new ArrayList<>();
         for (OutboundCopy.Recipient recipient : envelope.recipients()) {
             Policy.Rule rule = policy.ruleFor(recipient.address());
-            RecipientKey key = rule.mode() == Policy.Mode.NEVER ? null
-                    : choose(keys.encryptionKeys(policy.keyAddressFor(recipient.address())), rule);
+            RecipientKey key = rule.mode() == Policy.Mode.NEVER ? null : choose(keysFor(recipient.address(), rule), rule);
             if (key == null) {
                 if (rule.mode() == Policy.Mode.REQUIRE) {
                     throw new Refusal(SmtpReply.of(554, "5.7.1", "No usable key for <" + recipient.address() + ">"));

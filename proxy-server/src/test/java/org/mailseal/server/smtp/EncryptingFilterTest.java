@@ -27,6 +27,7 @@ import org.mailseal.crypto.testing.TestUser;
 import org.mailseal.server.keys.AutocryptConfig;
 import org.mailseal.server.keys.AutocryptHeaders;
 import org.mailseal.server.keys.AutocryptStore;
+import org.mailseal.server.keys.KeyLookupException;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.MessageContent;
 import org.mailseal.smtp.MessageFilter;
@@ -62,6 +63,18 @@ class EncryptingFilterTest {
 
     private static EncryptingFilter filter() {
         return new EncryptingFilter(home, POLICY, CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS, 1 << 16,
+                Runnable::run, ourGateway.keys());
+    }
+
+    /** A filter whose key directory is down: home keys are still found, anything else fails to look up. */
+    private static EncryptingFilter filterWithDirectoryDown() {
+        org.mailseal.crypto.keys.KeyDirectory down = address -> {
+            if (!home.encryptionKeys(address).isEmpty()) {
+                return home.encryptionKeys(address);
+            }
+            throw new KeyLookupException("ldap ldap://127.0.0.1", "connection refused", null);
+        };
+        return new EncryptingFilter(down, POLICY, CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS, 1 << 16,
                 Runnable::run, ourGateway.keys());
     }
 
@@ -215,4 +228,36 @@ class EncryptingFilterTest {
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(MessageFilter.Refusal.class);
     }
 
+
+    @Test
+    void directoryDownOpportunisticRecipientsGetPlaintextAndKeyedOnesStillCiphertext() throws Exception {
+        EncryptingFilter filter = filterWithDirectoryDown();
+        MessageFilter.Envelope envelope = new MessageFilter.Envelope("alice@example.org", "alice@example.org", Map.of(),
+                List.of(new OutboundCopy.Recipient("dave@example.org", Map.of()),
+                        new OutboundCopy.Recipient("bob@example.org", Map.of())));
+        assertThat(filter.checkRecipient(envelope, "dave@example.org").toCompletableFuture().join()).isNull();
+        List<OutboundCopy> copies = filter.process(envelope, content(
+                "To: dave@example.org, bob@example.org\r\nSubject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.UTF_8)))
+                .toCompletableFuture().join();
+        assertThat(copies).hasSize(2);
+        OutboundCopy plain = copies.stream().filter(c -> addresses(c).contains("dave@example.org")).findFirst().orElseThrow();
+        assertThat(new String(bytes(plain), StandardCharsets.UTF_8)).contains("hello");
+        OutboundCopy encrypted = copies.stream().filter(c -> addresses(c).contains("bob@example.org")).findFirst().orElseThrow();
+        assertThat(new String(bytes(encrypted), StandardCharsets.UTF_8)).doesNotContain("hello").contains("multipart/encrypted");
+    }
+
+    @Test
+    void directoryDownRequiredRecipientsAreRefusedTemporarilyNotPermanently() {
+        EncryptingFilter filter = filterWithDirectoryDown();
+        MessageFilter.Envelope envelope = new MessageFilter.Envelope("alice@example.org", "alice@example.org", Map.of(),
+                List.of(new OutboundCopy.Recipient("nokey@secure.example", Map.of())));
+        SmtpReply atRcpt = filter.checkRecipient(envelope, "nokey@secure.example").toCompletableFuture().join();
+        assertThat(atRcpt.code()).isEqualTo(451);
+        assertThat(atRcpt.enhanced()).isEqualTo("4.7.1");
+        assertThat(atRcpt.lines()).containsExactly("Key directory unavailable, try again later");
+        assertThatThrownBy(() -> filter.process(envelope, content("To: nokey@secure.example\r\n\r\nx\r\n"
+                .getBytes(StandardCharsets.UTF_8))).toCompletableFuture().join())
+                .isInstanceOf(CompletionException.class)
+                .cause().isInstanceOfSatisfying(MessageFilter.Refusal.class, r -> assertThat(r.reply().code()).isEqualTo(451));
+    }
 }
