@@ -27,6 +27,7 @@ import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.pop3.Pop3UpstreamConfig;
+import org.mailseal.server.net.AuthThrottle;
 import org.mailseal.server.net.ProxyHeaderSender;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.SmtpSessionConfig;
@@ -118,7 +119,7 @@ public final class ConfigLoader {
         }
         JsonNode limits = root.path("limits");
         allowOnly(limits, "limits", "maxMessageBytes", "maxRecipients", "spoolMemoryBytes", "connectionsPerAddress",
-                "proxyHeaderTimeout");
+                "proxyHeaderTimeout", "auth");
         long maxMessage = number(limits, "maxMessageBytes", "limits.maxMessageBytes", 25L << 20, 1024, 1L << 30);
         int maxRecipients = (int) number(limits, "maxRecipients", "limits.maxRecipients", 100, 1, 10_000);
         int spoolMemory = (int) number(limits, "spoolMemoryBytes", "limits.spoolMemoryBytes", 1 << 20, 4096, 1 << 30);
@@ -126,7 +127,8 @@ public final class ConfigLoader {
                 (int) number(limits, "connectionsPerAddress", "limits.connectionsPerAddress",
                         ConnectionLimitsConfig.DEFAULTS.perAddress(), 1, 100_000),
                 duration(limits, "proxyHeaderTimeout", "limits.proxyHeaderTimeout",
-                        ConnectionLimitsConfig.DEFAULTS.proxyHeaderTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(5)));
+                        ConnectionLimitsConfig.DEFAULTS.proxyHeaderTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                authThrottle(limits.path("auth")));
         List<ListenerConfig> listeners = new ArrayList<>();
         List<ImapListenerConfig> imapListeners = new ArrayList<>();
         List<Pop3ListenerConfig> pop3Listeners = new ArrayList<>();
@@ -376,6 +378,25 @@ public final class ConfigLoader {
         }
         return new ListenerConfig(name, role, endpoint[0], Integer.parseInt(endpoint[1]), hostname, tls, implicit,
                 authWithoutTls, localDomains, upstream, options);
+    }
+
+    /** {@code limits.auth}: attempts, window, delay and maxDelay of authentication throttling. */
+    private AuthThrottle.Settings authThrottle(JsonNode node) {
+        allowOnly(node, "limits.auth", "attempts", "window", "delay", "maxDelay");
+        AuthThrottle.Settings defaults = AuthThrottle.Settings.DEFAULTS;
+        int attempts = (int) number(node, "attempts", "limits.auth.attempts", defaults.attempts(), 1, 10_000);
+        Duration window = duration(node, "window", "limits.auth.window", defaults.window(), Duration.ofSeconds(1),
+                Duration.ofDays(1));
+        Duration delay = duration(node, "delay", "limits.auth.delay", defaults.delay(), Duration.ZERO,
+                Duration.ofMinutes(1));
+        Duration maxDelay = duration(node, "maxDelay", "limits.auth.maxDelay", defaults.maxDelay(), Duration.ZERO,
+                Duration.ofMinutes(5));
+        if (delay.compareTo(maxDelay) > 0) {
+            problem("limits.auth.delay: " + delay.toMillis() + "ms is longer than maxDelay (" + maxDelay.toMillis()
+                    + "ms)");
+            return defaults;
+        }
+        return new AuthThrottle.Settings(attempts, window, delay, maxDelay);
     }
 
     /** {@code proxyProtocol} and {@code idleTimeout}, which every kind of listener has. */

@@ -50,6 +50,7 @@ import org.mailseal.server.config.Pop3ListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.imap.UnlockingMailboxCrypto;
+import org.mailseal.server.net.AuthThrottle;
 import org.mailseal.server.net.ConnectionFront;
 import org.mailseal.server.net.ConnectionLimits;
 import org.mailseal.server.net.ConnectionMeters;
@@ -144,6 +145,7 @@ public final class ProxyServer implements AutoCloseable {
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
         MeterRegistry meters = new SimpleMeterRegistry();
         Fronts fronts = new Fronts(config.connectionLimits(), meters, sessions);
+        AuthThrottle throttle = new AuthThrottle(config.connectionLimits().auth(), meters, Ticker.systemTicker());
         List<Channel> listeners = new ArrayList<>();
         ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
         server.gatewayKeys = List.copyOf(gatewayKeys);
@@ -155,7 +157,8 @@ public final class ProxyServer implements AutoCloseable {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
                         config.maxMessageBytes(), config.maxRecipients(), listener.localDomains(), listener.tls(),
                         listener.implicitTls(), listener.authWithoutTls(), 512, 1000,
-                        listener.options().idleTimeoutOr(Duration.ofMinutes(5)), Duration.ofMinutes(3));
+                        listener.options().idleTimeoutOr(Duration.ofMinutes(5)), Duration.ofMinutes(3),
+                        throttle.smtp());
                 listeners.add(SmtpListener.bind(boss, workers, NioServerSocketChannel.class,
                         new InetSocketAddress(listener.host(), listener.port()), session,
                         SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter,
@@ -174,7 +177,7 @@ public final class ProxyServer implements AutoCloseable {
                             listener.implicitTls(), listener.loginWithoutTls(), 4096,
                             (int) Math.min(Integer.MAX_VALUE - (2 << 20), config.maxMessageBytes()),
                             listener.options().idleTimeoutOr(Duration.ofMinutes(30)),
-                            listener.plaintextAppends(), listener.loginDomain());
+                            listener.plaintextAppends(), listener.loginDomain(), throttle.imap());
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             mailboxCrypto, decrypted, fronts.of("imap", listener.name(), listener.options(),
@@ -188,7 +191,8 @@ public final class ProxyServer implements AutoCloseable {
                 for (Pop3ListenerConfig listener : config.pop3Listeners()) {
                     Pop3SessionConfig session = new Pop3SessionConfig(listener.hostname(), listener.tls(),
                             listener.implicitTls(), listener.loginWithoutTls(), 8192,
-                            listener.options().idleTimeoutOr(Duration.ofMinutes(10)), listener.loginDomain());
+                            listener.options().idleTimeoutOr(Duration.ofMinutes(10)), listener.loginDomain(),
+                            throttle.pop3());
                     listeners.add(Pop3Listener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             maildropCrypto, maildrops, fronts.of("pop3", listener.name(), listener.options(),

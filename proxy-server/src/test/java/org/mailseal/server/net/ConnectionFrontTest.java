@@ -228,7 +228,7 @@ class ConnectionFrontTest {
         return server.addresses().get(0).getPort();
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return probe.getLocalPort();
         }
@@ -272,6 +272,8 @@ class ConnectionFrontTest {
         volatile String greeting = "220 upstream ESMTP";
         /** Whether connections open with a PROXY header, read before the greeting is sent. */
         volatile boolean headerFirst;
+        /** Login attempts that reached this server; it refuses them all, in words that tell unknown users apart. */
+        final java.util.concurrent.atomic.AtomicInteger logins = new java.util.concurrent.atomic.AtomicInteger();
         private volatile int accepted;
         private final Thread thread;
 
@@ -321,20 +323,40 @@ class ConnectionFrontTest {
                 for (String line; (line = reader.readLine()) != null; ) {
                     if (greeting.startsWith("* ")) { // IMAP: every command is answered as CAPABILITY would be
                         String tag = line.split(" ", 2)[0];
+                        if (line.toUpperCase(java.util.Locale.ROOT).contains(" LOGIN ")) {
+                            logins.incrementAndGet();
+                            out.write((tag + " NO [AUTHENTICATIONFAILED] " + (line.contains("nobody") ? "No such user"
+                                    : "Wrong password") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                            continue;
+                        }
                         out.write(("* CAPABILITY IMAP4rev1 LITERAL+\r\n" + tag + " OK done\r\n")
                                 .getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                         continue;
                     }
                     if (greeting.startsWith("+OK")) { // POP3: a capability list for CAPA, +OK for anything else
-                        out.write((line.equalsIgnoreCase("CAPA") ? "+OK\r\nUSER\r\n.\r\n" : "+OK\r\n")
-                                .getBytes(StandardCharsets.US_ASCII));
+                        String upper = line.toUpperCase(java.util.Locale.ROOT);
+                        boolean unknown = upper.startsWith("USER ") && line.contains("nobody");
+                        if (unknown || upper.startsWith("PASS ")) {
+                            logins.incrementAndGet();
+                        }
+                        String reply = line.equalsIgnoreCase("CAPA") ? "+OK\r\nUSER\r\n.\r\n"
+                                : unknown ? "-ERR No such user\r\n"
+                                : upper.startsWith("PASS ") ? "-ERR [AUTH] Wrong password\r\n" : "+OK\r\n";
+                        out.write(reply.getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                         continue;
                     }
                     String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(java.util.Locale.ROOT) : line;
                     String reply = switch (verb) {
-                        case "EHLO", "LHLO" -> "250 upstream";
+                        case "EHLO", "LHLO" -> "250-upstream\r\n250 AUTH PLAIN";
+                        case "AUTH" -> {
+                            logins.incrementAndGet();
+                            String plain = new String(java.util.Base64.getDecoder().decode(line.substring(11).trim()),
+                                    StandardCharsets.UTF_8);
+                            yield plain.contains("nobody") ? "535 5.7.8 No such user" : "535 5.7.8 Wrong password";
+                        }
                         case "QUIT" -> "221 bye";
                         default -> "250 ok";
                     };
