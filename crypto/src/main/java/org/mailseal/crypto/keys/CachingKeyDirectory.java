@@ -40,4 +40,9 @@ public final class CachingKeyDirectory implements KeyDirectory {
     public com.github.benmanes.caffeine.cache.stats.CacheStats stats() {
         return cache.stats();
     }
+
+    /** About how many addresses' answers are cached, for monitoring. */
+    public long estimatedSize() {
+        return cache.estimatedSize();
+    }
 }
