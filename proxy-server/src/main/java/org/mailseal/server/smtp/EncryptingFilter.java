@@ -1,5 +1,6 @@
 package org.mailseal.server.smtp;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,11 +35,14 @@ import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.AddressLists;
 import org.mailseal.crypto.mime.HeaderField;
 import org.mailseal.crypto.mime.HeaderSection;
+import org.mailseal.server.ops.CryptoMeters;
+import org.mailseal.server.ops.MailProtocol;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.MessageContent;
 import org.mailseal.smtp.MessageFilter;
 import org.mailseal.smtp.OutboundCopy;
 import org.mailseal.smtp.SmtpReply;
+import org.mailseal.smtp.SmtpSessionConfig;
 
 /**
  * The policy and the crypto behind the SMTP session: which recipients get which copy of a message.
@@ -67,6 +71,7 @@ public final class EncryptingFilter implements MessageFilter {
     private final Executor executor;
     private final List<UnlockedKey> gatewayKeys;
     private final MessageDecryptor decryptor;
+    private final CryptoMeters meters;
 
     public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
                             int spoolMemoryBytes, Executor executor) {
@@ -76,6 +81,15 @@ public final class EncryptingFilter implements MessageFilter {
     /** @param gatewayKeys mailseal's own unlocked gateway key(s), for mail clients encrypted to it */
     public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
                             int spoolMemoryBytes, Executor executor, List<UnlockedKey> gatewayKeys) {
+        this(keys, policy, limits, options, spoolMemoryBytes, executor, gatewayKeys,
+                new CryptoMeters(new SimpleMeterRegistry()));
+    }
+
+    /** @param meters where messages encrypted, decrypted, passed on and refused are counted */
+    public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
+                            int spoolMemoryBytes, Executor executor, List<UnlockedKey> gatewayKeys,
+                            CryptoMeters meters) {
+        this.meters = meters;
         this.keys = keys;
         this.policy = policy;
         this.encryptor = new MessageEncryptor(limits, options);
@@ -91,9 +105,34 @@ public final class EncryptingFilter implements MessageFilter {
         if (policy.ruleFor(recipient).mode() != Policy.Mode.REQUIRE) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.supplyAsync(() -> keys.encryptionKeys(policy.keyAddressFor(recipient)).isEmpty()
-                ? SmtpReply.of(550, "5.7.1", "Encryption is required for <" + recipient + "> and no usable key is known")
-                : null, executor);
+        return CompletableFuture.supplyAsync(() -> {
+            if (!keys.encryptionKeys(policy.keyAddressFor(recipient)).isEmpty()) {
+                return null;
+            }
+            meters.rejected(CryptoMeters.Rejection.RCPT);
+            return SmtpReply.of(550, "5.7.1", "Encryption is required for <" + recipient + "> and no usable key is known");
+        }, executor);
+    }
+
+    /**
+     * This filter as one listener uses it: the same, and it counts the messages whose copies it hands to the
+     * upstream under that listener's role.
+     */
+    public MessageFilter forRole(SmtpSessionConfig.Role role) {
+        return new MessageFilter() {
+            @Override
+            public CompletionStage<SmtpReply> checkRecipient(Envelope envelope, String recipient) {
+                return EncryptingFilter.this.checkRecipient(envelope, recipient);
+            }
+
+            @Override
+            public CompletionStage<List<OutboundCopy>> process(Envelope envelope, MessageContent received) {
+                return EncryptingFilter.this.process(envelope, received).thenApply(copies -> {
+                    meters.relayed(role);
+                    return copies;
+                });
+            }
+        };
     }
 
     @Override
@@ -118,6 +157,7 @@ public final class EncryptingFilter implements MessageFilter {
         if (MessageDecryptor.encryptedFormat(header).isPresent()) {
             MessageContent opened = openedWithGatewayKey(received);
             if (opened == null) {
+                meters.passed(MailProtocol.SMTP, CryptoMeters.Passed.FOREIGN_CIPHERTEXT);
                 return List.of(copy(envelope, envelope.recipients(), received)); // not ours to open: as it is
             }
             List<OutboundCopy> copies = copies(envelope, opened);
@@ -137,6 +177,7 @@ public final class EncryptingFilter implements MessageFilter {
                     : choose(keys.encryptionKeys(policy.keyAddressFor(recipient.address())), rule);
             if (key == null) {
                 if (rule.mode() == Policy.Mode.REQUIRE) {
+                    meters.rejected(CryptoMeters.Rejection.DATA);
                     throw new Refusal(SmtpReply.of(554, "5.7.1", "No usable key for <" + recipient.address() + ">"));
                 }
                 plaintext.add(recipient);
@@ -159,6 +200,7 @@ public final class EncryptingFilter implements MessageFilter {
             copies.add(copy(envelope, List.of(alone.getKey()), encrypt(message, List.of(alone.getValue()))));
         }
         if (!plaintext.isEmpty()) {
+            meters.passed(MailProtocol.SMTP, CryptoMeters.Passed.NO_KEY);
             copies.add(copy(envelope, plaintext, plaintextCopy(message)));
         }
         return copies;
@@ -175,6 +217,7 @@ public final class EncryptingFilter implements MessageFilter {
         try (InputStream in = received.open(); DecryptionResult result = decryptor.decrypt(in, gatewayKeys)) {
             SpillBuffer plaintext = new SpillBuffer(spoolMemoryBytes);
             result.message().writeTo(plaintext);
+            meters.decrypted(MailProtocol.SMTP, result.format());
             return SpillSpool.content(plaintext);
         } catch (NotEncryptedException | DecryptionFailedException e) {
             return null;
@@ -230,7 +273,7 @@ public final class EncryptingFilter implements MessageFilter {
         // Armor and MIME make the ciphertext about a third larger than the message.
         SpillBuffer out = SpillBuffer.withExpectedSize(spoolMemoryBytes, message.received().size() * 4 / 3 + 2048);
         try (InputStream in = message.open()) {
-            encryptor.encrypt(in, message.received().size(), out, recipients);
+            meters.encrypted(MailProtocol.SMTP, encryptor.encrypt(in, message.received().size(), out, recipients).format());
         }
         return SpillSpool.content(out);
     }
