@@ -10,15 +10,24 @@ import org.mailseal.server.policy.Policy;
  *
  * @param spoolMemoryBytes message bytes kept in memory while in flight, above which an encrypted temp file is used
  * @param gateway          mailseal's own key pair, which clients may encrypt to; null for none
+ * @param admin            where the admin endpoint (metrics, health) listens; null for none
  */
 public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                              int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
                              GatewayKey gateway, List<ImapListenerConfig> imapListeners,
-                             List<Pop3ListenerConfig> pop3Listeners) {
+                             List<Pop3ListenerConfig> pop3Listeners, AdminConfig admin) {
     public MailsealConfig {
         listeners = List.copyOf(listeners);
         imapListeners = List.copyOf(imapListeners);
         pop3Listeners = List.copyOf(pop3Listeners);
+    }
+
+    public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
+                          int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
+                          GatewayKey gateway, List<ImapListenerConfig> imapListeners,
+                          List<Pop3ListenerConfig> pop3Listeners) {
+        this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, gateway,
+                imapListeners, pop3Listeners, null);
     }
 
     public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
@@ -30,13 +39,19 @@ public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encr
     /** The same configuration with these IMAP listeners. */
     public MailsealConfig withImapListeners(List<ImapListenerConfig> imap) {
         return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
-                listeners, gateway, imap, pop3Listeners);
+                listeners, gateway, imap, pop3Listeners, admin);
     }
 
     /** The same configuration with these POP3 listeners. */
     public MailsealConfig withPop3Listeners(List<Pop3ListenerConfig> pop3) {
         return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
-                listeners, gateway, imapListeners, pop3);
+                listeners, gateway, imapListeners, pop3, admin);
+    }
+
+    /** The same configuration with this admin endpoint (null: none). */
+    public MailsealConfig withAdmin(AdminConfig endpoint) {
+        return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
+                listeners, gateway, imapListeners, pop3Listeners, endpoint);
     }
 
     /**
