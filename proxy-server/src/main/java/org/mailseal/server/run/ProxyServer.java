@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +24,7 @@ import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.MessageEncryptor;
 import org.mailseal.crypto.keys.CachingKeyDirectory;
 import org.mailseal.crypto.keys.FileKeyHome;
+import org.mailseal.crypto.keys.KeyDirectory;
 import org.mailseal.crypto.keys.KeyUnlockException;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.imap.DecryptedMessages;
@@ -35,6 +39,14 @@ import org.mailseal.server.config.Pop3ListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.imap.UnlockingMailboxCrypto;
+import org.mailseal.server.ops.AdminServer;
+import org.mailseal.server.ops.CryptoMeters;
+import org.mailseal.server.ops.HealthChecks;
+import org.mailseal.server.ops.KeyHomeProbe;
+import org.mailseal.server.ops.MailProtocol;
+import org.mailseal.server.ops.MailsealMetrics;
+import org.mailseal.server.ops.TimedKeyDirectory;
+import org.mailseal.server.ops.UpstreamProbe;
 import org.mailseal.server.smtp.EncryptingFilter;
 import org.mailseal.server.smtp.SpillSpool;
 import org.mailseal.smtp.SmtpClient;
@@ -50,6 +62,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final Duration UNLOCKED_KEY_IDLE = Duration.ofMinutes(5);
     /** Decrypted messages kept for IMAP, in memory only. */
     private static final long DECRYPTED_CACHE_BYTES = 128L << 20;
+    /** How long a health probe waits for an upstream's greeting. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ExecutorService crypto;
@@ -58,6 +72,9 @@ public final class ProxyServer implements AutoCloseable {
     private final Duration drainTimeout;
     private List<UnlockedKey> gatewayKeys = List.of();
     private GatewayToken gatewayToken;
+    private final MailsealMetrics metrics = new MailsealMetrics();
+    private final HealthChecks health = new HealthChecks();
+    private AdminServer admin;
 
     private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, ExecutorService crypto, ChannelGroup sessions,
                         List<Channel> listeners, Duration drainTimeout) {
@@ -101,14 +118,20 @@ public final class ProxyServer implements AutoCloseable {
                 });
         CryptoLimits limits = CryptoLimits.DEFAULTS.withMaxMessageBytes(Math.max(config.maxMessageBytes() * 2,
                 CryptoLimits.DEFAULTS.maxMessageBytes()));
-        CachingKeyDirectory keys = new CachingKeyDirectory(home, Duration.ofMinutes(1));
-        EncryptingFilter filter = new EncryptingFilter(keys,
-                config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto, gatewayKeys);
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
         List<Channel> listeners = new ArrayList<>();
         ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
         server.gatewayKeys = List.copyOf(gatewayKeys);
         server.gatewayToken = token;
+        MailsealMetrics metrics = server.metrics;
+        CryptoMeters cryptoMeters = new CryptoMeters(metrics.registry());
+        CachingKeyDirectory cachedKeys = new CachingKeyDirectory(home, Duration.ofMinutes(1));
+        metrics.monitorCacheStats("keys", cachedKeys::stats, cachedKeys::estimatedSize);
+        KeyDirectory keys = new TimedKeyDirectory(cachedKeys, metrics.registry());
+        EncryptingFilter filter = new EncryptingFilter(keys, config.policy(), limits, config.encryption(),
+                config.spoolMemoryBytes(), crypto, gatewayKeys, cryptoMeters);
+        server.health.register("keys:home", new KeyHomeProbe(config.keyHome()));
+        Set<String> probed = new HashSet<>();
         try {
             for (ListenerConfig listener : config.listeners()) {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
@@ -117,15 +140,19 @@ public final class ProxyServer implements AutoCloseable {
                         Duration.ofMinutes(3));
                 listeners.add(SmtpListener.bind(boss, workers, NioServerSocketChannel.class,
                         new InetSocketAddress(listener.host(), listener.port()), session,
-                        SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter,
+                        SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter.forRole(listener.role()),
                         SpillSpool.factory(config.spoolMemoryBytes()), sessions));
+                server.probeUpstream(probed, MailProtocol.SMTP, listener.upstream().host(), listener.upstream().port(),
+                        UpstreamProbe.smtp(workers, listener.upstream(), PROBE_TIMEOUT));
             }
             // IMAP and POP3 sessions of one user share the keys a login unlocked.
             UnlockingMailboxCrypto mailboxCrypto = config.imapListeners().isEmpty() && config.pop3Listeners().isEmpty()
                     ? null : new UnlockingMailboxCrypto(home, keys, limits,
-                            new MessageEncryptor(limits, config.encryption()), crypto, UNLOCKED_KEY_IDLE);
+                            new MessageEncryptor(limits, config.encryption()), crypto, UNLOCKED_KEY_IDLE, cryptoMeters);
             if (!config.imapListeners().isEmpty()) {
                 DecryptedMessages decrypted = new DecryptedMessages(DECRYPTED_CACHE_BYTES, Duration.ofMinutes(30));
+                metrics.monitorDecryptCache(MailProtocol.IMAP, decrypted, DecryptedMessages::estimatedBytes,
+                        DecryptedMessages::estimatedSize);
                 for (ImapListenerConfig listener : config.imapListeners()) {
                     ImapSessionConfig session = new ImapSessionConfig(listener.hostname(), listener.tls(),
                             listener.implicitTls(), listener.loginWithoutTls(), 4096,
@@ -134,11 +161,15 @@ public final class ProxyServer implements AutoCloseable {
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             mailboxCrypto, decrypted, sessions));
+                    server.probeUpstream(probed, MailProtocol.IMAP, listener.upstream().host(),
+                            listener.upstream().port(), UpstreamProbe.imap(workers, listener.upstream(), PROBE_TIMEOUT));
                 }
             }
             if (!config.pop3Listeners().isEmpty()) {
                 DecryptedMaildrop maildrops = new DecryptedMaildrop(DECRYPTED_CACHE_BYTES, Duration.ofMinutes(30),
                         1_000_000, Duration.ofDays(30));
+                metrics.monitorDecryptCache(MailProtocol.POP3, maildrops, DecryptedMaildrop::estimatedBytes,
+                        DecryptedMaildrop::estimatedMessages);
                 MaildropCrypto maildropCrypto = mailboxCrypto.forPop3();
                 for (Pop3ListenerConfig listener : config.pop3Listeners()) {
                     Pop3SessionConfig session = new Pop3SessionConfig(listener.hostname(), listener.tls(),
@@ -147,13 +178,41 @@ public final class ProxyServer implements AutoCloseable {
                     listeners.add(Pop3Listener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             maildropCrypto, maildrops, sessions));
+                    server.probeUpstream(probed, MailProtocol.POP3, listener.upstream().host(),
+                            listener.upstream().port(), UpstreamProbe.pop3(workers, listener.upstream(), PROBE_TIMEOUT));
                 }
             }
-        } catch (RuntimeException | InterruptedException e) {
+            if (config.admin() != null) {
+                server.admin = AdminServer.start(config.admin().address(), metrics, server.health);
+            }
+        } catch (IOException | RuntimeException | InterruptedException e) {
             server.close();
             throw e;
         }
         return server;
+    }
+
+    /** One health check per upstream server, however many listeners share it. */
+    private void probeUpstream(Set<String> probed, MailProtocol protocol, String host, int port, UpstreamProbe probe) {
+        String name = "upstream:" + protocol.tag() + ":" + host + ":" + port;
+        if (probed.add(name)) {
+            health.register(name, probe);
+        }
+    }
+
+    /** The meters, for handlers and key sources to register theirs in. */
+    public MailsealMetrics metrics() {
+        return metrics;
+    }
+
+    /** The health checks, for key sources to add theirs to. */
+    public HealthChecks health() {
+        return health;
+    }
+
+    /** Where the admin endpoint listens, when configured. */
+    public Optional<InetSocketAddress> adminAddress() {
+        return Optional.ofNullable(admin).map(AdminServer::address);
     }
 
     /** Where each listener actually listens (useful with port 0). */
@@ -168,6 +227,10 @@ public final class ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (admin != null) {
+            admin.close();
+        }
+        health.close();
         for (Channel listener : listeners) {
             listener.close().syncUninterruptibly();
         }
