@@ -16,7 +16,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -59,6 +61,7 @@ public final class MailsealMetrics {
 
     private final PrometheusMeterRegistry registry;
     private final Map<MailProtocol, ProtocolMeters> protocols = new EnumMap<>(MailProtocol.class);
+    private final List<Object> keptAlive = new CopyOnWriteArrayList<>();
 
     public MailsealMetrics() {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -109,6 +112,7 @@ public final class MailsealMetrics {
      * statistics: for example one inside a key source of the crypto module.
      */
     public void monitorCacheStats(String name, Supplier<CacheStats> stats, LongSupplier size) {
+        keptAlive.add(stats); // a function counter holds its object weakly: a lambda would be collected
         FunctionCounter.builder("cache.gets", stats, s -> s.get().hitCount()).tag("cache", name).tag("result", "hit")
                 .description("The number of times cache lookup methods have returned a cached value.").register(registry);
         FunctionCounter.builder("cache.gets", stats, s -> s.get().missCount()).tag("cache", name).tag("result", "miss")
@@ -116,7 +120,7 @@ public final class MailsealMetrics {
                 .register(registry);
         FunctionCounter.builder("cache.evictions", stats, s -> s.get().evictionCount()).tag("cache", name)
                 .description("The number of times the cache was evicted.").register(registry);
-        Gauge.builder("cache.size", size, LongSupplier::getAsLong).tag("cache", name)
+        Gauge.builder("cache.size", size, LongSupplier::getAsLong).strongReference(true).tag("cache", name)
                 .description("The number of entries in this cache.").register(registry);
     }
 }
