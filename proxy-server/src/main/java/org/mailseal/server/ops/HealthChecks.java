@@ -107,6 +107,10 @@ public final class HealthChecks implements AutoCloseable {
         last = null;
     }
 
+    public synchronized boolean has(String name) {
+        return probes.containsKey(name);
+    }
+
     /** The current report: a fresh one, or the last one if it is recent enough. */
     public synchronized Report report() {
         long now = ticker.read();
@@ -138,10 +142,11 @@ public final class HealthChecks implements AutoCloseable {
         return Duration.ofNanos(ticker.read() - start);
     }
 
-    /** The exception's kind and message, on one line and short. */
+    /** The exception's kind and message, on one line and short; wrappers (Netty's DecoderException...) skipped. */
     private static String describe(Exception e) {
         Throwable cause = e;
-        while (cause.getCause() != null && cause.getMessage() == null) {
+        while (cause.getCause() != null
+                && (cause.getMessage() == null || cause.getMessage().equals(cause.getCause().toString()))) {
             cause = cause.getCause();
         }
         String text = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());

@@ -13,10 +13,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -131,7 +129,6 @@ public final class ProxyServer implements AutoCloseable {
         EncryptingFilter filter = new EncryptingFilter(keys, config.policy(), limits, config.encryption(),
                 config.spoolMemoryBytes(), crypto, gatewayKeys, cryptoMeters);
         server.health.register("keys:home", new KeyHomeProbe(config.keyHome()));
-        Set<String> probed = new HashSet<>();
         try {
             for (ListenerConfig listener : config.listeners()) {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
@@ -142,7 +139,7 @@ public final class ProxyServer implements AutoCloseable {
                         new InetSocketAddress(listener.host(), listener.port()), session,
                         SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter.forRole(listener.role()),
                         SpillSpool.factory(config.spoolMemoryBytes()), sessions));
-                server.probeUpstream(probed, MailProtocol.SMTP, listener.upstream().host(), listener.upstream().port(),
+                server.probeUpstream(MailProtocol.SMTP, listener.upstream().host(), listener.upstream().port(),
                         UpstreamProbe.smtp(workers, listener.upstream(), PROBE_TIMEOUT));
             }
             // IMAP and POP3 sessions of one user share the keys a login unlocked.
@@ -161,7 +158,7 @@ public final class ProxyServer implements AutoCloseable {
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             mailboxCrypto, decrypted, sessions));
-                    server.probeUpstream(probed, MailProtocol.IMAP, listener.upstream().host(),
+                    server.probeUpstream(MailProtocol.IMAP, listener.upstream().host(),
                             listener.upstream().port(), UpstreamProbe.imap(workers, listener.upstream(), PROBE_TIMEOUT));
                 }
             }
@@ -178,7 +175,7 @@ public final class ProxyServer implements AutoCloseable {
                     listeners.add(Pop3Listener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
                             maildropCrypto, maildrops, sessions));
-                    server.probeUpstream(probed, MailProtocol.POP3, listener.upstream().host(),
+                    server.probeUpstream(MailProtocol.POP3, listener.upstream().host(),
                             listener.upstream().port(), UpstreamProbe.pop3(workers, listener.upstream(), PROBE_TIMEOUT));
                 }
             }
@@ -193,9 +190,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** One health check per upstream server, however many listeners share it. */
-    private void probeUpstream(Set<String> probed, MailProtocol protocol, String host, int port, UpstreamProbe probe) {
+    private void probeUpstream(MailProtocol protocol, String host, int port, UpstreamProbe probe) {
         String name = "upstream:" + protocol.tag() + ":" + host + ":" + port;
-        if (probed.add(name)) {
+        if (!health.has(name)) {
             health.register(name, probe);
         }
     }
