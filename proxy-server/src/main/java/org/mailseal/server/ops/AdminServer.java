@@ -38,8 +38,9 @@ public final class AdminServer implements AutoCloseable {
                     address.getAddress().getHostAddress());
         }
         HttpServer server = HttpServer.create(address, 16);
-        // Two threads: a scrape and a health request at once; health probes run on their own threads.
-        ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
+        // A few threads, so that scrapes go on while health requests wait for one round of probes (which run on
+        // threads of their own).
+        ExecutorService executor = Executors.newFixedThreadPool(4, runnable -> {
             Thread thread = new Thread(runnable, "mailseal-admin");
             thread.setDaemon(true);
             return thread;
