@@ -64,4 +64,9 @@ public final class DecryptedMessages {
     public long estimatedSize() {
         return cache.estimatedSize();
     }
+
+    /** About how many bytes the cached messages weigh (their size plus a little per entry), for monitoring. */
+    public long estimatedBytes() {
+        return cache.policy().eviction().map(eviction -> eviction.weightedSize().orElse(0)).orElse(0L);
+    }
 }

@@ -45,4 +45,9 @@ public final class DecryptedMaildrop {
     public long estimatedMessages() {
         return messages.estimatedSize();
     }
+
+    /** About how many bytes the cached messages weigh (their length plus a little per entry), for monitoring. */
+    public long estimatedBytes() {
+        return messages.policy().eviction().map(eviction -> eviction.weightedSize().orElse(0)).orElse(0L);
+    }
 }

@@ -49,6 +49,8 @@ final class DemoCommand implements Callable<Integer> {
                 ports.pop3());
         out.printf("  mail server 127.0.0.1: SMTP %d, POP3 %d, IMAP %d (GreenMail, what mailseal relays to)%n",
                 ports.upstreamSmtp(), ports.upstreamPop3(), ports.upstreamImap());
+        out.printf("  metrics     http://127.0.0.1:%d/metrics  (Prometheus; health: /health)%n",
+                demo.adminAddress().getPort());
         out.println("  users (log in with the full address; the password also protects the user's key):");
         for (Demo.User user : Demo.USERS) {
             out.printf("    %-18s %-10s %s%n", user.address(), user.password(),

@@ -41,6 +41,8 @@ final class RunCommand implements Callable<Integer> {
                     address.getHostString(), address.getPort(), listener.upstream().host(), listener.upstream().port(),
                     listener.upstream().lmtp() ? " (LMTP)" : "");
         }
+        server.adminAddress().ifPresent(admin -> out.printf("  %-12s %-10s %s:%d (/metrics, /health)%n", "admin",
+                "http", admin.getHostString(), admin.getPort()));
         out.println("mailseal ready");
         out.flush();
         stopped.await();

@@ -99,7 +99,7 @@ public final class ConfigLoader {
     }
 
     private MailsealConfig config(JsonNode root, boolean listenersRequired) {
-        allowOnly(root, "", "keys", "policy", "headerProtection", "limits", "listeners", "sync");
+        allowOnly(root, "", "keys", "policy", "headerProtection", "limits", "listeners", "sync", "admin");
         JsonNode keys = root.path("keys");
         allowOnly(keys, "keys", "home", "gateway", "cache", "sources");
         String homeText = keys.has("home") ? text(keys.get("home"), "keys.home") : null;
@@ -170,7 +170,17 @@ public final class ConfigLoader {
             }
         }
         return new MailsealConfig(home, policy, encryption, maxMessage, maxRecipients, spoolMemory, listeners, gateway,
-                imapListeners, pop3Listeners, keySources, connectionLimits);
+                imapListeners, pop3Listeners, keySources, connectionLimits, admin(root.path("admin")));
+    }
+
+    /** The admin endpoint: {@code admin: {listen: 127.0.0.1:9465}}; none when the section is absent. */
+    private AdminConfig admin(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        allowOnly(node, "admin", "listen");
+        String[] endpoint = endpoint(text(node.path("listen"), "admin.listen"), "admin.listen");
+        return endpoint == null ? null : new AdminConfig(endpoint[0], Integer.parseInt(endpoint[1]));
     }
 
     private MailsealConfig.GatewayKey gateway(JsonNode node) {

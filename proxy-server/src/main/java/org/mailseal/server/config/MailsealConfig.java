@@ -12,25 +12,26 @@ import org.mailseal.server.policy.Policy;
  * @param gateway          mailseal's own key pair, which clients may encrypt to; null for none
  * @param keySources       where recipients' keys come from, in order, and how answers are cached
  * @param connectionLimits connections per client address, and how long a PROXY header may take
+ * @param admin            where the admin endpoint (metrics, health) listens; null for none
  */
 public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                              int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
                              GatewayKey gateway, List<ImapListenerConfig> imapListeners,
                              List<Pop3ListenerConfig> pop3Listeners, KeySourcesConfig keySources,
-                             ConnectionLimitsConfig connectionLimits) {
+                             ConnectionLimitsConfig connectionLimits, AdminConfig admin) {
     public MailsealConfig {
         listeners = List.copyOf(listeners);
         imapListeners = List.copyOf(imapListeners);
         pop3Listeners = List.copyOf(pop3Listeners);
     }
 
-    /** With the key home as the only key source and the default connection limits. */
+    /** With the key home as the only key source, the default limits, and no admin endpoint. */
     public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
                           int maxRecipients, int spoolMemoryBytes, List<ListenerConfig> listeners,
                           GatewayKey gateway, List<ImapListenerConfig> imapListeners,
                           List<Pop3ListenerConfig> pop3Listeners) {
         this(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes, listeners, gateway,
-                imapListeners, pop3Listeners, KeySourcesConfig.DEFAULTS, ConnectionLimitsConfig.DEFAULTS);
+                imapListeners, pop3Listeners, KeySourcesConfig.DEFAULTS, ConnectionLimitsConfig.DEFAULTS, null);
     }
 
     public MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encryption, long maxMessageBytes,
@@ -42,15 +43,19 @@ public record MailsealConfig(Path keyHome, Policy policy, EncryptionOptions encr
     /** The same configuration with these IMAP listeners. */
     public MailsealConfig withImapListeners(List<ImapListenerConfig> imap) {
         return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
-                listeners, gateway, imap, pop3Listeners, keySources,
-                connectionLimits);
+                listeners, gateway, imap, pop3Listeners, keySources, connectionLimits, admin);
     }
 
     /** The same configuration with these POP3 listeners. */
     public MailsealConfig withPop3Listeners(List<Pop3ListenerConfig> pop3) {
         return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
-                listeners, gateway, imapListeners, pop3, keySources,
-                connectionLimits);
+                listeners, gateway, imapListeners, pop3, keySources, connectionLimits, admin);
+    }
+
+    /** The same configuration with this admin endpoint (null: none). */
+    public MailsealConfig withAdmin(AdminConfig endpoint) {
+        return new MailsealConfig(keyHome, policy, encryption, maxMessageBytes, maxRecipients, spoolMemoryBytes,
+                listeners, gateway, imapListeners, pop3Listeners, keySources, connectionLimits, endpoint);
     }
 
     /**

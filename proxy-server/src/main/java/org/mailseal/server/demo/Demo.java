@@ -3,6 +3,7 @@ package org.mailseal.server.demo;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -12,6 +13,7 @@ import org.mailseal.crypto.keys.FileKeyHome;
 import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.pop3.Pop3UpstreamConfig;
+import org.mailseal.server.config.AdminConfig;
 import org.mailseal.server.config.ImapListenerConfig;
 import org.mailseal.server.config.Pop3ListenerConfig;
 import org.mailseal.server.config.ListenerConfig;
@@ -90,7 +92,9 @@ public final class Demo implements AutoCloseable {
                 .withImapListeners(List.of(new ImapListenerConfig("imap", "127.0.0.1", ports.imap(), HOSTNAME, tls,
                         false, true, ImapUpstreamConfig.plain("127.0.0.1", ports.upstreamImap()))))
                 .withPop3Listeners(List.of(new Pop3ListenerConfig("pop3", "127.0.0.1", ports.pop3(), HOSTNAME, tls,
-                        false, true, Pop3UpstreamConfig.plain("127.0.0.1", ports.upstreamPop3()), null)));
+                        false, true, Pop3UpstreamConfig.plain("127.0.0.1", ports.upstreamPop3()), null)))
+                // Metrics and health on loopback, on any free port: the demo prints where.
+                .withAdmin(new AdminConfig("127.0.0.1", 0));
         try {
             return new Demo(mailServer, ProxyServer.start(config), ports, home);
         } catch (Exception e) {
@@ -101,6 +105,11 @@ public final class Demo implements AutoCloseable {
 
     public Ports ports() {
         return ports;
+    }
+
+    /** Where the admin endpoint ({@code /metrics}, {@code /health}) listens. */
+    public InetSocketAddress adminAddress() {
+        return proxy.adminAddress().orElseThrow();
     }
 
     public GreenMail mailServer() {

@@ -3,6 +3,7 @@ package org.mailseal.server.imap;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,6 +34,8 @@ import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.crypto.mime.HeaderSection;
 import org.mailseal.imap.MailboxCrypto;
 import org.mailseal.pop3.MaildropCrypto;
+import org.mailseal.server.ops.CryptoMeters;
+import org.mailseal.server.ops.MailProtocol;
 
 /**
  * The IMAP proxy's cryptography: a login's password unlocks that user's private keys from the key home (DESIGN.md:
@@ -83,9 +86,18 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
     private final Executor executor;
     private final CryptoLimits limits;
     private final Cache<Login, Shared> unlocked;
+    private final CryptoMeters meters;
 
     public UnlockingMailboxCrypto(FileKeyHome home, KeyDirectory publicKeys, CryptoLimits limits,
                                   MessageEncryptor encryptor, Executor executor, Duration idleExpiry) {
+        this(home, publicKeys, limits, encryptor, executor, idleExpiry, new CryptoMeters(new SimpleMeterRegistry()));
+    }
+
+    /** @param meters where messages decrypted (by protocol and format), passed on and failed are counted */
+    public UnlockingMailboxCrypto(FileKeyHome home, KeyDirectory publicKeys, CryptoLimits limits,
+                                  MessageEncryptor encryptor, Executor executor, Duration idleExpiry,
+                                  CryptoMeters meters) {
+        this.meters = meters;
         this.home = home;
         this.publicKeys = publicKeys;
         this.decryptor = new MessageDecryptor(limits, DecryptionOptions.DEFAULTS);
@@ -105,6 +117,10 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
 
     @Override
     public CompletionStage<MailboxKeys> unlock(String user, char[] password) {
+        return unlock(user, password, MailProtocol.IMAP);
+    }
+
+    private CompletionStage<MailboxKeys> unlock(String user, char[] password, MailProtocol protocol) {
         char[] copy = password.clone(); // the caller clears its own as soon as this returns
         return CompletableFuture.supplyAsync(() -> {
             try {
@@ -112,7 +128,7 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
                 while (true) {
                     Shared shared = unlocked.get(login, ignored -> new Shared(unlockOrNone(user, copy)));
                     if (shared.acquire()) {
-                        return new SessionKeys(user, shared);
+                        return new SessionKeys(user, shared, protocol);
                     }
                     unlocked.asMap().remove(login, shared);
                 }
@@ -143,7 +159,7 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
 
     /** The same keys for POP3 sessions (which only decrypt). */
     public MaildropCrypto forPop3() {
-        return (user, password) -> unlock(user, password).thenApply(keys -> new MaildropCrypto.MaildropKeys() {
+        return (user, password) -> unlock(user, password, MailProtocol.POP3).thenApply(keys -> new MaildropCrypto.MaildropKeys() {
             @Override
             public CompletionStage<Optional<byte[]>> decrypt(byte[] message) {
                 return keys.decrypt(message);
@@ -160,11 +176,13 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
     private final class SessionKeys implements MailboxKeys {
         private final String user;
         private final Shared shared;
+        private final MailProtocol protocol;
         private boolean closed;
 
-        SessionKeys(String user, Shared shared) {
+        SessionKeys(String user, Shared shared, MailProtocol protocol) {
             this.user = user;
             this.shared = shared;
+            this.protocol = protocol;
         }
 
         @Override
@@ -174,8 +192,14 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
                     return Optional.empty();
                 }
                 try (DecryptionResult result = decryptor.decrypt(message, message.length, shared.keys)) {
-                    return Optional.of(result.message().toByteArray());
-                } catch (NotEncryptedException | DecryptionFailedException | IOException e) {
+                    byte[] plaintext = result.message().toByteArray();
+                    meters.decrypted(protocol, result.format());
+                    return Optional.of(plaintext);
+                } catch (NotEncryptedException e) {
+                    meters.passed(protocol, CryptoMeters.Passed.NOT_ENCRYPTED);
+                    return Optional.<byte[]>empty();
+                } catch (DecryptionFailedException | IOException e) {
+                    meters.decryptFailed(protocol);
                     return Optional.<byte[]>empty(); // passed through as stored; no partial plaintext exists
                 }
             }, executor);
@@ -186,15 +210,18 @@ public final class UnlockingMailboxCrypto implements MailboxCrypto {
             return CompletableFuture.supplyAsync(() -> {
                 List<RecipientKey> own = publicKeys.encryptionKeys(user);
                 if (own.isEmpty()) {
+                    meters.passed(protocol, CryptoMeters.Passed.NO_KEY);
                     return Optional.empty();
                 }
                 try {
                     HeaderSection header = HeaderSection.read(new ByteArrayInputStream(message), limits.maxHeaderBytes());
                     if (MessageDecryptor.encryptedFormat(header).isPresent()) {
+                        meters.passed(protocol, CryptoMeters.Passed.FOREIGN_CIPHERTEXT);
                         return Optional.<byte[]>empty(); // encrypted by the client already: stored as it is
                     }
                     ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024);
-                    encryptor.encrypt(new ByteArrayInputStream(message), message.length, out, own);
+                    meters.encrypted(protocol,
+                            encryptor.encrypt(new ByteArrayInputStream(message), message.length, out, own).format());
                     return Optional.of(out.toByteArray());
                 } catch (IOException e) {
                     return Optional.<byte[]>empty();

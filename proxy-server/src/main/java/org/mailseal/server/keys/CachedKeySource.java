@@ -86,6 +86,11 @@ public final class CachedKeySource implements KeyDirectory, AutoCloseable {
         return cache.synchronous().stats();
     }
 
+    /** Answers held now, fresh or stale, for metrics. */
+    public long estimatedSize() {
+        return cache.synchronous().estimatedSize();
+    }
+
     /** Whether the source answers now, within the timeout; the cache is not consulted. */
     public boolean answersNow() {
         try {

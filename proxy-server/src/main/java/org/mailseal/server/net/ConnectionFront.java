@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.mailseal.server.ops.ProtocolMeters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,7 @@ public final class ConnectionFront extends ChannelDuplexHandler {
      * @param refusal       the protocol's line for "too many connections from your address", CRLF included
      */
     public record Settings(String protocol, String listener, boolean proxyProtocol, boolean implicitTls,
-                           String refusal, Duration headerTimeout, ConnectionLimits limits, ConnectionMeters meters) {
+                           String refusal, Duration headerTimeout, ConnectionLimits limits, ProtocolMeters meters) {
         /** Puts a new front in {@code channel}'s pipeline, before anything the protocol adds. */
         public void install(SocketChannel channel) {
             if (proxyProtocol) {
@@ -102,7 +103,7 @@ public final class ConnectionFront extends ChannelDuplexHandler {
         }
         long size = size(msg);
         bytesIn += size;
-        settings.meters().bytesIn.increment(size);
+        settings.meters().bytesIn(size);
         ctx.fireChannelRead(msg);
     }
 
@@ -110,7 +111,7 @@ public final class ConnectionFront extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         long size = size(msg);
         bytesOut += size;
-        settings.meters().bytesOut.increment(size);
+        settings.meters().bytesOut(size);
         ctx.write(msg, promise);
     }
 
@@ -134,7 +135,7 @@ public final class ConnectionFront extends ChannelDuplexHandler {
         }
         if (admitted) {
             settings.limits().release(client.getAddress());
-            settings.meters().active.decrementAndGet();
+            settings.meters().sessionClosed();
             LOG.info("session={} protocol={} event=close duration={}ms bytesIn={} bytesOut={}",
                     ClientAddress.sessionId(ctx.channel()), settings.protocol(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedAt), bytesIn, bytesOut);
@@ -177,8 +178,7 @@ public final class ConnectionFront extends ChannelDuplexHandler {
         }
         admitted = true;
         began = true;
-        settings.meters().sessions.increment();
-        settings.meters().active.incrementAndGet();
+        settings.meters().sessionOpened();
         InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
         if (ctx.channel().hasAttr(ClientAddress.PROXIED)) {
             LOG.info("session={} protocol={} event=open listener={} client={} via={}",

@@ -11,8 +11,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.SynchronousQueue;
@@ -33,6 +32,7 @@ import java.util.function.Consumer;
 import org.mailseal.crypto.CryptoLimits;
 import org.mailseal.crypto.MessageEncryptor;
 import org.mailseal.crypto.keys.FileKeyHome;
+import org.mailseal.crypto.keys.KeyDirectory;
 import org.mailseal.crypto.keys.KeyUnlockException;
 import org.mailseal.crypto.keys.UnlockedKey;
 import org.mailseal.imap.DecryptedMessages;
@@ -53,11 +53,18 @@ import org.mailseal.server.imap.UnlockingMailboxCrypto;
 import org.mailseal.server.net.AuthThrottle;
 import org.mailseal.server.net.ConnectionFront;
 import org.mailseal.server.net.ConnectionLimits;
-import org.mailseal.server.net.ConnectionMeters;
 import org.mailseal.server.keys.CachedKeySource;
 import org.mailseal.server.keys.KeySource;
 import org.mailseal.server.keys.KeySourceChain;
 import org.mailseal.server.keys.LdapKeyDirectory;
+import org.mailseal.server.ops.AdminServer;
+import org.mailseal.server.ops.CryptoMeters;
+import org.mailseal.server.ops.HealthChecks;
+import org.mailseal.server.ops.KeyHomeProbe;
+import org.mailseal.server.ops.MailProtocol;
+import org.mailseal.server.ops.MailsealMetrics;
+import org.mailseal.server.ops.TimedKeyDirectory;
+import org.mailseal.server.ops.UpstreamProbe;
 import org.mailseal.server.smtp.EncryptingFilter;
 import org.mailseal.server.smtp.SpillSpool;
 import org.mailseal.smtp.SmtpClient;
@@ -75,6 +82,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final long DECRYPTED_CACHE_BYTES = 128L << 20;
     /** Key lookups in flight at once; beyond that a lookup fails at once (and counts as the source failing). */
     private static final int MAX_KEY_LOOKUPS = 64;
+    /** How long a health probe waits for an upstream's greeting. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ExecutorService crypto;
@@ -85,6 +94,9 @@ public final class ProxyServer implements AutoCloseable {
     private GatewayToken gatewayToken;
     private KeySourceChain keys;
     private ExecutorService keyLookups;
+    private final MailsealMetrics metrics = new MailsealMetrics();
+    private final HealthChecks health = new HealthChecks();
+    private AdminServer admin;
 
     private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, ExecutorService crypto, ChannelGroup sessions,
                         List<Channel> listeners, Duration drainTimeout) {
@@ -140,18 +152,30 @@ public final class ProxyServer implements AutoCloseable {
                 });
         CryptoLimits limits = CryptoLimits.DEFAULTS.withMaxMessageBytes(Math.max(config.maxMessageBytes() * 2,
                 CryptoLimits.DEFAULTS.maxMessageBytes()));
-        EncryptingFilter filter = new EncryptingFilter(keys,
-                config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto, gatewayKeys);
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
-        MeterRegistry meters = new SimpleMeterRegistry();
-        Fronts fronts = new Fronts(config.connectionLimits(), meters, sessions);
-        AuthThrottle throttle = new AuthThrottle(config.connectionLimits().auth(), meters, Ticker.systemTicker());
         List<Channel> listeners = new ArrayList<>();
         ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
         server.gatewayKeys = List.copyOf(gatewayKeys);
         server.gatewayToken = token;
         server.keys = keys;
         server.keyLookups = keyLookups;
+        MailsealMetrics metrics = server.metrics;
+        Fronts fronts = new Fronts(config.connectionLimits(), metrics, sessions);
+        AuthThrottle throttle = new AuthThrottle(config.connectionLimits().auth(), metrics.registry(),
+                Ticker.systemTicker());
+        CryptoMeters cryptoMeters = new CryptoMeters(metrics.registry());
+        for (CachedKeySource source : keys.sources()) {
+            metrics.monitorCacheStats("keys:" + source.name(), source::stats, source::estimatedSize);
+            server.health.register("keys:" + source.name(), () -> {
+                if (!source.answersNow()) {
+                    throw new IOException("no answer within the lookup timeout");
+                }
+                return "answers";
+            });
+        }
+        KeyDirectory timedKeys = new TimedKeyDirectory(keys, metrics.registry());
+        EncryptingFilter filter = new EncryptingFilter(timedKeys, config.policy(), limits, config.encryption(),
+                config.spoolMemoryBytes(), crypto, gatewayKeys, null, cryptoMeters);
         try {
             for (ListenerConfig listener : config.listeners()) {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
@@ -161,17 +185,21 @@ public final class ProxyServer implements AutoCloseable {
                         throttle.smtp());
                 listeners.add(SmtpListener.bind(boss, workers, NioServerSocketChannel.class,
                         new InetSocketAddress(listener.host(), listener.port()), session,
-                        SmtpClient.connector(listener.upstream(), NioSocketChannel.class), filter,
-                        SpillSpool.factory(config.spoolMemoryBytes()),
-                        fronts.of("smtp", listener.name(), listener.options(), listener.implicitTls(),
+                        SmtpClient.connector(listener.upstream(), NioSocketChannel.class),
+                        filter.forRole(listener.role()), SpillSpool.factory(config.spoolMemoryBytes()),
+                        fronts.of(MailProtocol.SMTP, listener.name(), listener.options(), listener.implicitTls(),
                                 "421 4.7.0 Too many connections from your address, try again later\r\n")));
+                server.probeUpstream(MailProtocol.SMTP, listener.upstream().host(), listener.upstream().port(),
+                        UpstreamProbe.smtp(workers, listener.upstream(), PROBE_TIMEOUT));
             }
             // IMAP and POP3 sessions of one user share the keys a login unlocked.
             UnlockingMailboxCrypto mailboxCrypto = config.imapListeners().isEmpty() && config.pop3Listeners().isEmpty()
                     ? null : new UnlockingMailboxCrypto(home, keys, limits,
-                            new MessageEncryptor(limits, config.encryption()), crypto, UNLOCKED_KEY_IDLE);
+                            new MessageEncryptor(limits, config.encryption()), crypto, UNLOCKED_KEY_IDLE, cryptoMeters);
             if (!config.imapListeners().isEmpty()) {
                 DecryptedMessages decrypted = new DecryptedMessages(DECRYPTED_CACHE_BYTES, Duration.ofMinutes(30));
+                metrics.monitorDecryptCache(MailProtocol.IMAP, decrypted, DecryptedMessages::estimatedBytes,
+                        DecryptedMessages::estimatedSize);
                 for (ImapListenerConfig listener : config.imapListeners()) {
                     ImapSessionConfig session = new ImapSessionConfig(listener.hostname(), listener.tls(),
                             listener.implicitTls(), listener.loginWithoutTls(), 4096,
@@ -180,13 +208,17 @@ public final class ProxyServer implements AutoCloseable {
                             listener.plaintextAppends(), listener.loginDomain(), throttle.imap());
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
-                            mailboxCrypto, decrypted, fronts.of("imap", listener.name(), listener.options(),
+                            mailboxCrypto, decrypted, fronts.of(MailProtocol.IMAP, listener.name(), listener.options(),
                                     listener.implicitTls(), "* BYE [UNAVAILABLE] Too many connections from your address\r\n")));
+                    server.probeUpstream(MailProtocol.IMAP, listener.upstream().host(),
+                            listener.upstream().port(), UpstreamProbe.imap(workers, listener.upstream(), PROBE_TIMEOUT));
                 }
             }
             if (!config.pop3Listeners().isEmpty()) {
                 DecryptedMaildrop maildrops = new DecryptedMaildrop(DECRYPTED_CACHE_BYTES, Duration.ofMinutes(30),
                         1_000_000, Duration.ofDays(30));
+                metrics.monitorDecryptCache(MailProtocol.POP3, maildrops, DecryptedMaildrop::estimatedBytes,
+                        DecryptedMaildrop::estimatedMessages);
                 MaildropCrypto maildropCrypto = mailboxCrypto.forPop3();
                 for (Pop3ListenerConfig listener : config.pop3Listeners()) {
                     Pop3SessionConfig session = new Pop3SessionConfig(listener.hostname(), listener.tls(),
@@ -195,11 +227,16 @@ public final class ProxyServer implements AutoCloseable {
                             throttle.pop3());
                     listeners.add(Pop3Listener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
                             new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
-                            maildropCrypto, maildrops, fronts.of("pop3", listener.name(), listener.options(),
+                            maildropCrypto, maildrops, fronts.of(MailProtocol.POP3, listener.name(), listener.options(),
                                     listener.implicitTls(), "-ERR [SYS/TEMP] Too many connections from your address\r\n")));
+                    server.probeUpstream(MailProtocol.POP3, listener.upstream().host(),
+                            listener.upstream().port(), UpstreamProbe.pop3(workers, listener.upstream(), PROBE_TIMEOUT));
                 }
             }
-        } catch (RuntimeException | InterruptedException e) {
+            if (config.admin() != null) {
+                server.admin = AdminServer.start(config.admin().address(), metrics, server.health);
+            }
+        } catch (IOException | RuntimeException | InterruptedException e) {
             server.close();
             throw e;
         }
@@ -210,17 +247,17 @@ public final class ProxyServer implements AutoCloseable {
      * What every accepted connection gets before its protocol's handlers: a place in the drained group and a
      * {@link ConnectionFront} (PROXY header, per-address limit, session meters and log lines).
      */
-    private record Fronts(ConnectionLimitsConfig config, ConnectionLimits limits, MeterRegistry meters,
-                          Map<String, ConnectionMeters> byProtocol, ChannelGroup sessions) {
-        Fronts(ConnectionLimitsConfig config, MeterRegistry meters, ChannelGroup sessions) {
-            this(config, new ConnectionLimits(config.perAddress()), meters, new ConcurrentHashMap<>(), sessions);
+    private record Fronts(ConnectionLimitsConfig config, ConnectionLimits limits, MailsealMetrics metrics,
+                          ChannelGroup sessions) {
+        Fronts(ConnectionLimitsConfig config, MailsealMetrics metrics, ChannelGroup sessions) {
+            this(config, new ConnectionLimits(config.perAddress()), metrics, sessions);
         }
 
-        Consumer<SocketChannel> of(String protocol, String listener, ListenerOptions options, boolean implicitTls,
-                                   String refusal) {
-            ConnectionFront.Settings settings = new ConnectionFront.Settings(protocol, listener,
+        Consumer<SocketChannel> of(MailProtocol protocol, String listener, ListenerOptions options,
+                                   boolean implicitTls, String refusal) {
+            ConnectionFront.Settings settings = new ConnectionFront.Settings(protocol.tag(), listener,
                     options.proxyProtocol(), implicitTls, refusal, config.proxyHeaderTimeout(), limits,
-                    byProtocol.computeIfAbsent(protocol, p -> new ConnectionMeters(meters, p)));
+                    metrics.protocol(protocol));
             return channel -> {
                 sessions.add(channel);
                 settings.install(channel);
@@ -273,6 +310,29 @@ public final class ProxyServer implements AutoCloseable {
         return keys;
     }
 
+    /** One health check per upstream server, however many listeners share it. */
+    private void probeUpstream(MailProtocol protocol, String host, int port, UpstreamProbe probe) {
+        String name = "upstream:" + protocol.tag() + ":" + host + ":" + port;
+        if (!health.has(name)) {
+            health.register(name, probe);
+        }
+    }
+
+    /** The meters, for handlers and key sources to register theirs in. */
+    public MailsealMetrics metrics() {
+        return metrics;
+    }
+
+    /** The health checks, for key sources to add theirs to. */
+    public HealthChecks health() {
+        return health;
+    }
+
+    /** Where the admin endpoint listens, when configured. */
+    public Optional<InetSocketAddress> adminAddress() {
+        return Optional.ofNullable(admin).map(AdminServer::address);
+    }
+
     /** Where each listener actually listens (useful with port 0). */
     public List<InetSocketAddress> addresses() {
         return listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
@@ -285,6 +345,10 @@ public final class ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (admin != null) {
+            admin.close();
+        }
+        health.close();
         for (Channel listener : listeners) {
             listener.close().syncUninterruptibly();
         }

@@ -1,5 +1,6 @@
 package org.mailseal.server.smtp;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,11 +37,14 @@ import org.mailseal.crypto.mime.HeaderField;
 import org.mailseal.crypto.mime.HeaderSection;
 import org.mailseal.server.keys.AutocryptLearner;
 import org.mailseal.server.keys.KeyLookupException;
+import org.mailseal.server.ops.CryptoMeters;
+import org.mailseal.server.ops.MailProtocol;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.MessageContent;
 import org.mailseal.smtp.MessageFilter;
 import org.mailseal.smtp.OutboundCopy;
 import org.mailseal.smtp.SmtpReply;
+import org.mailseal.smtp.SmtpSessionConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +84,7 @@ public final class EncryptingFilter implements MessageFilter {
     private final List<UnlockedKey> gatewayKeys;
     private final MessageDecryptor decryptor;
     private final AutocryptLearner learner;
+    private final CryptoMeters meters;
 
     public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
                             int spoolMemoryBytes, Executor executor) {
@@ -89,13 +94,26 @@ public final class EncryptingFilter implements MessageFilter {
     /** @param gatewayKeys mailseal's own unlocked gateway key(s), for mail clients encrypted to it */
     public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
                             int spoolMemoryBytes, Executor executor, List<UnlockedKey> gatewayKeys) {
-        this(keys, policy, limits, options, spoolMemoryBytes, executor, gatewayKeys, null);
+        this(keys, policy, limits, options, spoolMemoryBytes, executor, gatewayKeys, null,
+                new CryptoMeters(new SimpleMeterRegistry()));
     }
 
     /** @param learner learns keys from Autocrypt headers of passing mail, or null for none */
     public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
                             int spoolMemoryBytes, Executor executor, List<UnlockedKey> gatewayKeys,
                             AutocryptLearner learner) {
+        this(keys, policy, limits, options, spoolMemoryBytes, executor, gatewayKeys, learner,
+                new CryptoMeters(new SimpleMeterRegistry()));
+    }
+
+    /**
+     * @param learner learns keys from Autocrypt headers of passing mail, or null for none
+     * @param meters  where messages encrypted, decrypted, passed on and refused are counted
+     */
+    public EncryptingFilter(KeyDirectory keys, Policy policy, CryptoLimits limits, EncryptionOptions options,
+                            int spoolMemoryBytes, Executor executor, List<UnlockedKey> gatewayKeys,
+                            AutocryptLearner learner, CryptoMeters meters) {
+        this.meters = meters;
         this.keys = keys;
         this.policy = policy;
         this.encryptor = new MessageEncryptor(limits, options);
@@ -114,13 +132,15 @@ public final class EncryptingFilter implements MessageFilter {
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return keys.encryptionKeys(policy.keyAddressFor(recipient)).isEmpty()
-                        ? SmtpReply.of(550, "5.7.1", "Encryption is required for <" + recipient + "> and no usable key is known")
-                        : null;
+                if (!keys.encryptionKeys(policy.keyAddressFor(recipient)).isEmpty()) {
+                    return null;
+                }
             } catch (KeyLookupException e) {
                 LOG.warn("key lookup for <{}> failed, refusing it for now: {}", recipient, e.getMessage());
                 return DIRECTORY_DOWN;
             }
+            meters.rejected(CryptoMeters.Rejection.RCPT);
+            return SmtpReply.of(550, "5.7.1", "Encryption is required for <" + recipient + "> and no usable key is known");
         }, executor);
     }
 
@@ -139,6 +159,27 @@ public final class EncryptingFilter implements MessageFilter {
             LOG.warn("key lookup for <{}> failed, sending it plaintext (opportunistic): {}", recipient, e.getMessage());
             return List.of();
         }
+    }
+
+    /**
+     * This filter as one listener uses it: the same, and it counts the messages whose copies it hands to the
+     * upstream under that listener's role.
+     */
+    public MessageFilter forRole(SmtpSessionConfig.Role role) {
+        return new MessageFilter() {
+            @Override
+            public CompletionStage<SmtpReply> checkRecipient(Envelope envelope, String recipient) {
+                return EncryptingFilter.this.checkRecipient(envelope, recipient);
+            }
+
+            @Override
+            public CompletionStage<List<OutboundCopy>> process(Envelope envelope, MessageContent received) {
+                return EncryptingFilter.this.process(envelope, received).thenApply(copies -> {
+                    meters.relayed(role);
+                    return copies;
+                });
+            }
+        };
     }
 
     @Override
@@ -164,6 +205,7 @@ public final class EncryptingFilter implements MessageFilter {
         if (MessageDecryptor.encryptedFormat(header).isPresent()) {
             MessageContent opened = openedWithGatewayKey(received);
             if (opened == null) {
+                meters.passed(MailProtocol.SMTP, CryptoMeters.Passed.FOREIGN_CIPHERTEXT);
                 return List.of(copy(envelope, envelope.recipients(), received)); // not ours to open: as it is
             }
             List<OutboundCopy> copies = copies(envelope, opened);
@@ -182,6 +224,7 @@ public final class EncryptingFilter implements MessageFilter {
             RecipientKey key = rule.mode() == Policy.Mode.NEVER ? null : choose(keysFor(recipient.address(), rule), rule);
             if (key == null) {
                 if (rule.mode() == Policy.Mode.REQUIRE) {
+                    meters.rejected(CryptoMeters.Rejection.DATA);
                     throw new Refusal(SmtpReply.of(554, "5.7.1", "No usable key for <" + recipient.address() + ">"));
                 }
                 plaintext.add(recipient);
@@ -204,6 +247,7 @@ public final class EncryptingFilter implements MessageFilter {
             copies.add(copy(envelope, List.of(alone.getKey()), encrypt(message, List.of(alone.getValue()))));
         }
         if (!plaintext.isEmpty()) {
+            meters.passed(MailProtocol.SMTP, CryptoMeters.Passed.NO_KEY);
             copies.add(copy(envelope, plaintext, plaintextCopy(message)));
         }
         return copies;
@@ -232,6 +276,7 @@ public final class EncryptingFilter implements MessageFilter {
         try (InputStream in = received.open(); DecryptionResult result = decryptor.decrypt(in, gatewayKeys)) {
             SpillBuffer plaintext = new SpillBuffer(spoolMemoryBytes);
             result.message().writeTo(plaintext);
+            meters.decrypted(MailProtocol.SMTP, result.format());
             return SpillSpool.content(plaintext);
         } catch (NotEncryptedException | DecryptionFailedException e) {
             return null;
@@ -287,7 +332,7 @@ public final class EncryptingFilter implements MessageFilter {
         // Armor and MIME make the ciphertext about a third larger than the message.
         SpillBuffer out = SpillBuffer.withExpectedSize(spoolMemoryBytes, message.received().size() * 4 / 3 + 2048);
         try (InputStream in = message.open()) {
-            encryptor.encrypt(in, message.received().size(), out, recipients);
+            meters.encrypted(MailProtocol.SMTP, encryptor.encrypt(in, message.received().size(), out, recipients).format());
         }
         return SpillSpool.content(out);
     }

@@ -88,6 +88,23 @@ class ConfigLoaderTest {
         assertThat(pop3.upstream().port()).isEqualTo(10110);
         assertThat(pop3.upstream().allowPlaintextLogin()).isFalse();
         assertThat(pop3.loginDomain()).isEqualTo("example.org");
+        assertThat(config.admin()).isEqualTo(new AdminConfig("127.0.0.1", 9465));
+    }
+
+    @Test
+    void withoutAnAdminSectionThereIsNoAdminEndpoint() throws Exception {
+        assertThat(load(LISTENER).admin()).isNull();
+    }
+
+    @Test
+    void theAdminSectionTakesOnlyAListenAddress() {
+        assertThatThrownBy(() -> load(LISTENER + """
+                admin: { listen: 9465, port: 1 }
+                """))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
+                        "admin.port: unknown key (expected one of listen)",
+                        "admin.listen: expected host:port, got '9465'"));
     }
 
     @Test
@@ -133,7 +150,7 @@ class ConfigLoaderTest {
                 """))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
-                        "polcy: unknown key (expected one of keys, policy, headerProtection, limits, listeners, sync)",
+                        "polcy: unknown key (expected one of keys, policy, headerProtection, limits, listeners, sync, admin)",
                         "limits.maxRecipients: 0 is out of range (1 to 10000)",
                         "listeners[0].listen: port 99999 is out of range (1 to 65535)",
                         "listeners[0].tls.certificate: file " + dir.resolve("missing.pem") + " does not exist or cannot be read",

@@ -185,7 +185,7 @@ class Pkcs11GatewayTest {
                 loaded.maxMessageBytes(), loaded.maxRecipients(), loaded.spoolMemoryBytes(),
                 List.of(new ListenerConfig("submission", SmtpSessionConfig.Role.SUBMISSION, "127.0.0.1", 0,
                         "mailseal.test", null, false, true, Set.of(), upstream)),
-                loaded.gateway(), List.of(), List.of(), loaded.keySources(), loaded.connectionLimits());
+                loaded.gateway(), List.of(), List.of(), loaded.keySources(), loaded.connectionLimits(), null);
 
         // Encrypted to the gateway by mailseal's own encryptor (AuthEnvelopedData, AES-GCM) and by openssl.
         ByteArrayOutputStream ours = new ByteArrayOutputStream();

@@ -3,6 +3,8 @@ package org.mailseal.server.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,11 +30,13 @@ import org.mailseal.server.keys.AutocryptConfig;
 import org.mailseal.server.keys.AutocryptHeaders;
 import org.mailseal.server.keys.AutocryptStore;
 import org.mailseal.server.keys.KeyLookupException;
+import org.mailseal.server.ops.CryptoMeters;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.MessageContent;
 import org.mailseal.smtp.MessageFilter;
 import org.mailseal.smtp.OutboundCopy;
 import org.mailseal.smtp.SmtpReply;
+import org.mailseal.smtp.SmtpSessionConfig;
 
 /** Which copies a message becomes, and what is inside each. */
 class EncryptingFilterTest {
@@ -100,7 +104,7 @@ class EncryptingFilterTest {
         return process(filter(), "alice@example.org", message, recipients);
     }
 
-    private static List<OutboundCopy> process(EncryptingFilter filter, String sender, String message,
+    private static List<OutboundCopy> process(MessageFilter filter, String sender, String message,
                                               String... recipients) {
         MessageFilter.Envelope envelope = new MessageFilter.Envelope(sender, sender, Map.of(),
                 java.util.Arrays.stream(recipients).map(r -> new OutboundCopy.Recipient(r, Map.of())).toList());
@@ -259,5 +263,39 @@ class EncryptingFilterTest {
                 .getBytes(StandardCharsets.UTF_8))).toCompletableFuture().join())
                 .isInstanceOf(CompletionException.class)
                 .cause().isInstanceOfSatisfying(MessageFilter.Refusal.class, r -> assertThat(r.reply().code()).isEqualTo(451));
+    }
+
+    @Test
+    void whatTheFilterDoesIsCountedByFormatReasonStageAndRole() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EncryptingFilter counted = new EncryptingFilter(home, POLICY, CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS,
+                1 << 16, Runnable::run, ourGateway.keys(), null, new CryptoMeters(registry));
+        MessageFilter submission = counted.forRole(SmtpSessionConfig.Role.SUBMISSION);
+
+        process(submission, "alice@example.org", MESSAGE, "bob@example.org", "carol@example.org", "dave@example.org", "x@partner.example");
+        process(submission, "alice@example.org", new String(ourGateway.encrypt(MESSAGE.getBytes(StandardCharsets.UTF_8), Format.PGP_MIME),
+                StandardCharsets.US_ASCII), "bob@example.org");
+        process(submission, "alice@example.org", new String(stranger.encrypt(MESSAGE.getBytes(StandardCharsets.UTF_8), Format.PGP_MIME),
+                StandardCharsets.ISO_8859_1), "bob@example.org");
+        MessageFilter.Envelope envelope = new MessageFilter.Envelope(null, "", Map.of(), List.of());
+        submission.checkRecipient(envelope, "nokey@secure.example").toCompletableFuture().join();
+        assertThatThrownBy(() -> process(submission, "alice@example.org", "To: nokey@secure.example\r\n\r\nx\r\n", "nokey@secure.example"))
+                .hasCauseInstanceOf(MessageFilter.Refusal.class);
+
+        // bob's shared copy, the partner's gateway copy, bob's copy of what was sent to our gateway
+        assertThat(count(registry, "mailseal.messages.encrypted", "protocol", "smtp", "format", "pgp")).isEqualTo(3);
+        assertThat(count(registry, "mailseal.messages.encrypted", "protocol", "smtp", "format", "smime")).isEqualTo(1);
+        assertThat(count(registry, "mailseal.messages.passed", "protocol", "smtp", "reason", "no-key")).isEqualTo(1);
+        assertThat(count(registry, "mailseal.messages.passed", "protocol", "smtp", "reason", "foreign-ciphertext"))
+                .isEqualTo(1);
+        assertThat(count(registry, "mailseal.messages.decrypted", "protocol", "smtp", "format", "pgp")).isEqualTo(1);
+        assertThat(count(registry, "mailseal.policy.rejections", "stage", "rcpt")).isEqualTo(1);
+        assertThat(count(registry, "mailseal.policy.rejections", "stage", "data")).isEqualTo(1);
+        assertThat(count(registry, "mailseal.messages.relayed", "role", "submission")).isEqualTo(3);
+        assertThat(count(registry, "mailseal.messages.relayed", "role", "inbound")).isZero();
+    }
+
+    private static double count(MeterRegistry registry, String name, String... tags) {
+        return registry.get(name).tags(tags).counter().count();
     }
 }
