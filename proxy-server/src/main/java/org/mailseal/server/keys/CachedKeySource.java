@@ -77,6 +77,7 @@ public final class CachedKeySource implements KeyDirectory, AutoCloseable {
 
     private KeyLookupException failure(Throwable cause) {
         String reason = cause instanceof TimeoutException ? "no answer within " + settings.timeout()
+                : cause instanceof KeyLookupException own ? own.reason()
                 : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         return new KeyLookupException(source.name(), reason, cause);
     }

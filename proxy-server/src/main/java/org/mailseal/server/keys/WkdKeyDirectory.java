@@ -42,7 +42,7 @@ import org.mailseal.crypto.keys.RecipientKey;
  * the advanced method at {@code https://openpgpkey.DOMAIN/.well-known/openpgpkey/DOMAIN/hu/HASH?l=LOCAL}, and only
  * when that sub-domain does not exist, the direct method at {@code https://DOMAIN/.well-known/openpgpkey/hu/HASH}.
  * Over HTTPS only, with the configured timeout and size bound. 404 means no key (an empty list); a network error,
- * a timeout, any other status or an unreadable answer is a {@link KeySourceException}. Only certificates with a
+ * a timeout, any other status or an unreadable answer is a {@link KeyLookupException}. Only certificates with a
  * valid user ID for exactly the address and an encryption key valid now are returned.
  *
  * <p>Test seams: {@code proxy} routes every connection through an HTTP CONNECT proxy (tests run one on loopback that
@@ -120,10 +120,10 @@ public final class WkdKeyDirectory implements KeyDirectory {
         try {
             certificates = new OpenPGPKeyReader().parseCertificates(body);
         } catch (IOException | RuntimeException e) {
-            throw new KeySourceException(SOURCE, "unreadable key data from " + uri.getHost(), e);
+            throw new KeyLookupException(SOURCE, "unreadable key data from " + uri.getHost(), e);
         }
         if (certificates.isEmpty()) {
-            throw new KeySourceException(SOURCE, "no OpenPGP certificate in the answer from " + uri.getHost());
+            throw new KeyLookupException(SOURCE, "no OpenPGP certificate in the answer from " + uri.getHost());
         }
         String wanted = Addresses.normalize(address);
         Date now = Date.from(clock.instant());
@@ -153,15 +153,15 @@ public final class WkdKeyDirectory implements KeyDirectory {
             response = exchange.get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             exchange.cancel(true);
-            throw new KeySourceException(SOURCE, "no answer from " + uri.getHost() + " within " + config.timeout(), e);
+            throw new KeyLookupException(SOURCE, "no answer from " + uri.getHost() + " within " + config.timeout(), e);
         } catch (InterruptedException e) {
             exchange.cancel(true);
             Thread.currentThread().interrupt();
-            throw new KeySourceException(SOURCE, "interrupted while asking " + uri.getHost(), e);
+            throw new KeyLookupException(SOURCE, "interrupted while asking " + uri.getHost(), e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             String what = cause instanceof BoundedBody.TooLarge ? cause.getMessage() : cause.getClass().getSimpleName();
-            throw new KeySourceException(SOURCE, "lookup at " + uri.getHost() + " failed: " + what, cause);
+            throw new KeyLookupException(SOURCE, "lookup at " + uri.getHost() + " failed: " + what, cause);
         }
         int status = response.statusCode();
         if (status == 200) {
@@ -173,11 +173,11 @@ public final class WkdKeyDirectory implements KeyDirectory {
         if (isRedirect(status) && redirectsLeft > 0) {
             URI target = response.headers().firstValue("Location").map(uri::resolve).orElse(null);
             if (target == null || !"https".equalsIgnoreCase(target.getScheme())) {
-                throw new KeySourceException(SOURCE, "redirect from " + uri.getHost() + " is not to https");
+                throw new KeyLookupException(SOURCE, "redirect from " + uri.getHost() + " is not to https");
             }
             return fetch(target, redirectsLeft - 1);
         }
-        throw new KeySourceException(SOURCE, "HTTP " + status + " from " + uri.getHost());
+        throw new KeyLookupException(SOURCE, "HTTP " + status + " from " + uri.getHost());
     }
 
     private static boolean isRedirect(int status) {
