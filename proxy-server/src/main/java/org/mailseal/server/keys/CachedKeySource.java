@@ -82,6 +82,11 @@ public final class CachedKeySource implements KeyDirectory, AutoCloseable {
         return new KeyLookupException(source.name(), reason, cause);
     }
 
+    /** Drops the cached answer for an address: the next lookup asks the source (which learned something new). */
+    public void forget(String address) {
+        cache.synchronous().invalidate(Addresses.normalize(address));
+    }
+
     /** Hits (fresh or stale), misses, loads and failed loads since start, for metrics. */
     public CacheStats stats() {
         return cache.synchronous().stats();

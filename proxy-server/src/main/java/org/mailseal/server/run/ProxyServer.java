@@ -53,10 +53,13 @@ import org.mailseal.server.imap.UnlockingMailboxCrypto;
 import org.mailseal.server.net.ConnectionFront;
 import org.mailseal.server.net.ConnectionLimits;
 import org.mailseal.server.net.ConnectionMeters;
+import org.mailseal.server.keys.AutocryptLearner;
+import org.mailseal.server.keys.AutocryptStore;
 import org.mailseal.server.keys.CachedKeySource;
 import org.mailseal.server.keys.KeySource;
 import org.mailseal.server.keys.KeySourceChain;
 import org.mailseal.server.keys.LdapKeyDirectory;
+import org.mailseal.server.keys.WkdKeyDirectory;
 import org.mailseal.server.smtp.EncryptingFilter;
 import org.mailseal.server.smtp.SpillSpool;
 import org.mailseal.smtp.SmtpClient;
@@ -118,9 +121,9 @@ public final class ProxyServer implements AutoCloseable {
             gatewayKeys.add(token.key());
         }
         ExecutorService keyLookups = keyLookupExecutor();
-        KeySourceChain keys;
+        KeySources keySources;
         try {
-            keys = keySources(config.keySources(), home, keyLookups);
+            keySources = keySources(config.keySources(), home, keyLookups);
         } catch (IOException | RuntimeException e) {
             keyLookups.shutdownNow();
             gatewayKeys.forEach(UnlockedKey::close);
@@ -139,8 +142,9 @@ public final class ProxyServer implements AutoCloseable {
                 });
         CryptoLimits limits = CryptoLimits.DEFAULTS.withMaxMessageBytes(Math.max(config.maxMessageBytes() * 2,
                 CryptoLimits.DEFAULTS.maxMessageBytes()));
-        EncryptingFilter filter = new EncryptingFilter(keys,
-                config.policy(), limits, config.encryption(), config.spoolMemoryBytes(), crypto, gatewayKeys);
+        KeySourceChain keys = keySources.chain();
+        EncryptingFilter filter = new EncryptingFilter(keys, config.policy(), limits, config.encryption(),
+                config.spoolMemoryBytes(), crypto, gatewayKeys, keySources.learner());
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
         MeterRegistry meters = new SimpleMeterRegistry();
         Fronts fronts = new Fronts(config.connectionLimits(), meters, sessions);
@@ -227,9 +231,13 @@ public final class ProxyServer implements AutoCloseable {
     /**
      * The configured key sources in order, each behind its own cache (the key home alone by default). Lookups run on
      * their own bounded pool: a hung directory holds those threads, never the crypto workers' or an event loop's.
+     * With an Autocrypt source, its store also learns from passing mail; whether an address is
+     * pinned is asked of the key home itself, not of its cache or the chain, so a key the administrator put there is
+     * never overridden by a learned one, whatever the order of the sources.
      */
-    static KeySourceChain keySources(KeySourcesConfig config, FileKeyHome home, Executor lookups) throws IOException {
+    static KeySources keySources(KeySourcesConfig config, FileKeyHome home, Executor lookups) throws IOException {
         List<CachedKeySource> sources = new ArrayList<>();
+        AutocryptStore autocrypt = null;
         try {
             for (KeySourcesConfig.Source source : config.sources()) {
                 KeySource opened;
@@ -242,17 +250,34 @@ public final class ProxyServer implements AutoCloseable {
                         throw new IOException("cannot set up the LDAP key source " + ldap.settings().urls() + ": "
                                 + e.getMessage(), e);
                     }
+                } else if (source instanceof KeySourcesConfig.Source.Wkd wkd) {
+                    try {
+                        opened = KeySource.of("wkd", new WkdKeyDirectory(wkd.config()));
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException("cannot set up the WKD key source: " + e.getMessage(), e);
+                    }
+                } else if (source instanceof KeySourcesConfig.Source.Autocrypt learned) {
+                    autocrypt = AutocryptStore.open(home.root(), learned.config(), AutocryptStore.pinnedIn(home),
+                            Clock.systemUTC());
+                    opened = KeySource.of("autocrypt", autocrypt);
                 } else {
                     throw new IllegalStateException("no key source for " + source);
                 }
-                sources.add(new CachedKeySource(opened, config.cache(), lookups, Ticker.systemTicker()));
+                CachedKeySource cached = new CachedKeySource(opened, config.cache(), lookups, Ticker.systemTicker());
+                if (source instanceof KeySourcesConfig.Source.Autocrypt) {
+                    autocrypt.onChange(cached::forget); // a key learned now is used now, not when the cache expires
+                }
+                sources.add(cached);
             }
         } catch (IOException | RuntimeException e) {
             sources.forEach(CachedKeySource::close);
             throw e;
         }
-        return new KeySourceChain(sources);
+        return new KeySources(new KeySourceChain(sources), autocrypt);
     }
+
+    /** The chain, and the Autocrypt store that learns from passing mail (null when none is configured). */
+    record KeySources(KeySourceChain chain, AutocryptLearner learner) {}
 
     private static ExecutorService keyLookupExecutor() {
         ThreadPoolExecutor executor = new ThreadPoolExecutor(0, MAX_KEY_LOOKUPS, 60, TimeUnit.SECONDS,
