@@ -33,7 +33,6 @@ import org.bouncycastle.openpgp.api.OpenPGPCertificate;
 import org.bouncycastle.openpgp.api.OpenPGPKey;
 import org.bouncycastle.openpgp.api.OpenPGPKeyReader;
 import org.mailseal.crypto.keys.Addresses;
-import org.mailseal.crypto.keys.KeyDirectory;
 import org.mailseal.crypto.keys.PgpKeys;
 import org.mailseal.crypto.keys.RecipientKey;
 
@@ -49,7 +48,7 @@ import org.mailseal.crypto.keys.RecipientKey;
  * tunnels {@code openpgpkey.example.org:443} to a local server, so host name, SNI, certificate check and Host header
  * stay real), and {@code hostExists} answers the advanced method's "does the sub-domain exist" question.
  */
-public final class WkdKeyDirectory implements KeyDirectory {
+public final class WkdKeyDirectory implements KeySource {
     static final String SOURCE = "wkd";
     private static final String ZBASE32 = "ybndrfg8ejkmcpqxot1uwisza345h769";
     private static final int MAX_REDIRECTS = 3;
@@ -81,6 +80,19 @@ public final class WkdKeyDirectory implements KeyDirectory {
         this.client = builder.build();
         this.hostExists = hostExists;
         this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return SOURCE;
+    }
+
+    /**
+     * Nothing to ask: every domain is its own directory, and asking one that does not exist (the probe address's)
+     * would only ever fail. A domain whose directory is down shows as failed lookups for its addresses.
+     */
+    @Override
+    public void probe() {
     }
 
     @Override

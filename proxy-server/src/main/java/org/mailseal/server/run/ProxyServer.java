@@ -252,7 +252,7 @@ public final class ProxyServer implements AutoCloseable {
                     }
                 } else if (source instanceof KeySourcesConfig.Source.Wkd wkd) {
                     try {
-                        opened = KeySource.of("wkd", new WkdKeyDirectory(wkd.config()));
+                        opened = new WkdKeyDirectory(wkd.config());
                     } catch (IllegalArgumentException e) {
                         throw new IOException("cannot set up the WKD key source: " + e.getMessage(), e);
                     }
