@@ -1,8 +1,10 @@
 package org.mailseal.server.config;
 
 import java.util.List;
+import org.mailseal.server.keys.AutocryptConfig;
 import org.mailseal.server.keys.KeyCacheSettings;
 import org.mailseal.server.keys.LdapSettings;
+import org.mailseal.server.keys.WkdConfig;
 
 /**
  * Where recipients' keys come from ({@code keys.sources}, asked in order) and how each source's answers are cached
@@ -22,5 +24,11 @@ public record KeySourcesConfig(KeyCacheSettings cache, List<Source> sources) {
         record Home() implements Source {}
 
         record Ldap(LdapSettings settings) implements Source {}
+
+        /** The recipient's domain's Web Key Directory. */
+        record Wkd(WkdConfig config) implements Source {}
+
+        /** Keys learned from the {@code Autocrypt} headers of passing mail, kept in the key home. */
+        record Autocrypt(AutocryptConfig config) implements Source {}
     }
 }

@@ -5,13 +5,22 @@ import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.LDAPURL;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import org.mailseal.server.keys.AutocryptConfig;
 import org.mailseal.server.keys.KeyCacheSettings;
 import org.mailseal.server.keys.LdapSettings;
+import org.mailseal.server.keys.WkdConfig;
 
 /**
  * Reads {@code keys.cache} and {@code keys.sources} for {@link ConfigLoader}, recording problems through it with
@@ -39,7 +48,7 @@ final class KeySourcesReader {
             return new KeySourcesConfig(cache, KeySourcesConfig.DEFAULTS.sources());
         }
         List<KeySourcesConfig.Source> sources = new ArrayList<>();
-        boolean home = false;
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
             String where = "keys.sources[" + i + "]";
             JsonNode node = list.get(i);
@@ -51,18 +60,25 @@ final class KeySourcesReader {
             if (type == null) {
                 continue;
             }
-            KeySourcesConfig.Source source = switch (type.trim().toLowerCase(Locale.ROOT)) {
+            String normalized = type.trim().toLowerCase(Locale.ROOT);
+            // A directory may be listed twice (two servers); the key home, the WKD and the one Autocrypt store not.
+            if (List.of("home", "wkd", "autocrypt").contains(normalized) && !seen.add(normalized)) {
+                loader.problem(where + ": " + switch (normalized) {
+                    case "home" -> "the key home";
+                    case "wkd" -> "the Web Key Directory";
+                    default -> "Autocrypt (one store, in the key home)";
+                } + " is listed twice");
+            }
+            KeySourcesConfig.Source source = switch (normalized) {
                 case "home" -> {
                     loader.allowOnly(node, where, "type");
-                    if (home) {
-                        loader.problem(where + ": the key home is listed twice");
-                    }
-                    home = true;
                     yield new KeySourcesConfig.Source.Home();
                 }
                 case "ldap" -> ldap(node, where, cache);
+                case "wkd" -> wkd(node, where, cache);
+                case "autocrypt" -> autocrypt(node, where);
                 default -> {
-                    loader.problem(where + ".type: '" + type + "' is not one of home, ldap");
+                    loader.problem(where + ".type: '" + type + "' is not one of home, ldap, wkd, autocrypt");
                     yield null;
                 }
             };
@@ -136,6 +152,77 @@ final class KeySourcesReader {
         }
         return new KeySourcesConfig.Source.Ldap(new LdapSettings(urls, startTls, trust, bindDn, password, baseDn, filter,
                 pgp, smime, connect, response, maxConnections));
+    }
+
+    private KeySourcesConfig.Source wkd(JsonNode node, String where, KeyCacheSettings cache) {
+        loader.allowOnly(node, where, "type", "timeout", "methods", "trust", "maxResponseBytes");
+        Duration timeout = loader.duration(node, "timeout", where + ".timeout", cache.timeout(), MIN_TIMEOUT, MAX_TIMEOUT);
+        List<WkdConfig.Method> methods = node.has("methods") ? methods(node.get("methods"), where + ".methods")
+                : WkdConfig.DEFAULTS.methods();
+        Path trust = node.has("trust") ? certificates(loader.existingFile(loader.text(node.get("trust"),
+                where + ".trust"), where + ".trust"), where + ".trust") : null;
+        int maxResponseBytes = (int) loader.number(node, "maxResponseBytes", where + ".maxResponseBytes",
+                WkdConfig.DEFAULTS.maxResponseBytes(), 1024, 16L << 20);
+        if (methods == null || (node.has("trust") && trust == null)) {
+            return null;
+        }
+        return new KeySourcesConfig.Source.Wkd(new WkdConfig(timeout, maxResponseBytes, methods, trust));
+    }
+
+    private List<WkdConfig.Method> methods(JsonNode node, String where) {
+        if (!node.isArray() || node.isEmpty()) {
+            loader.problem(where + ": expected a list of methods, such as [advanced, direct]");
+            return null;
+        }
+        List<WkdConfig.Method> methods = new ArrayList<>();
+        for (JsonNode n : node) {
+            String name = loader.text(n, where);
+            if (name == null) {
+                return null;
+            }
+            WkdConfig.Method method = switch (name.trim().toLowerCase(Locale.ROOT)) {
+                case "advanced" -> WkdConfig.Method.ADVANCED;
+                case "direct" -> WkdConfig.Method.DIRECT;
+                default -> null;
+            };
+            if (method == null) {
+                loader.problem(where + ": '" + name + "' is not one of advanced, direct");
+                return null;
+            }
+            if (methods.contains(method)) {
+                loader.problem(where + ": '" + name + "' is listed twice");
+                return null;
+            }
+            methods.add(method);
+        }
+        return methods;
+    }
+
+    /** The file when it holds at least one X.509 certificate (PEM or DER); null and a problem otherwise. */
+    private Path certificates(Path file, String where) {
+        if (file == null) {
+            return null;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            if (!CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                return file;
+            }
+        } catch (IOException | CertificateException e) {
+            // reported below
+        }
+        loader.problem(where + ": " + file + " holds no CA certificate (expected PEM, -----BEGIN CERTIFICATE-----)");
+        return null;
+    }
+
+    private KeySourcesConfig.Source autocrypt(JsonNode node, String where) {
+        loader.allowOnly(node, where, "type", "staleAfter", "maxHeaderBytes", "maxPeers");
+        AutocryptConfig defaults = AutocryptConfig.DEFAULTS;
+        Duration staleAfter = loader.duration(node, "staleAfter", where + ".staleAfter", defaults.staleAfter(),
+                Duration.ofDays(1), Duration.ofDays(3650));
+        int maxHeaderBytes = (int) loader.number(node, "maxHeaderBytes", where + ".maxHeaderBytes",
+                defaults.maxHeaderBytes(), 1024, 1 << 20);
+        int maxPeers = (int) loader.number(node, "maxPeers", where + ".maxPeers", defaults.maxPeers(), 1, 10_000_000);
+        return new KeySourcesConfig.Source.Autocrypt(new AutocryptConfig(maxHeaderBytes, staleAfter, maxPeers));
     }
 
     private List<String> urls(JsonNode node, String where) {

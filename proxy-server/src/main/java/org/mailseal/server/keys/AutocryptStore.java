@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.bouncycastle.openpgp.api.OpenPGPCertificate;
 import org.bouncycastle.openpgp.api.OpenPGPKey;
@@ -59,6 +60,7 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
     private final Predicate<String> pinned;
     private final Clock clock;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private volatile Consumer<String> changed = address -> { };
 
     /**
      * What is known of one peer.
@@ -97,6 +99,14 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
     /** "Pinned" as having a usable key in the given directory, typically the file key home. */
     public static Predicate<String> pinnedIn(KeyDirectory home) {
         return address -> !home.encryptionKeys(address).isEmpty();
+    }
+
+    /**
+     * Called with a peer's address whenever what is known of it changes (a new key, or mail without the header), so
+     * that a cache in front of the store forgets its answer for the peer instead of serving it until it expires.
+     */
+    public void onChange(Consumer<String> listener) {
+        this.changed = listener;
     }
 
     public Optional<Peer> peer(String address) {
@@ -202,6 +212,7 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
             throw new UncheckedIOException("cannot store Autocrypt state in " + dir, e);
         }
         peers.put(addr, updated);
+        changed.accept(addr);
         if (header != null && (old == null || !Arrays.equals(old.keydata(), header.keydata()))) {
             LOG.info("Learned a new Autocrypt key for a peer in {}", addr.substring(addr.indexOf('@') + 1));
         }

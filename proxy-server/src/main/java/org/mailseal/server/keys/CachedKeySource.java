@@ -77,8 +77,14 @@ public final class CachedKeySource implements KeyDirectory, AutoCloseable {
 
     private KeyLookupException failure(Throwable cause) {
         String reason = cause instanceof TimeoutException ? "no answer within " + settings.timeout()
+                : cause instanceof KeyLookupException own ? own.reason()
                 : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         return new KeyLookupException(source.name(), reason, cause);
+    }
+
+    /** Drops the cached answer for an address: the next lookup asks the source (which learned something new). */
+    public void forget(String address) {
+        cache.synchronous().invalidate(Addresses.normalize(address));
     }
 
     /** Hits (fresh or stale), misses, loads and failed loads since start, for metrics. */

@@ -33,7 +33,6 @@ import org.bouncycastle.openpgp.api.OpenPGPCertificate;
 import org.bouncycastle.openpgp.api.OpenPGPKey;
 import org.bouncycastle.openpgp.api.OpenPGPKeyReader;
 import org.mailseal.crypto.keys.Addresses;
-import org.mailseal.crypto.keys.KeyDirectory;
 import org.mailseal.crypto.keys.PgpKeys;
 import org.mailseal.crypto.keys.RecipientKey;
 
@@ -42,14 +41,14 @@ import org.mailseal.crypto.keys.RecipientKey;
  * the advanced method at {@code https://openpgpkey.DOMAIN/.well-known/openpgpkey/DOMAIN/hu/HASH?l=LOCAL}, and only
  * when that sub-domain does not exist, the direct method at {@code https://DOMAIN/.well-known/openpgpkey/hu/HASH}.
  * Over HTTPS only, with the configured timeout and size bound. 404 means no key (an empty list); a network error,
- * a timeout, any other status or an unreadable answer is a {@link KeySourceException}. Only certificates with a
+ * a timeout, any other status or an unreadable answer is a {@link KeyLookupException}. Only certificates with a
  * valid user ID for exactly the address and an encryption key valid now are returned.
  *
  * <p>Test seams: {@code proxy} routes every connection through an HTTP CONNECT proxy (tests run one on loopback that
  * tunnels {@code openpgpkey.example.org:443} to a local server, so host name, SNI, certificate check and Host header
  * stay real), and {@code hostExists} answers the advanced method's "does the sub-domain exist" question.
  */
-public final class WkdKeyDirectory implements KeyDirectory {
+public final class WkdKeyDirectory implements KeySource {
     static final String SOURCE = "wkd";
     private static final String ZBASE32 = "ybndrfg8ejkmcpqxot1uwisza345h769";
     private static final int MAX_REDIRECTS = 3;
@@ -81,6 +80,19 @@ public final class WkdKeyDirectory implements KeyDirectory {
         this.client = builder.build();
         this.hostExists = hostExists;
         this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return SOURCE;
+    }
+
+    /**
+     * Nothing to ask: every domain is its own directory, and asking one that does not exist (the probe address's)
+     * would only ever fail. A domain whose directory is down shows as failed lookups for its addresses.
+     */
+    @Override
+    public void probe() {
     }
 
     @Override
@@ -120,10 +132,10 @@ public final class WkdKeyDirectory implements KeyDirectory {
         try {
             certificates = new OpenPGPKeyReader().parseCertificates(body);
         } catch (IOException | RuntimeException e) {
-            throw new KeySourceException(SOURCE, "unreadable key data from " + uri.getHost(), e);
+            throw new KeyLookupException(SOURCE, "unreadable key data from " + uri.getHost(), e);
         }
         if (certificates.isEmpty()) {
-            throw new KeySourceException(SOURCE, "no OpenPGP certificate in the answer from " + uri.getHost());
+            throw new KeyLookupException(SOURCE, "no OpenPGP certificate in the answer from " + uri.getHost());
         }
         String wanted = Addresses.normalize(address);
         Date now = Date.from(clock.instant());
@@ -153,15 +165,15 @@ public final class WkdKeyDirectory implements KeyDirectory {
             response = exchange.get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             exchange.cancel(true);
-            throw new KeySourceException(SOURCE, "no answer from " + uri.getHost() + " within " + config.timeout(), e);
+            throw new KeyLookupException(SOURCE, "no answer from " + uri.getHost() + " within " + config.timeout(), e);
         } catch (InterruptedException e) {
             exchange.cancel(true);
             Thread.currentThread().interrupt();
-            throw new KeySourceException(SOURCE, "interrupted while asking " + uri.getHost(), e);
+            throw new KeyLookupException(SOURCE, "interrupted while asking " + uri.getHost(), e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             String what = cause instanceof BoundedBody.TooLarge ? cause.getMessage() : cause.getClass().getSimpleName();
-            throw new KeySourceException(SOURCE, "lookup at " + uri.getHost() + " failed: " + what, cause);
+            throw new KeyLookupException(SOURCE, "lookup at " + uri.getHost() + " failed: " + what, cause);
         }
         int status = response.statusCode();
         if (status == 200) {
@@ -173,11 +185,11 @@ public final class WkdKeyDirectory implements KeyDirectory {
         if (isRedirect(status) && redirectsLeft > 0) {
             URI target = response.headers().firstValue("Location").map(uri::resolve).orElse(null);
             if (target == null || !"https".equalsIgnoreCase(target.getScheme())) {
-                throw new KeySourceException(SOURCE, "redirect from " + uri.getHost() + " is not to https");
+                throw new KeyLookupException(SOURCE, "redirect from " + uri.getHost() + " is not to https");
             }
             return fetch(target, redirectsLeft - 1);
         }
-        throw new KeySourceException(SOURCE, "HTTP " + status + " from " + uri.getHost());
+        throw new KeyLookupException(SOURCE, "HTTP " + status + " from " + uri.getHost());
     }
 
     private static boolean isRedirect(int status) {

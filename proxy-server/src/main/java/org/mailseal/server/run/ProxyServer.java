@@ -53,10 +53,13 @@ import org.mailseal.server.imap.UnlockingMailboxCrypto;
 import org.mailseal.server.net.AuthThrottle;
 import org.mailseal.server.net.ConnectionFront;
 import org.mailseal.server.net.ConnectionLimits;
+import org.mailseal.server.keys.AutocryptLearner;
+import org.mailseal.server.keys.AutocryptStore;
 import org.mailseal.server.keys.CachedKeySource;
 import org.mailseal.server.keys.KeySource;
 import org.mailseal.server.keys.KeySourceChain;
 import org.mailseal.server.keys.LdapKeyDirectory;
+import org.mailseal.server.keys.WkdKeyDirectory;
 import org.mailseal.server.ops.AdminServer;
 import org.mailseal.server.ops.CryptoMeters;
 import org.mailseal.server.ops.HealthChecks;
@@ -131,9 +134,9 @@ public final class ProxyServer implements AutoCloseable {
             gatewayKeys.add(token.key());
         }
         ExecutorService keyLookups = keyLookupExecutor();
-        KeySourceChain keys;
+        KeySources keySources;
         try {
-            keys = keySources(config.keySources(), home, keyLookups);
+            keySources = keySources(config.keySources(), home, keyLookups);
         } catch (IOException | RuntimeException e) {
             keyLookups.shutdownNow();
             gatewayKeys.forEach(UnlockedKey::close);
@@ -152,6 +155,7 @@ public final class ProxyServer implements AutoCloseable {
                 });
         CryptoLimits limits = CryptoLimits.DEFAULTS.withMaxMessageBytes(Math.max(config.maxMessageBytes() * 2,
                 CryptoLimits.DEFAULTS.maxMessageBytes()));
+        KeySourceChain keys = keySources.chain();
         ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
         List<Channel> listeners = new ArrayList<>();
         ProxyServer server = new ProxyServer(boss, workers, crypto, sessions, listeners, Duration.ofSeconds(30));
@@ -175,7 +179,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         KeyDirectory timedKeys = new TimedKeyDirectory(keys, metrics.registry());
         EncryptingFilter filter = new EncryptingFilter(timedKeys, config.policy(), limits, config.encryption(),
-                config.spoolMemoryBytes(), crypto, gatewayKeys, null, cryptoMeters);
+                config.spoolMemoryBytes(), crypto, gatewayKeys, keySources.learner(), cryptoMeters);
         try {
             for (ListenerConfig listener : config.listeners()) {
                 SmtpSessionConfig session = new SmtpSessionConfig(listener.role(), listener.hostname(),
@@ -194,7 +198,7 @@ public final class ProxyServer implements AutoCloseable {
             }
             // IMAP and POP3 sessions of one user share the keys a login unlocked.
             UnlockingMailboxCrypto mailboxCrypto = config.imapListeners().isEmpty() && config.pop3Listeners().isEmpty()
-                    ? null : new UnlockingMailboxCrypto(home, keys, limits,
+                    ? null : new UnlockingMailboxCrypto(home, timedKeys, limits,
                             new MessageEncryptor(limits, config.encryption()), crypto, UNLOCKED_KEY_IDLE, cryptoMeters);
             if (!config.imapListeners().isEmpty()) {
                 DecryptedMessages decrypted = new DecryptedMessages(DECRYPTED_CACHE_BYTES, Duration.ofMinutes(30));
@@ -268,9 +272,13 @@ public final class ProxyServer implements AutoCloseable {
     /**
      * The configured key sources in order, each behind its own cache (the key home alone by default). Lookups run on
      * their own bounded pool: a hung directory holds those threads, never the crypto workers' or an event loop's.
+     * With an Autocrypt source, its store also learns from passing mail; whether an address is
+     * pinned is asked of the key home itself, not of its cache or the chain, so a key the administrator put there is
+     * never overridden by a learned one, whatever the order of the sources.
      */
-    static KeySourceChain keySources(KeySourcesConfig config, FileKeyHome home, Executor lookups) throws IOException {
+    static KeySources keySources(KeySourcesConfig config, FileKeyHome home, Executor lookups) throws IOException {
         List<CachedKeySource> sources = new ArrayList<>();
+        AutocryptStore autocrypt = null;
         try {
             for (KeySourcesConfig.Source source : config.sources()) {
                 KeySource opened;
@@ -283,17 +291,34 @@ public final class ProxyServer implements AutoCloseable {
                         throw new IOException("cannot set up the LDAP key source " + ldap.settings().urls() + ": "
                                 + e.getMessage(), e);
                     }
+                } else if (source instanceof KeySourcesConfig.Source.Wkd wkd) {
+                    try {
+                        opened = new WkdKeyDirectory(wkd.config());
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException("cannot set up the WKD key source: " + e.getMessage(), e);
+                    }
+                } else if (source instanceof KeySourcesConfig.Source.Autocrypt learned) {
+                    autocrypt = AutocryptStore.open(home.root(), learned.config(), AutocryptStore.pinnedIn(home),
+                            Clock.systemUTC());
+                    opened = KeySource.of("autocrypt", autocrypt);
                 } else {
                     throw new IllegalStateException("no key source for " + source);
                 }
-                sources.add(new CachedKeySource(opened, config.cache(), lookups, Ticker.systemTicker()));
+                CachedKeySource cached = new CachedKeySource(opened, config.cache(), lookups, Ticker.systemTicker());
+                if (source instanceof KeySourcesConfig.Source.Autocrypt) {
+                    autocrypt.onChange(cached::forget); // a key learned now is used now, not when the cache expires
+                }
+                sources.add(cached);
             }
         } catch (IOException | RuntimeException e) {
             sources.forEach(CachedKeySource::close);
             throw e;
         }
-        return new KeySourceChain(sources);
+        return new KeySources(new KeySourceChain(sources), autocrypt);
     }
+
+    /** The chain, and the Autocrypt store that learns from passing mail (null when none is configured). */
+    record KeySources(KeySourceChain chain, AutocryptLearner learner) {}
 
     private static ExecutorService keyLookupExecutor() {
         ThreadPoolExecutor executor = new ThreadPoolExecutor(0, MAX_KEY_LOOKUPS, 60, TimeUnit.SECONDS,

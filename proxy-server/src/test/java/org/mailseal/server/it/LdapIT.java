@@ -8,21 +8,14 @@ import com.icegreen.greenmail.util.ServerSetup;
 import com.unboundid.ldap.sdk.Attribute;
 import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.LDAPConnection;
-import jakarta.mail.Address;
 import jakarta.mail.internet.MimeMessage;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
@@ -46,6 +39,7 @@ import org.mailseal.server.config.KeySourcesConfig;
 import org.mailseal.server.keys.KeySourceChain;
 import org.mailseal.server.keys.LdapKeyDirectory;
 import org.mailseal.server.run.ProxyServer;
+import org.mailseal.server.testing.SmtpTalk;
 
 /**
  * Keys from a real OpenLDAP (slapd, started here on a free loopback port): mail through mailseal to a recipient
@@ -98,7 +92,7 @@ class LdapIT {
                 rootpw %s
                 directory %s
                 """.formatted(schema, dir.resolve("slapd.pid"), SUFFIX, ROOT_DN, ROOT_PW, dir.resolve("data")));
-        ldapPort = freePort();
+        ldapPort = SmtpTalk.freePort();
         slapd = new ProcessBuilder(SLAPD.toString(), "-f", conf.toString(), "-h", "ldap://127.0.0.1:" + ldapPort + "/",
                 "-d", "0").redirectErrorStream(true).redirectOutput(dir.resolve("slapd.log").toFile()).start();
         Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
@@ -143,12 +137,6 @@ class LdapIT {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private Path config() throws Exception {
         Files.writeString(dir.resolve("ldap.pw"), ROOT_PW + "\n");
         Path file = dir.resolve("mailseal.yaml");
@@ -175,7 +163,7 @@ class LdapIT {
                     hostname: mx.example.org
                     localDomains: [example.org, secure.example]
                     upstream: { host: 127.0.0.1, port: %d }
-                """.formatted(ldapPort, ROOT_DN, PEOPLE, freePort(), mta.getSmtp().getPort()));
+                """.formatted(ldapPort, ROOT_DN, PEOPLE, SmtpTalk.freePort(), mta.getSmtp().getPort()));
         return file;
     }
 
@@ -189,7 +177,7 @@ class LdapIT {
         MimeMessage toBob = received("bob@example.org");
         assertThat(toBob.getContentType()).startsWith("multipart/encrypted");
         try (UnlockedKey key = PgpKeys.unlock(bob, "bob-pw".toCharArray());
-             DecryptionResult result = new MessageDecryptor().decrypt(new ByteArrayInputStream(raw(toBob)), List.of(key))) {
+             DecryptionResult result = new MessageDecryptor().decrypt(new ByteArrayInputStream(SmtpTalk.raw(toBob)), List.of(key))) {
             ByteArrayOutputStream plain = new ByteArrayOutputStream();
             result.message().writeTo(plain);
             assertThat(plain.toString(StandardCharsets.UTF_8)).contains("hello bob@example.org");
@@ -206,7 +194,7 @@ class LdapIT {
         replies = send(port, "dave@example.org"); // opportunistic, never looked up: mail flows, as plaintext
         assertThat(replies).last().asString().startsWith("250 ");
         MimeMessage toDave = received("dave@example.org");
-        assertThat(new String(raw(toDave), StandardCharsets.UTF_8)).contains("hello dave@example.org");
+        assertThat(new String(SmtpTalk.raw(toDave), StandardCharsets.UTF_8)).contains("hello dave@example.org");
         replies = send(port, "erin@secure.example"); // require: try again later, not a bounce
         assertThat(replies).last().asString().startsWith("451 4.7.1 Key directory unavailable");
         replies = send(port, "bob@example.org"); // bob's key is still in the cache
@@ -228,55 +216,13 @@ class LdapIT {
         }
     }
 
-    /** One SMTP transaction to one recipient; the replies to RCPT and (when accepted) to the data. */
+    /** One SMTP transaction to one recipient; the replies to MAIL, RCPT and (when accepted) to the data. */
     private static List<String> send(int port, String recipient) throws Exception {
-        List<String> replies = new ArrayList<>();
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(30_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = socket.getOutputStream();
-            reply(in);
-            for (String command : List.of("EHLO client.example", "MAIL FROM:<alice@elsewhere.example>",
-                    "RCPT TO:<" + recipient + ">")) {
-                out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                replies.add(reply(in));
-            }
-            if (replies.get(2).startsWith("250")) {
-                out.write("DATA\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(reply(in)).startsWith("354");
-                out.write(("From: alice@elsewhere.example\r\nTo: " + recipient + "\r\nSubject: test\r\n\r\nhello "
-                        + recipient + "\r\n.\r\n").getBytes(StandardCharsets.US_ASCII));
-                replies.add(reply(in));
-            }
-            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        return replies;
-    }
-
-    private static String reply(BufferedReader in) throws Exception {
-        String line;
-        do {
-            line = in.readLine();
-        } while (line != null && line.length() > 3 && line.charAt(3) == '-');
-        return line;
+        return SmtpTalk.send(port, null, "alice@elsewhere.example", recipient, "From: alice@elsewhere.example\r\nTo: "
+                + recipient + "\r\nSubject: test\r\n\r\nhello " + recipient + "\r\n");
     }
 
     private MimeMessage received(String recipient) {
-        return Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
-            for (MimeMessage message : mta.getReceivedMessages()) {
-                for (Address to : message.getAllRecipients()) {
-                    if (to.toString().equals(recipient)) {
-                        return message;
-                    }
-                }
-            }
-            return null;
-        }, Objects::nonNull);
-    }
-
-    private static byte[] raw(MimeMessage message) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        message.writeTo(out);
-        return out.toByteArray();
+        return SmtpTalk.received(mta, recipient, 1).get(0);
     }
 }

@@ -137,6 +137,16 @@ class CachedKeySourceTest {
     }
 
     @Test
+    void aSourceThatSaysWhyItFailedKeepsItsReasonUnderItsConfiguredName() {
+        CachedKeySource cache = cached();
+        source.failure = new KeyLookupException("wkd", "HTTP 503 from example.org");
+        assertThatThrownBy(() -> cache.encryptionKeys(BOB))
+                .isInstanceOf(KeyLookupException.class)
+                .hasMessage("key source ldap ldap://127.0.0.1 did not answer: HTTP 503 from example.org")
+                .satisfies(e -> assertThat(((KeyLookupException) e).reason()).isEqualTo("HTTP 503 from example.org"));
+    }
+
+    @Test
     void aSourceThatNeverAnswersIsGivenUpOnAfterTheTimeout() {
         KeyCacheSettings quick = new KeyCacheSettings(Duration.ofMinutes(10), Duration.ofHours(1),
                 Duration.ofMillis(200), 1000);

@@ -20,12 +20,12 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A self-signed server certificate for some host names, and the client context that trusts only it. */
-final class LoopbackTls {
-    final X509Certificate certificate;
-    final SSLContext server;
-    final SSLContext client;
+public final class LoopbackTls {
+    public final X509Certificate certificate;
+    public final SSLContext server;
+    public final SSLContext client;
 
-    LoopbackTls(String... hostNames) throws Exception {
+    public LoopbackTls(String... hostNames) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(256);
         KeyPair pair = generator.generateKeyPair();

@@ -18,11 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code https://openpgpkey.example.org/} reaches a test server with its real host name (SNI, certificate check,
  * Host header). A host it does not know, or whose port refuses, gets 502.
  */
-final class TunnelProxy implements AutoCloseable {
+public final class TunnelProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final Map<String, Integer> routes = new ConcurrentHashMap<>();
 
-    TunnelProxy() throws IOException {
+    public TunnelProxy() throws IOException {
         listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "tunnel-proxy");
         acceptor.setDaemon(true);
@@ -30,12 +30,12 @@ final class TunnelProxy implements AutoCloseable {
     }
 
     /** Tunnels CONNECT requests for {@code hostAndPort} (such as {@code example.org:443}) to a loopback port. */
-    TunnelProxy route(String hostAndPort, int localPort) {
+    public TunnelProxy route(String hostAndPort, int localPort) {
         routes.put(hostAndPort, localPort);
         return this;
     }
 
-    ProxySelector selector() {
+    public ProxySelector selector() {
         return ProxySelector.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort()));
     }
 

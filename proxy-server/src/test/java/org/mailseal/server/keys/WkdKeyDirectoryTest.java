@@ -174,27 +174,27 @@ class WkdKeyDirectoryTest {
     void anOversizedAnswerIsAnError() throws Exception {
         served.put("example.org" + DIRECT, new byte[4096]);
         assertThatThrownBy(() -> directory(WkdConfig.DEFAULTS.withMaxResponseBytes(1024)).encryptionKeys(ADDRESS))
-                .isInstanceOf(KeySourceException.class).hasMessageContaining("wkd").hasMessageContaining("larger");
+                .isInstanceOf(KeyLookupException.class).hasMessageContaining("wkd").hasMessageContaining("larger");
     }
 
     @Test
     void garbageIsAnError() {
         served.put("example.org" + DIRECT, "<html>hello</html>".getBytes());
-        assertThatThrownBy(() -> directory().encryptionKeys(ADDRESS)).isInstanceOf(KeySourceException.class);
+        assertThatThrownBy(() -> directory().encryptionKeys(ADDRESS)).isInstanceOf(KeyLookupException.class);
     }
 
     @Test
     void aServerErrorIsAnErrorNotAMiss() {
         served.put("example.org" + DIRECT, "503".getBytes());
         assertThatThrownBy(() -> directory().encryptionKeys(ADDRESS))
-                .isInstanceOf(KeySourceException.class).hasMessageContaining("HTTP 503");
+                .isInstanceOf(KeyLookupException.class).hasMessageContaining("HTTP 503");
     }
 
     @Test
     void aRedirectToPlainHttpIsRefused() {
         served.put("example.org" + DIRECT, "302".getBytes());
         assertThatThrownBy(() -> directory().encryptionKeys(ADDRESS))
-                .isInstanceOf(KeySourceException.class).hasMessageContaining("not to https");
+                .isInstanceOf(KeyLookupException.class).hasMessageContaining("not to https");
     }
 
     @Test
@@ -203,7 +203,7 @@ class WkdKeyDirectoryTest {
             proxy.route("example.org:443", silent.getLocalPort()); // the kernel accepts; nobody ever answers
             assertThatThrownBy(() -> directory(WkdConfig.DEFAULTS.withTimeout(Duration.ofMillis(500)))
                     .encryptionKeys(ADDRESS))
-                    .isInstanceOf(KeySourceException.class).hasMessageContaining("wkd");
+                    .isInstanceOf(KeyLookupException.class).hasMessageContaining("wkd");
         }
     }
 
@@ -215,7 +215,7 @@ class WkdKeyDirectoryTest {
         }
         proxy.route("example.org:443", closed);
         assertThatThrownBy(() -> directory().encryptionKeys(ADDRESS))
-                .isInstanceOf(KeySourceException.class).hasMessageContaining("wkd");
+                .isInstanceOf(KeyLookupException.class).hasMessageContaining("wkd");
     }
 
     @Test
@@ -224,7 +224,7 @@ class WkdKeyDirectoryTest {
         WkdKeyDirectory untrusting = new WkdKeyDirectory(WkdConfig.DEFAULTS, other.client, proxy.selector(),
                 existingHosts::contains, Clock.systemUTC());
         served.put("example.org" + DIRECT, binary(joe));
-        assertThatThrownBy(() -> untrusting.encryptionKeys(ADDRESS)).isInstanceOf(KeySourceException.class);
+        assertThatThrownBy(() -> untrusting.encryptionKeys(ADDRESS)).isInstanceOf(KeyLookupException.class);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
