@@ -16,6 +16,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client's SMTP (or LMTP) session: the state machine between the frame decoder and the upstream. It handles
@@ -26,6 +29,8 @@ import java.util.function.Consumer;
  * was accepted; an upstream 5xx is passed back, anything else becomes 451.
  */
 public final class SmtpSession extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger("mailseal.smtp");
+
     private enum State { CONNECTING, READY, AUTH, DATA, BUSY, CLOSED }
 
     /** Every refused login gets this, whatever the server said: an unknown user looks like a wrong password. */
@@ -427,6 +432,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         MessageContent content = received.finish();
         MessageFilter.Envelope envelope = envelope();
         int accepted = recipients.size();
+        long size = content.size();
         String protocol = config.role() == SmtpSessionConfig.Role.INBOUND_LMTP ? "LMTP"
                 : (extended ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "") + (authenticatedUser != null ? "A" : "");
         byte[] trace = TraceField.received(heloName, ctx.channel().remoteAddress(), config.hostname(), protocol);
@@ -444,14 +450,17 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     state = State.READY;
+                    String outcome;
                     if (error != null) {
                         Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                         SmtpReply refusal = cause instanceof MessageFilter.Refusal r ? r.reply()
                                 : SmtpReply.of(451, "4.3.0", "Temporary failure, try again later");
                         replyPerRecipient(refusal, accepted);
+                        outcome = String.valueOf(refusal.code());
                     } else {
-                        finalReplies(replies, accepted);
+                        outcome = finalReplies(replies, accepted);
                     }
+                    logTransaction(envelope, size, replies == null ? 0 : replies.size(), outcome);
                     nextCommand();
                 }, ctx.executor());
     }
@@ -461,20 +470,31 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
      * that went through before a later one failed is the documented duplicate window). LMTP (RFC 2033 §4.2): one
      * reply per recipient in RCPT order, each from the copy that carried it.
      */
-    private void finalReplies(List<List<SmtpReply>> replies, int accepted) {
+    private String finalReplies(List<List<SmtpReply>> replies, int accepted) {
         List<SmtpReply> flat = replies.stream().flatMap(List::stream).toList();
         if (config.role() == SmtpSessionConfig.Role.INBOUND_LMTP) {
             for (SmtpReply reply : flat) {
                 reply(reply);
             }
-            return;
+            return flat.stream().map(reply -> String.valueOf(reply.code())).collect(Collectors.joining(","));
         }
-        if (flat.stream().allMatch(SmtpReply::positive)) {
-            reply(SmtpReply.of(250, "2.0.0", "Message accepted for delivery"));
-        } else {
-            reply(flat.stream().filter(SmtpReply::permanentFailure).findFirst()
-                    .orElse(SmtpReply.of(451, "4.4.0", "Upstream delivery failed, try again later")));
-        }
+        SmtpReply reply = flat.stream().allMatch(SmtpReply::positive)
+                ? SmtpReply.of(250, "2.0.0", "Message accepted for delivery")
+                : flat.stream().filter(SmtpReply::permanentFailure).findFirst()
+                        .orElse(SmtpReply.of(451, "4.4.0", "Upstream delivery failed, try again later"));
+        reply(reply);
+        return String.valueOf(reply.code());
+    }
+
+    /**
+     * The transaction's one log line: envelope addresses, size, how many copies went upstream (one per encryption
+     * format and per Bcc recipient), and the reply codes the client got. Never content, never credentials.
+     */
+    private void logTransaction(MessageFilter.Envelope envelope, long size, int copies, String outcome) {
+        LOG.info("session={} event=message role={} user={} from=<{}> rcpts={} size={} copies={} reply={}",
+                ctx.channel().id().asShortText(), config.role().name().toLowerCase(Locale.ROOT),
+                envelope.authenticatedUser() == null ? "-" : envelope.authenticatedUser(), envelope.reversePath(),
+                envelope.recipients().size(), size, copies, outcome);
     }
 
     private void replyPerRecipient(SmtpReply reply, int accepted) {

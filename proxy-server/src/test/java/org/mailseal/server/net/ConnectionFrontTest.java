@@ -320,6 +320,7 @@ class ConnectionFrontTest {
                 out.write((greeting + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
+                boolean inData = false;
                 for (String line; (line = reader.readLine()) != null; ) {
                     if (greeting.startsWith("* ")) { // IMAP: every command is answered as CAPABILITY would be
                         String tag = line.split(" ", 2)[0];
@@ -348,7 +349,21 @@ class ConnectionFrontTest {
                         out.flush();
                         continue;
                     }
+                    if (inData) { // SMTP message content: answered once, at its end
+                        if (line.equals(".")) {
+                            inData = false;
+                            out.write("250 2.0.0 queued\r\n".getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                        }
+                        continue;
+                    }
                     String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(java.util.Locale.ROOT) : line;
+                    if (verb.equals("DATA")) {
+                        inData = true;
+                        out.write("354 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        continue;
+                    }
                     String reply = switch (verb) {
                         case "EHLO", "LHLO" -> "250-upstream\r\n250 AUTH PLAIN";
                         case "AUTH" -> {
