@@ -2,6 +2,8 @@
 # A throwaway Postfix + Dovecot on 127.0.0.1 for integration tests, with mailseal's LMTP placement wired in:
 #   Postfix SMTP 10025 (STARTTLS; SASL PLAIN/LOGIN through Dovecot) delivers every local mailbox over LMTP to
 #   127.0.0.1:$MAILSEAL_LMTP (mailseal), which delivers to Dovecot's LMTP on 10024. IMAP 10143, POP3 10110.
+#   For mailseal nodes behind a load balancer, the same services expecting a PROXY protocol header (v1 or v2):
+#   Postfix SMTP 10026, Dovecot IMAP 10144 and POP3 10111 (trusted from 127.0.0.0/8).
 # Users alice@example.org/alicepw and bob@example.org/bobpw. Everything lives under $BASE. Needs root and
 # `apt-get install postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd` (.ci/run does it).
 # Usage: BASE=dir MAILSEAL_LMTP=10030 mailstack.sh start|stop
@@ -36,6 +38,7 @@ ssl_cert = <$BASE/tls/cert.pem
 ssl_key = <$BASE/tls/key.pem
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
+haproxy_trusted_networks = 127.0.0.0/8
 auth_mechanisms = plain login
 mail_location = maildir:$BASE/mail/%u/Maildir
 mail_uid = vmail
@@ -59,6 +62,10 @@ service imap-login {
   inet_listener imaps {
     port = 0
   }
+  inet_listener imap_haproxy {
+    port = 10144
+    haproxy = yes
+  }
 }
 service pop3-login {
   inet_listener pop3 {
@@ -66,6 +73,10 @@ service pop3-login {
   }
   inet_listener pop3s {
     port = 0
+  }
+  inet_listener pop3_haproxy {
+    port = 10111
+    haproxy = yes
   }
 }
 service lmtp {
@@ -116,6 +127,7 @@ smtpd_sasl_path = inet:127.0.0.1:10012
 EOF
 cat > "$BASE/postfix/etc/master.cf" <<'EOF'
 127.0.0.1:10025 inet n - n - - smtpd
+127.0.0.1:10026 inet n - n - - smtpd -o smtpd_upstream_proxy_protocol=haproxy
 pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
@@ -144,5 +156,5 @@ wait_port() { for _ in $(seq 1 500); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/n
 dovecot -F -c "$BASE/dovecot/dovecot.conf" >>"$BASE/dovecot/stdout.log" 2>&1 &
 echo $! > "$BASE/dovecot/pid"
 postfix -c "$BASE/postfix/etc" start >/dev/null 2>&1
-wait_port 10143; wait_port 10024; wait_port 10012; wait_port 10025
+wait_port 10143; wait_port 10024; wait_port 10012; wait_port 10025; wait_port 10026; wait_port 10144; wait_port 10111
 echo "mailstack up"
