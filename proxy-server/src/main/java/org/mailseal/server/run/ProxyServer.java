@@ -53,6 +53,7 @@ import org.mailseal.server.imap.UnlockingMailboxCrypto;
 import org.mailseal.server.net.AuthThrottle;
 import org.mailseal.server.net.ConnectionFront;
 import org.mailseal.server.net.ConnectionLimits;
+import org.mailseal.server.net.UpstreamWatch;
 import org.mailseal.server.keys.AutocryptLearner;
 import org.mailseal.server.keys.AutocryptStore;
 import org.mailseal.server.keys.CachedKeySource;
@@ -189,7 +190,9 @@ public final class ProxyServer implements AutoCloseable {
                         throttle.smtp());
                 listeners.add(SmtpListener.bind(boss, workers, NioServerSocketChannel.class,
                         new InetSocketAddress(listener.host(), listener.port()), session,
-                        SmtpClient.connector(listener.upstream(), NioSocketChannel.class),
+                        SmtpClient.connector(listener.upstream().withOnConnect(UpstreamWatch.around(
+                                listener.upstream().onConnect(), metrics.protocol(MailProtocol.SMTP))),
+                                NioSocketChannel.class),
                         filter.forRole(listener.role()), SpillSpool.factory(config.spoolMemoryBytes()),
                         fronts.of(MailProtocol.SMTP, listener.name(), listener.options(), listener.implicitTls(),
                                 "421 4.7.0 Too many connections from your address, try again later\r\n")));
@@ -211,7 +214,9 @@ public final class ProxyServer implements AutoCloseable {
                             listener.options().idleTimeoutOr(Duration.ofMinutes(30)),
                             listener.plaintextAppends(), listener.loginDomain(), throttle.imap());
                     listeners.add(ImapListener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
-                            new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
+                            new InetSocketAddress(listener.host(), listener.port()), session,
+                            listener.upstream().withOnConnect(UpstreamWatch.around(listener.upstream().onConnect(),
+                                    metrics.protocol(MailProtocol.IMAP))),
                             mailboxCrypto, decrypted, fronts.of(MailProtocol.IMAP, listener.name(), listener.options(),
                                     listener.implicitTls(), "* BYE [UNAVAILABLE] Too many connections from your address\r\n")));
                     server.probeUpstream(MailProtocol.IMAP, listener.upstream().host(),
@@ -230,7 +235,9 @@ public final class ProxyServer implements AutoCloseable {
                             listener.options().idleTimeoutOr(Duration.ofMinutes(10)), listener.loginDomain(),
                             throttle.pop3());
                     listeners.add(Pop3Listener.bind(boss, workers, NioServerSocketChannel.class, NioSocketChannel.class,
-                            new InetSocketAddress(listener.host(), listener.port()), session, listener.upstream(),
+                            new InetSocketAddress(listener.host(), listener.port()), session,
+                            listener.upstream().withOnConnect(UpstreamWatch.around(listener.upstream().onConnect(),
+                                    metrics.protocol(MailProtocol.POP3))),
                             maildropCrypto, maildrops, fronts.of(MailProtocol.POP3, listener.name(), listener.options(),
                                     listener.implicitTls(), "-ERR [SYS/TEMP] Too many connections from your address\r\n")));
                     server.probeUpstream(MailProtocol.POP3, listener.upstream().host(),

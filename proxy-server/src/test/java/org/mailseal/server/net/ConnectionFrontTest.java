@@ -198,6 +198,30 @@ class ConnectionFrontTest {
                 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11);
     }
 
+    @Test
+    void anUpstreamThatIsDownIsCountedAndTheClientToldToComeBack() throws Exception {
+        int dead = freePort(); // nothing listens there
+        Path config = dir.resolve("mailseal.yaml");
+        Files.writeString(config, """
+                keys: { home: keys }
+                listeners:
+                  - name: imap
+                    role: imap
+                    listen: 127.0.0.1:%d
+                    authWithoutTls: true
+                    upstream: { host: 127.0.0.1, port: %d, allowPlaintextAuth: true }
+                """.formatted(freePort(), dead));
+        ProxyServer server = ProxyServer.start(ConfigLoader.load(config));
+        closing.add(server);
+        try (Socket socket = connect(server.addresses().get(0).getPort())) {
+            assertThat(line(socket)).startsWith("* BYE [UNAVAILABLE]");
+        }
+        await().untilAsserted(() -> assertThat(server.metrics().registry().get("mailseal.upstream.errors")
+                .tag("protocol", "imap").counter().count()).isEqualTo(1));
+        assertThat(server.metrics().registry().get("mailseal.upstream.errors").tag("protocol", "smtp").counter().count())
+                .isZero();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private int start(String listenerOption, String limits) throws Exception {
