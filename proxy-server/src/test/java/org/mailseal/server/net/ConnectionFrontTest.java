@@ -252,10 +252,8 @@ class ConnectionFrontTest {
         return server.addresses().get(0).getPort();
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
+    static int freePort() {
+        return org.mailseal.server.testing.Ports.free();
     }
 
     private Socket connect(int port) throws IOException {
@@ -290,7 +288,7 @@ class ConnectionFrontTest {
      * capability list and POP3 with +OK: enough for a session to start.
      */
     static final class ScriptedUpstream implements AutoCloseable {
-        final ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        final ServerSocket server = new ServerSocket(freePort(), 50, java.net.InetAddress.getLoopbackAddress());
         final CompletableFuture<String> firstLine = new CompletableFuture<>();
         final CompletableFuture<byte[]> firstBytes = new CompletableFuture<>();
         volatile String greeting = "220 upstream ESMTP";
