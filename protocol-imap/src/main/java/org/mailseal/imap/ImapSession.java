@@ -463,16 +463,19 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
 
     private void login(String tag, String login, byte[] secret) {
         if (state != State.NOT_AUTHENTICATED) {
+            Arrays.fill(secret, (byte) 0);
             bad(tag, "Already authenticated");
             return;
         }
         if (!loginAllowed()) {
+            Arrays.fill(secret, (byte) 0);
             reply(tag, "NO [PRIVACYREQUIRED] Use STARTTLS first");
             next();
             return;
         }
         if (!upstream.tlsActive() && !upstreamConfig.allowPlaintextLogin()) {
             // DESIGN.md invariant 5: no credentials over an unencrypted upstream link unless configured.
+            Arrays.fill(secret, (byte) 0);
             reply(tag, "NO [UNAVAILABLE] Login is not possible now");
             next();
             return;
@@ -480,6 +483,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
         java.util.Optional<Duration> refusal = config.loginGuard().refusal(ctx.channel(), login);
         if (refusal.isPresent()) {
             Arrays.fill(secret, (byte) 0);
+            blockedOn = tag; // nothing else runs until the refusal is answered
             refuseLoginLater(tag, refusal.get()); // the server has heard enough guesses
             return;
         }
@@ -563,6 +567,21 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
                     drain();
                     unblock(tag);
                 }, ctx.executor());
+    }
+
+    /**
+     * Whether a LOGIN's tagged NO is about the credentials: no response code, or AUTHENTICATIONFAILED or
+     * AUTHORIZATIONFAILED (RFC 5530). Others ([UNAVAILABLE], [SERVERBUG], [PRIVACYREQUIRED] ...) are the server's
+     * business: passed on as said, and not counted as a guess. A BAD is passed on too.
+     */
+    private static boolean credentialsRefused(String line) {
+        String[] parts = line.split(" ", 3);
+        if (parts.length < 2 || !parts[1].equalsIgnoreCase("NO")) {
+            return false;
+        }
+        String text = parts.length == 3 ? parts[2].toUpperCase(Locale.ROOT) : "";
+        return !text.startsWith("[") || text.startsWith("[AUTHENTICATIONFAILED]")
+                || text.startsWith("[AUTHORIZATIONFAILED]");
     }
 
     /** Answers a LOGIN as failed after {@code delay} (authentication throttling); the next command waits till then. */
@@ -652,7 +671,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
                 forgetCredentials();
                 String refused = user;
                 user = null;
-                if (!line.toUpperCase(Locale.ROOT).contains("[UNAVAILABLE]")) {
+                if (credentialsRefused(line)) {
                     // Whatever the server said, one reply: an unknown user looks like a wrong password.
                     unit.release();
                     refuseLoginLater(tag, config.loginGuard().failed(ctx.channel(), refused));

@@ -335,9 +335,11 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
                 guard.succeeded(ctx.channel(), user);
                 authenticatedUser = user;
                 replyAndContinue(SmtpReply.of(235, "2.7.0", "Authentication successful"));
-            } else if (upstreamReply.permanentFailure()) {
+            } else if (upstreamReply.code() == 535) {
                 replyLater(INVALID_CREDENTIALS, guard.failed(ctx.channel(), user));
             } else {
+                // 530, 534, 538 and the like say the link or the mechanism, not the password, is wrong: a matter for
+                // the administrator, not a guess to count.
                 replyAndContinue(SmtpReply.of(454, "4.7.0", "Temporary authentication failure"));
             }
         });
@@ -447,6 +449,9 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
                     content.close();
                     resetTransaction();
                     if (state == State.CLOSED) {
+                        // Delivered (or not) with nobody left to tell: the duplicate window, worth a line of its own.
+                        logTransaction(envelope, size, replies == null ? 0 : replies.size(),
+                                error == null ? "client-gone" : "client-gone-failed");
                         return;
                     }
                     state = State.READY;

@@ -15,14 +15,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Authentication throttling for every protocol: failed logins are counted per client address and per user name,
- * each failure's reply waits longer than the one before (doubling from {@code delay} up to {@code maxDelay}), and
- * once an address or a user has failed {@code attempts} times, further attempts are answered as failed without
- * asking the server. A count is forgotten after {@code window} without a failure. The reply and its delay depend
- * only on the counts, never on whether the user exists, so the two look the same.
+ * Authentication throttling for every protocol: failed logins are counted per client address (an IPv6 client per
+ * /64, which one subscriber usually holds whole) and per user name, each failure's reply waits longer than the one
+ * before (doubling from {@code delay} up to {@code maxDelay}), and once an address has failed {@code attempts}
+ * times, its further attempts are answered as failed without asking the server. A count is forgotten after
+ * {@code window} without a failure. The reply and its delay depend only on the counts, never on whether the user
+ * exists, so the two look the same.
  *
- * <p>A success forgets the user's count, not the address's: one account of one's own must not buy more guesses at
- * others from the same address.
+ * <p>A user's count only slows attempts at that user down (guesses spread over many addresses); it never refuses
+ * outright, or anyone could lock anyone out by failing ten times. A success forgets the user's count, not the
+ * address's: one account of one's own must not buy more guesses at others from the same address.
  */
 public final class AuthThrottle {
     private static final Logger LOG = LoggerFactory.getLogger("mailseal.auth");
@@ -32,7 +34,7 @@ public final class AuthThrottle {
     private final MeterRegistry meters;
 
     /**
-     * @param attempts failed attempts per address, and per user, that reach the server within a window
+     * @param attempts failed attempts per client address that reach the server within a window
      * @param window   how long a count lasts after its last failure
      * @param delay    the first failure's delay; each further one doubles it
      * @param maxDelay the longest delay
@@ -65,10 +67,11 @@ public final class AuthThrottle {
      * without asking, because this address or this user has failed too often.
      */
     public Optional<Duration> refusal(String protocol, InetAddress client, String user) {
-        int failures = Math.max(count(byAddress.getIfPresent(client)), count(byUser.getIfPresent(key(user))));
-        if (failures < settings.attempts()) {
+        int byClient = count(byAddress.getIfPresent(group(client)));
+        if (byClient < settings.attempts()) {
             return Optional.empty();
         }
+        int failures = Math.max(byClient, count(byUser.getIfPresent(key(user))));
         Duration delay = delayAfter(failures + 1);
         counter("mailseal.auth.throttled", protocol).increment();
         LOG.info("protocol={} event=auth-throttled client={} user={} failures={} delay={}ms", protocol,
@@ -78,7 +81,7 @@ public final class AuthThrottle {
 
     /** After the server refused an attempt: counts it, and returns how long its reply waits. */
     public Duration failed(String protocol, InetAddress client, String user) {
-        int failures = Math.max(increment(byAddress, client), increment(byUser, key(user)));
+        int failures = Math.max(increment(byAddress, group(client)), increment(byUser, key(user)));
         Duration delay = delayAfter(failures);
         counter("mailseal.auth.failures", protocol).increment();
         LOG.info("protocol={} event=auth-failed client={} user={} failures={} delay={}ms", protocol,
@@ -156,6 +159,20 @@ public final class AuthThrottle {
                 AuthThrottle.this.succeeded(address(client), user);
             }
         };
+    }
+
+    /** The address as counted: itself for IPv4, its /64 for IPv6. */
+    static InetAddress group(InetAddress address) {
+        if (address instanceof java.net.Inet6Address) {
+            byte[] bytes = address.getAddress();
+            java.util.Arrays.fill(bytes, 8, 16, (byte) 0);
+            try {
+                return InetAddress.getByAddress(bytes);
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException(e); // 16 bytes are always an address
+            }
+        }
+        return address;
     }
 
     private static InetAddress address(Channel client) {

@@ -118,11 +118,15 @@ public final class ConnectionFront extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!began) {
-            // Before the session began the only source of trouble is the PROXY header (or the socket itself).
-            boolean header = cause instanceof HAProxyProtocolException
-                    || cause.getCause() instanceof HAProxyProtocolException;
-            refuse(ctx, "proxy-header", header ? "malformed PROXY header" : "connection failed before the session",
-                    false);
+            // Before the session began the only source of trouble is the PROXY header, or the socket itself (a
+            // reset, a port scan), which is nobody's refusal.
+            if (cause instanceof HAProxyProtocolException || cause.getCause() instanceof HAProxyProtocolException) {
+                refuse(ctx, "proxy-header", "malformed PROXY header", false);
+            } else {
+                LOG.debug("session={} event=closed-before-session peer={}: {}", ClientAddress.sessionId(ctx.channel()),
+                        format((InetSocketAddress) ctx.channel().remoteAddress()), cause.toString());
+                ctx.close();
+            }
             return;
         }
         ctx.fireExceptionCaught(cause);

@@ -23,18 +23,22 @@ import java.util.function.BiConsumer;
  * first bytes, ahead of TLS.
  */
 public final class ProxyHeaderSender extends ChannelInboundHandlerAdapter {
-    private final HAProxyMessage header;
+    private final HAProxyProtocolVersion version;
+    private final InetSocketAddress source;
+    private final InetSocketAddress destination;
 
-    private ProxyHeaderSender(HAProxyMessage header) {
-        this.header = header;
+    private ProxyHeaderSender(HAProxyProtocolVersion version, InetSocketAddress source, InetSocketAddress destination) {
+        this.version = version;
+        this.source = source;
+        this.destination = destination;
     }
 
     /** The upstream hook for {@code version}: installs a sender in front of each new upstream connection. */
     public static BiConsumer<Channel, SocketChannel> hook(HAProxyProtocolVersion version) {
         return (client, upstream) -> upstream.pipeline()
                 .addLast("proxy-header-encoder", HAProxyMessageEncoder.INSTANCE)
-                .addLast("proxy-header", new ProxyHeaderSender(header(version, ClientAddress.of(client),
-                        (InetSocketAddress) client.localAddress())));
+                .addLast("proxy-header", new ProxyHeaderSender(version, ClientAddress.of(client),
+                        (InetSocketAddress) client.localAddress()));
     }
 
     /** The header that says a connection from {@code source} reached {@code destination}. */
@@ -60,7 +64,9 @@ public final class ProxyHeaderSender extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.writeAndFlush(header);
+        // Made here, not when the pipeline was set up: a message is reference-counted, and a connection that
+        // never connects would leak it.
+        ctx.writeAndFlush(header(version, source, destination));
         ctx.pipeline().remove(this);
         ctx.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
         ctx.fireChannelActive();

@@ -4,13 +4,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.util.function.BiConsumer;
 import org.mailseal.server.ops.ProtocolMeters;
 
 /**
- * Counts what goes wrong on upstream connections: one that never connects (refused, timed out), and one that breaks
- * (an exception on an open link). An upstream that closes in the ordinary way, after QUIT or LOGOUT, is not an
- * error. Installed through the upstream's {@code onConnect} hook, in front of whatever else the hook adds.
+ * Counts what goes wrong on upstream connections: one that never connects (refused, timed out), one whose TLS
+ * handshake fails (implicit TLS; a STARTTLS failure is the protocol's to report), and one that breaks (an I/O
+ * error on the open link, which Netty raises at the head of the pipeline, where this sits). An upstream that closes
+ * in the ordinary way, after QUIT or LOGOUT, is not an error. Installed through the upstream's {@code onConnect}
+ * hook, in front of whatever else the hook adds.
  */
 public final class UpstreamWatch extends ChannelInboundHandlerAdapter {
     private final ProtocolMeters meters;
@@ -30,6 +33,17 @@ public final class UpstreamWatch extends ChannelInboundHandlerAdapter {
             if (hook != null) {
                 hook.accept(client, upstream);
             }
+            // The protocol adds its TLS handler after this hook; look for it once the pipeline is complete.
+            upstream.eventLoop().execute(() -> {
+                SslHandler tls = upstream.pipeline().get(SslHandler.class);
+                if (tls != null) {
+                    tls.handshakeFuture().addListener(handshake -> {
+                        if (!handshake.isSuccess()) {
+                            watch.count();
+                        }
+                    });
+                }
+            });
         };
     }
 

@@ -30,16 +30,28 @@ class AuthThrottleTest {
     }
 
     @Test
-    void anAddressIsRefusedForEveryUserAndAUserFromEveryAddress() {
+    void anAddressIsRefusedForEveryUserButAUserIsOnlySlowedDown() {
         for (int i = 0; i < 3; i++) {
             throttle.failed("smtp", a, "user" + i);
         }
         assertThat(throttle.refusal("smtp", a, "someone-else")).isPresent();
         assertThat(throttle.refusal("smtp", b, "someone-else")).isEmpty();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 5; i++) {
             throttle.failed("smtp", address("198.51.100." + i), "Carol");
         }
-        assertThat(throttle.refusal("smtp", b, "carol")).as("user names compare without case").isPresent();
+        // Nobody can lock carol out by failing at her name: her own attempts still reach the server, ...
+        assertThat(throttle.refusal("smtp", b, "carol")).isEmpty();
+        // ... only their refusals wait as long as her count says (user names compare without case).
+        assertThat(throttle.failed("smtp", b, "CAROL")).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anIpv6ClientIsCountedByItsSlash64() {
+        for (int i = 1; i <= 3; i++) {
+            throttle.failed("imap", address("2001:db8:1:2::" + i), "user" + i);
+        }
+        assertThat(throttle.refusal("imap", address("2001:db8:1:2:ffff::9"), "next")).isPresent();
+        assertThat(throttle.refusal("imap", address("2001:db8:1:3::1"), "next")).isEmpty();
     }
 
     @Test
@@ -48,7 +60,7 @@ class AuthThrottleTest {
             throttle.failed("pop3", a, "alice");
         }
         throttle.succeeded(b, "alice");
-        assertThat(throttle.refusal("pop3", b, "alice")).as("the user's count is gone").isEmpty();
+        assertThat(throttle.failed("pop3", b, "alice")).as("the user's count is gone").isEqualTo(Duration.ofSeconds(1));
         assertThat(throttle.refusal("pop3", a, "bob")).as("the address's count stays").isPresent();
         now.addAndGet(Duration.ofMinutes(10).plusSeconds(1).toNanos());
         assertThat(throttle.refusal("pop3", a, "bob")).isEmpty();
