@@ -34,15 +34,29 @@ public final class ProxyHeaderSender extends ChannelInboundHandlerAdapter {
     }
 
     /** The upstream hook for {@code version}: installs a sender in front of each new upstream connection. */
-    public static BiConsumer<Channel, SocketChannel> hook(HAProxyProtocolVersion version) {
-        return (client, upstream) -> upstream.pipeline()
-                .addLast("proxy-header-encoder", HAProxyMessageEncoder.INSTANCE)
-                .addLast("proxy-header", new ProxyHeaderSender(version, ClientAddress.of(client),
-                        (InetSocketAddress) client.localAddress()));
+    public static Hook hook(HAProxyProtocolVersion version) {
+        return new Hook(version);
     }
 
+    /** The PROXY header {@code hook} sends, if it is one of these hooks; null otherwise. */
+    public static HAProxyProtocolVersion versionOf(BiConsumer<Channel, SocketChannel> hook) {
+        return hook instanceof Hook proxy ? proxy.version() : null;
+    }
+
+    /** An upstream hook that opens each connection with a PROXY header of {@code version}. */
+    public record Hook(HAProxyProtocolVersion version) implements BiConsumer<Channel, SocketChannel> {
+        @Override
+        public void accept(Channel client, SocketChannel upstream) {
+            upstream.pipeline()
+                    .addLast("proxy-header-encoder", HAProxyMessageEncoder.INSTANCE)
+                    .addLast("proxy-header", new ProxyHeaderSender(version, ClientAddress.of(client),
+                            (InetSocketAddress) client.localAddress()));
+        }
+    }
+
+
     /** The header that says a connection from {@code source} reached {@code destination}. */
-    static HAProxyMessage header(HAProxyProtocolVersion version, InetSocketAddress source,
+    public static HAProxyMessage header(HAProxyProtocolVersion version, InetSocketAddress source,
                                  InetSocketAddress destination) {
         InetAddress from = source.getAddress();
         InetAddress to = destination.getAddress();

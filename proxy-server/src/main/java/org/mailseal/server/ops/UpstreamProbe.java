@@ -7,14 +7,19 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.ssl.SslContext;
+import org.mailseal.server.net.ProxyHeaderSender;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -40,9 +45,11 @@ public final class UpstreamProbe implements HealthChecks.Probe {
     private final String ready;
     private final String goodbye;
     private final Duration timeout;
+    private final HAProxyProtocolVersion proxyHeader;
 
     private UpstreamProbe(EventLoopGroup group, String host, int port, SslContext implicitTls, String ready,
-                          String goodbye, Duration timeout) {
+                          String goodbye, Duration timeout, HAProxyProtocolVersion proxyHeader) {
+        this.proxyHeader = proxyHeader;
         this.group = group;
         this.host = host;
         this.port = port;
@@ -54,19 +61,20 @@ public final class UpstreamProbe implements HealthChecks.Probe {
 
     public static UpstreamProbe smtp(EventLoopGroup group, UpstreamConfig upstream, Duration timeout) {
         return new UpstreamProbe(group, upstream.host(), upstream.port(),
-                upstream.tls() == UpstreamConfig.TlsMode.IMPLICIT ? upstream.sslContext() : null, "220", "QUIT", timeout);
+                upstream.tls() == UpstreamConfig.TlsMode.IMPLICIT ? upstream.sslContext() : null, "220", "QUIT", timeout,
+                ProxyHeaderSender.versionOf(upstream.onConnect()));
     }
 
     public static UpstreamProbe imap(EventLoopGroup group, ImapUpstreamConfig upstream, Duration timeout) {
         return new UpstreamProbe(group, upstream.host(), upstream.port(),
                 upstream.tls() == ImapUpstreamConfig.TlsMode.IMPLICIT ? upstream.sslContext() : null, "* OK",
-                "h LOGOUT", timeout);
+                "h LOGOUT", timeout, ProxyHeaderSender.versionOf(upstream.onConnect()));
     }
 
     public static UpstreamProbe pop3(EventLoopGroup group, Pop3UpstreamConfig upstream, Duration timeout) {
         return new UpstreamProbe(group, upstream.host(), upstream.port(),
                 upstream.tls() == Pop3UpstreamConfig.TlsMode.IMPLICIT ? upstream.sslContext() : null, "+OK", "QUIT",
-                timeout);
+                timeout, ProxyHeaderSender.versionOf(upstream.onConnect()));
     }
 
     @Override
@@ -77,6 +85,20 @@ public final class UpstreamProbe implements HealthChecks.Probe {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (proxyHeader != null) {
+                            // An upstream behind a balancer waits for a header before it greets: this one names
+                            // the check's own connection (Dovecot answers no v1 "UNKNOWN" header).
+                            ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE, new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelActive(ChannelHandlerContext ctx) {
+                                    ctx.writeAndFlush(ProxyHeaderSender.header(proxyHeader,
+                                            (InetSocketAddress) ctx.channel().localAddress(),
+                                            (InetSocketAddress) ctx.channel().remoteAddress()));
+                                    ctx.pipeline().remove(this);
+                                    ctx.fireChannelActive();
+                                }
+                            });
+                        }
                         if (implicitTls != null) {
                             ch.pipeline().addLast(implicitTls.newHandler(ch.alloc(), host, port));
                         }

@@ -48,6 +48,7 @@ class ScaleOutIT {
     static final Map<String, Process> nodes = new HashMap<>();
     static final Map<String, Path> nodeLogs = new HashMap<>();
     static Process haproxy;
+    static final Map<String, Integer> admin = new HashMap<>();
     static int smtp;
     static int imap;
     static int pop3;
@@ -64,6 +65,8 @@ class ScaleOutIT {
         imap = freePort();
         pop3 = freePort();
         Map<String, int[]> ports = new HashMap<>();
+        admin.put("a", freePort());
+        admin.put("b", freePort());
         for (String node : List.of("a", "b")) {
             int[] p = {freePort(), freePort(), freePort()};
             ports.put(node, p);
@@ -71,6 +74,7 @@ class ScaleOutIT {
             Files.writeString(config, """
                     keys: { home: %s }
                     limits: { connectionsPerAddress: 500 }
+                    admin: { listen: 127.0.0.1:%d }
                     listeners:
                       - name: submission
                         role: submission
@@ -91,7 +95,7 @@ class ScaleOutIT {
                         authWithoutTls: true
                         proxyProtocol: true
                         upstream: { host: 127.0.0.1, port: 10111, allowPlaintextAuth: true, proxyProtocol: v1 }
-                    """.formatted(keys, p[0], node, base.resolve("tls/cert.pem"), p[1], p[2]));
+                    """.formatted(keys, admin.get(node), p[0], node, base.resolve("tls/cert.pem"), p[1], p[2]));
             Path log = dir.resolve("node-" + node + ".log");
             nodeLogs.put(node, log);
             nodes.put(node, new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -165,6 +169,15 @@ class ScaleOutIT {
         // ... and the nodes passed it on: Postfix and Dovecot saw 127.0.0.2 as well.
         await().untilAsserted(() -> assertThat(read(base.resolve("postfix/maillog"))).contains("[127.0.0.2]"));
         assertThat(read(base.resolve("dovecot/dovecot.log"))).contains("rip=127.0.0.2");
+
+        // The nodes' health checks greet the same upstreams, which wait for a PROXY header: they send one too.
+        java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin.get("a") + "/health"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        assertThat(health.body()).contains("\"name\":\"upstream:smtp:127.0.0.1:10026\",\"status\":\"up\"")
+                .contains("\"name\":\"upstream:imap:127.0.0.1:10144\",\"status\":\"up\"")
+                .contains("\"name\":\"upstream:pop3:127.0.0.1:10111\",\"status\":\"up\"");
     }
 
     @Test
