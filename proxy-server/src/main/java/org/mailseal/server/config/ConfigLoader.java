@@ -28,6 +28,7 @@ import org.mailseal.crypto.Format;
 import org.mailseal.imap.ImapUpstreamConfig;
 import org.mailseal.pop3.Pop3UpstreamConfig;
 import org.mailseal.server.net.AuthThrottle;
+import org.mailseal.server.net.Cidr;
 import org.mailseal.server.net.ProxyHeaderSender;
 import org.mailseal.server.policy.Policy;
 import org.mailseal.smtp.SmtpSessionConfig;
@@ -361,7 +362,7 @@ public final class ConfigLoader {
 
     private ListenerConfig listener(JsonNode node, String where) {
         allowOnly(node, where, "name", "role", "listen", "hostname", "tls", "authWithoutTls", "localDomains", "upstream",
-                "proxyProtocol", "idleTimeout");
+                "proxyProtocol", "proxyProtocolFrom", "idleTimeout");
         String name = node.has("name") ? text(node.get("name"), where + ".name") : where;
         SmtpSessionConfig.Role role = role(text(node.path("role"), where + ".role"), where + ".role");
         String[] endpoint = endpoint(text(node.path("listen"), where + ".listen"), where + ".listen");
@@ -411,7 +412,26 @@ public final class ConfigLoader {
 
     /** {@code proxyProtocol} and {@code idleTimeout}, which every kind of listener has. */
     private ListenerOptions listenerOptions(JsonNode node, String where) {
-        return new ListenerOptions(bool(node, "proxyProtocol", where + ".proxyProtocol", false),
+        boolean proxy = bool(node, "proxyProtocol", where + ".proxyProtocol", false);
+        List<Cidr> from = new ArrayList<>();
+        JsonNode list = node.path("proxyProtocolFrom");
+        if (!list.isMissingNode() && !list.isArray()) {
+            problem(where + ".proxyProtocolFrom: expected a list of addresses or blocks like 10.0.0.0/8");
+        }
+        for (JsonNode entry : list) {
+            String text = text(entry, where + ".proxyProtocolFrom");
+            try {
+                if (text != null) {
+                    from.add(Cidr.parse(text));
+                }
+            } catch (IllegalArgumentException e) {
+                problem(where + ".proxyProtocolFrom: " + e.getMessage());
+            }
+        }
+        if (!from.isEmpty() && !proxy) {
+            problem(where + ".proxyProtocolFrom: only with proxyProtocol: true");
+        }
+        return new ListenerOptions(proxy, from,
                 duration(node, "idleTimeout", where + ".idleTimeout", null, Duration.ofSeconds(10), Duration.ofHours(2)));
     }
 
@@ -443,7 +463,7 @@ public final class ConfigLoader {
      */
     private ReadingListener readingListener(JsonNode node, String where, String protocol, String... more) {
         List<String> keys = new ArrayList<>(List.of("name", "role", "listen", "hostname", "tls", "authWithoutTls",
-                "loginDomain", "upstream", "proxyProtocol", "idleTimeout"));
+                "loginDomain", "upstream", "proxyProtocol", "proxyProtocolFrom", "idleTimeout"));
         keys.addAll(List.of(more));
         allowOnly(node, where, keys.toArray(String[]::new));
         String name = node.has("name") ? text(node.get("name"), where + ".name") : where;

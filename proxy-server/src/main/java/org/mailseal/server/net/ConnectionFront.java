@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.mailseal.server.ops.ProtocolMeters;
 import org.slf4j.Logger;
@@ -52,11 +53,13 @@ public final class ConnectionFront extends ChannelDuplexHandler {
      * @param protocol      {@code smtp}, {@code imap} or {@code pop3}: the meters' tag and the log lines' field
      * @param listener      the listener's name, for the log
      * @param proxyProtocol whether a PROXY protocol header (v1 or v2) must open every connection
+     * @param proxyFrom     the peers a header is taken from (the balancers); empty for any
      * @param implicitTls   whether the listener speaks TLS from the first byte (then a refusal cannot be written)
      * @param refusal       the protocol's line for "too many connections from your address", CRLF included
      */
-    public record Settings(String protocol, String listener, boolean proxyProtocol, boolean implicitTls,
-                           String refusal, Duration headerTimeout, ConnectionLimits limits, ProtocolMeters meters) {
+    public record Settings(String protocol, String listener, boolean proxyProtocol, List<Cidr> proxyFrom,
+                           boolean implicitTls, String refusal, Duration headerTimeout, ConnectionLimits limits,
+                           ProtocolMeters meters) {
         /** Puts a new front in {@code channel}'s pipeline, before anything the protocol adds. */
         public void install(SocketChannel channel) {
             if (proxyProtocol) {
@@ -75,6 +78,13 @@ public final class ConnectionFront extends ChannelDuplexHandler {
         openedAt = System.nanoTime();
         if (!settings.proxyProtocol()) {
             begin(ctx, (InetSocketAddress) ctx.channel().remoteAddress());
+            return;
+        }
+        InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (!settings.proxyFrom().isEmpty()
+                && settings.proxyFrom().stream().noneMatch(block -> block.contains(peer.getAddress()))) {
+            // Not a balancer: its header would name any address it liked.
+            refuse(ctx, "proxy-source", "not a balancer allowed to send PROXY headers", false);
             return;
         }
         // Auto-read is off: ask for the header ourselves; the session asks for its own input once it began.

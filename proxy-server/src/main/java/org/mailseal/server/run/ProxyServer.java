@@ -267,7 +267,8 @@ public final class ProxyServer implements AutoCloseable {
         Consumer<SocketChannel> of(MailProtocol protocol, String listener, ListenerOptions options,
                                    boolean implicitTls, String refusal) {
             ConnectionFront.Settings settings = new ConnectionFront.Settings(protocol.tag(), listener,
-                    options.proxyProtocol(), implicitTls, refusal, config.proxyHeaderTimeout(), limits,
+                    options.proxyProtocol(), options.proxyFrom(), implicitTls, refusal, config.proxyHeaderTimeout(),
+                    limits,
                     metrics.protocol(protocol));
             return channel -> {
                 sessions.add(channel);

@@ -82,18 +82,21 @@ class ScaleOutIT {
                         hostname: node-%s.example.org
                         authWithoutTls: true
                         proxyProtocol: true
+                        proxyProtocolFrom: [127.0.0.1]
                         upstream: { host: 127.0.0.1, port: 10026, tls: starttls, trust: %s, proxyProtocol: v2 }
                       - name: imap
                         role: imap
                         listen: 127.0.0.1:%d
                         authWithoutTls: true
                         proxyProtocol: true
+                        proxyProtocolFrom: [127.0.0.1]
                         upstream: { host: 127.0.0.1, port: 10144, allowPlaintextAuth: true, proxyProtocol: v2 }
                       - name: pop3
                         role: pop3
                         listen: 127.0.0.1:%d
                         authWithoutTls: true
                         proxyProtocol: true
+                        proxyProtocolFrom: [127.0.0.1]
                         upstream: { host: 127.0.0.1, port: 10111, allowPlaintextAuth: true, proxyProtocol: v1 }
                     """.formatted(keys, admin.get(node), p[0], node, base.resolve("tls/cert.pem"), p[1], p[2]));
             Path log = dir.resolve("node-" + node + ".log");

@@ -101,6 +101,23 @@ class ConnectionFrontTest {
     }
 
     @Test
+    void aHeaderFromAPeerThatIsNotAnAllowedBalancerIsNotTaken() throws Exception {
+        int port = start("proxyProtocol: true\n    proxyProtocolFrom: [192.0.2.0/24, \"2001:db8::/32\"]", "");
+        try (Socket socket = connect(port)) {
+            socket.getOutputStream().write("PROXY TCP4 10.9.9.9 127.0.0.1 1234 25\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(socket.getInputStream().read()).as("closed, nothing said").isEqualTo(-1);
+        }
+        await().untilAsserted(() -> assertThat(logged("event=refused")).contains("not a balancer"));
+        assertThat(logged("event=open")).isEmpty();
+        int allowed = start("proxyProtocol: true\n    proxyProtocolFrom: [127.0.0.0/8]", "");
+        try (Socket socket = connect(allowed)) {
+            socket.getOutputStream().write("PROXY TCP4 10.9.9.9 127.0.0.1 1234 25\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(line(socket)).startsWith("220 ");
+        }
+        assertThat(logged("event=open")).contains("client=10.9.9.9:1234");
+    }
+
+    @Test
     void aDirectConnectionToAProxyListenerWithNoHeaderTimesOut() throws Exception {
         int port = start("proxyProtocol: true", "  proxyHeaderTimeout: 1s\n");
         try (Socket socket = connect(port)) {
