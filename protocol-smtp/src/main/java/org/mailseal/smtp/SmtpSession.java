@@ -437,7 +437,8 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         long size = content.size();
         String protocol = config.role() == SmtpSessionConfig.Role.INBOUND_LMTP ? "LMTP"
                 : (extended ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "") + (authenticatedUser != null ? "A" : "");
-        byte[] trace = TraceField.received(heloName, ctx.channel().remoteAddress(), config.hostname(), protocol);
+        byte[] trace = TraceField.received(heloName, config.clientAddress().apply(ctx.channel()), config.hostname(),
+                protocol);
         filter.process(envelope, content)
                 .thenCompose(copies -> upstream.deliver(copies.stream()
                                 .map(copy -> new OutboundCopy(copy.reversePath(), copy.mailParameters(), copy.recipients(),

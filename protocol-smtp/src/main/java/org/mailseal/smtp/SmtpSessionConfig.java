@@ -1,9 +1,12 @@
 package org.mailseal.smtp;
 
+import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslContext;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -22,11 +25,13 @@ import java.util.stream.Collectors;
  * @param commandTimeout   idle time allowed while waiting for a command (RFC 5321 §4.5.3.2.7: 5 minutes)
  * @param dataTimeout      idle time allowed within the content (RFC 5321 §4.5.3.2.6: 3 minutes)
  * @param loginGuard       authentication throttling around AUTH ({@link LoginGuard#NONE} for none)
+ * @param clientAddress    the client's address as the Received: field names it: the socket's peer by default, the
+ *                         address a PROXY header named behind a load balancer
  */
 public record SmtpSessionConfig(Role role, String hostname, long maxMessageBytes, int maxRecipients,
                                 Set<String> localDomains, SslContext tls, boolean implicitTls, boolean authWithoutTls,
                                 int maxCommandLine, int maxTextLine, Duration commandTimeout, Duration dataTimeout,
-                                LoginGuard loginGuard) {
+                                LoginGuard loginGuard, Function<Channel, SocketAddress> clientAddress) {
 
     public enum Role { SUBMISSION, INBOUND_SMTP, INBOUND_LMTP }
 
@@ -34,7 +39,15 @@ public record SmtpSessionConfig(Role role, String hostname, long maxMessageBytes
                              Set<String> localDomains, SslContext tls, boolean implicitTls, boolean authWithoutTls,
                              int maxCommandLine, int maxTextLine, Duration commandTimeout, Duration dataTimeout) {
         this(role, hostname, maxMessageBytes, maxRecipients, localDomains, tls, implicitTls, authWithoutTls,
-                maxCommandLine, maxTextLine, commandTimeout, dataTimeout, LoginGuard.NONE);
+                maxCommandLine, maxTextLine, commandTimeout, dataTimeout, LoginGuard.NONE, null);
+    }
+
+    public SmtpSessionConfig(Role role, String hostname, long maxMessageBytes, int maxRecipients,
+                             Set<String> localDomains, SslContext tls, boolean implicitTls, boolean authWithoutTls,
+                             int maxCommandLine, int maxTextLine, Duration commandTimeout, Duration dataTimeout,
+                             LoginGuard loginGuard) {
+        this(role, hostname, maxMessageBytes, maxRecipients, localDomains, tls, implicitTls, authWithoutTls,
+                maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard, null);
     }
 
     public SmtpSessionConfig {
@@ -46,6 +59,7 @@ public record SmtpSessionConfig(Role role, String hostname, long maxMessageBytes
             throw new IllegalArgumentException("an inbound listener needs its local domains (no open relay)");
         }
         loginGuard = loginGuard == null ? LoginGuard.NONE : loginGuard;
+        clientAddress = clientAddress == null ? Channel::remoteAddress : clientAddress;
     }
 
     /** RFC defaults for a role: 25 MiB messages, 100 recipients, 512/1000 octet lines, 5/3 minute timeouts. */
@@ -56,21 +70,30 @@ public record SmtpSessionConfig(Role role, String hostname, long maxMessageBytes
 
     public SmtpSessionConfig withTls(SslContext context, boolean implicit) {
         return new SmtpSessionConfig(role, hostname, maxMessageBytes, maxRecipients, localDomains, context, implicit,
-                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard);
+                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard,
+                clientAddress);
     }
 
     public SmtpSessionConfig withAuthWithoutTls(boolean allowed) {
         return new SmtpSessionConfig(role, hostname, maxMessageBytes, maxRecipients, localDomains, tls, implicitTls,
-                allowed, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard);
+                allowed, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard,
+                clientAddress);
     }
 
     public SmtpSessionConfig withLimits(long messageBytes, int recipients) {
         return new SmtpSessionConfig(role, hostname, messageBytes, recipients, localDomains, tls, implicitTls,
-                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard);
+                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard,
+                clientAddress);
     }
 
     public SmtpSessionConfig withLoginGuard(LoginGuard guard) {
         return new SmtpSessionConfig(role, hostname, maxMessageBytes, maxRecipients, localDomains, tls, implicitTls,
-                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, guard);
+                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, guard, clientAddress);
+    }
+
+    /** The same, with the client's address (for the Received: field) taken from {@code address}. */
+    public SmtpSessionConfig withClientAddress(Function<Channel, SocketAddress> address) {
+        return new SmtpSessionConfig(role, hostname, maxMessageBytes, maxRecipients, localDomains, tls, implicitTls,
+                authWithoutTls, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, loginGuard, address);
     }
 }

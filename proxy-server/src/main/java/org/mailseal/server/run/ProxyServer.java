@@ -51,6 +51,7 @@ import org.mailseal.server.config.ListenerConfig;
 import org.mailseal.server.config.MailsealConfig;
 import org.mailseal.server.imap.UnlockingMailboxCrypto;
 import org.mailseal.server.net.AuthThrottle;
+import org.mailseal.server.net.ClientAddress;
 import org.mailseal.server.net.ConnectionFront;
 import org.mailseal.server.net.ConnectionLimits;
 import org.mailseal.server.net.UpstreamWatch;
@@ -187,7 +188,7 @@ public final class ProxyServer implements AutoCloseable {
                         config.maxMessageBytes(), config.maxRecipients(), listener.localDomains(), listener.tls(),
                         listener.implicitTls(), listener.authWithoutTls(), 512, 1000,
                         listener.options().idleTimeoutOr(Duration.ofMinutes(5)), Duration.ofMinutes(3),
-                        throttle.smtp());
+                        throttle.smtp(), ClientAddress::of);
                 listeners.add(SmtpListener.bind(boss, workers, NioServerSocketChannel.class,
                         new InetSocketAddress(listener.host(), listener.port()), session,
                         SmtpClient.connector(listener.upstream().withOnConnect(UpstreamWatch.around(

@@ -173,6 +173,14 @@ class ScaleOutIT {
         await().untilAsserted(() -> assertThat(read(base.resolve("postfix/maillog"))).contains("[127.0.0.2]"));
         assertThat(read(base.resolve("dovecot/dovecot.log"))).contains("rip=127.0.0.2");
 
+        // The Received: field a node adds names the client too, not the balancer (read from the stored file).
+        try (java.util.stream.Stream<Path> files = Files.walk(base.resolve("mail"))) {
+            String stored = files.filter(Files::isRegularFile).map(ScaleOutIT::readQuietly)
+                    .filter(text -> text.contains(id)).findFirst().orElseThrow();
+            assertThat(stored).containsPattern("Received: from \\S+ \\(\\[127\\.0\\.0\\.2\\]\\)\r?\n\\s+by node-[ab]"
+                    + "\\.example\\.org \\(mailseal\\)");
+        }
+
         // The nodes' health checks greet the same upstreams, which wait for a PROXY header: they send one too.
         java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin.get("a") + "/health"))
@@ -346,6 +354,14 @@ class ScaleOutIT {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as("mailstack.sh %s: %s", command, output).isZero();
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static String read(Path file) throws IOException {
