@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,53 @@ class ConfigLoaderTest {
         assertThat(pop3.upstream().allowPlaintextLogin()).isFalse();
         assertThat(pop3.loginDomain()).isEqualTo("example.org");
         assertThat(config.admin()).isEqualTo(new AdminConfig("127.0.0.1", 9465));
+    }
+
+    @Test
+    void connectionOptionsAndLimitsAreReadAndCheckedWithTheirPlace() throws Exception {
+        MailsealConfig config = load("""
+                limits:
+                  connectionsPerAddress: 7
+                  proxyHeaderTimeout: 3s
+                  auth: { attempts: 4, window: 2m, delay: 250ms, maxDelay: 8s }
+                listeners:
+                  - role: submission
+                    listen: 127.0.0.1:587
+                    proxyProtocol: true
+                    proxyProtocolFrom: [10.0.0.2, "2001:db8::/32"]
+                    idleTimeout: 90s
+                    upstream: { host: 127.0.0.1, port: 10587, proxyProtocol: v2 }
+                """);
+        assertThat(config.connectionLimits().perAddress()).isEqualTo(7);
+        assertThat(config.connectionLimits().proxyHeaderTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.connectionLimits().auth()).isEqualTo(new org.mailseal.server.net.AuthThrottle.Settings(4,
+                Duration.ofMinutes(2), Duration.ofMillis(250), Duration.ofSeconds(8)));
+        ListenerConfig listener = config.listeners().get(0);
+        assertThat(listener.options().proxyProtocol()).isTrue();
+        assertThat(listener.options().proxyFrom()).hasSize(2);
+        assertThat(listener.options().idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(org.mailseal.server.net.ProxyHeaderSender.versionOf(listener.upstream().onConnect()))
+                .isEqualTo(io.netty.handler.codec.haproxy.HAProxyProtocolVersion.V2);
+
+        assertThatThrownBy(() -> load("""
+                limits:
+                  connectionsPerAddress: 0
+                  auth: { attempts: 3, delay: 10s, maxDelay: 1s, tries: 2 }
+                listeners:
+                  - role: submission
+                    listen: 127.0.0.1:587
+                    proxyProtocolFrom: [balancer.example]
+                    idleTimeout: 1s
+                    upstream: { host: 127.0.0.1, port: 10587, proxyProtocol: v3 }
+                """))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
+                        "limits.connectionsPerAddress: 0 is out of range (1 to 100000)",
+                        "limits.auth.tries: unknown key (expected one of attempts, window, delay, maxDelay)",
+                        "limits.auth.delay: 10000ms is longer than maxDelay (1000ms)",
+                        "listeners[0].proxyProtocolFrom: 'balancer.example' is not an address or a block like 10.0.0.0/8",
+                        "listeners[0].idleTimeout: 1s is out of range (10s to 2h)",
+                        "listeners[0].upstream.proxyProtocol: 'v3' is not one of none, v1, v2"));
     }
 
     @Test
