@@ -44,7 +44,8 @@ public final class CachedKeySource implements KeyDirectory, AutoCloseable {
                 .refreshAfterWrite(settings.expiry())
                 .expireAfterWrite(settings.expiry().plus(settings.staleFor()))
                 .maximumSize(settings.maximumSize())
-                .executor(lookups)
+                // No .executor(lookups): that would queue Caffeine's own housekeeping on the bounded lookup pool too,
+                // competing with lookups. Loads go there through lookup(); maintenance stays on Caffeine's default.
                 .ticker(ticker)
                 .recordStats()
                 .buildAsync((address, executor) -> lookup(address));
