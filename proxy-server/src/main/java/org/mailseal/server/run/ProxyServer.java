@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
@@ -136,7 +137,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         KeySources keySources;
         try {
-            keySources = keySources(config.keySources(), home);
+            keySources = keySources(config.keySources(), home, localDomains(config));
         } catch (IOException | RuntimeException e) {
             gatewayKeys.forEach(UnlockedKey::close);
             if (token != null) {
@@ -281,7 +282,8 @@ public final class ProxyServer implements AutoCloseable {
      * pinned is asked of the key home itself, not of its cache or the chain, so a key the administrator put there is
      * never overridden by a learned one, whatever the order of the sources.
      */
-    static KeySources keySources(KeySourcesConfig config, FileKeyHome home) throws IOException {
+    static KeySources keySources(KeySourcesConfig config, FileKeyHome home, Set<String> localDomains)
+            throws IOException {
         List<KeySource> opened = new ArrayList<>();
         AutocryptStore autocrypt = null;
         int autocryptIndex = -1;
@@ -304,7 +306,7 @@ public final class ProxyServer implements AutoCloseable {
                     }
                 } else if (source instanceof KeySourcesConfig.Source.Autocrypt learned) {
                     autocrypt = AutocryptStore.open(home.root(), learned.config(), AutocryptStore.pinnedIn(home),
-                            Clock.systemUTC());
+                            localDomains, Clock.systemUTC());
                     autocryptIndex = opened.size();
                     opened.add(KeySource.of("autocrypt", autocrypt));
                 } else {
@@ -321,6 +323,18 @@ public final class ProxyServer implements AutoCloseable {
             autocrypt.onChange(chain.sources().get(autocryptIndex)::forget);
         }
         return new KeySources(chain, autocrypt);
+    }
+
+    /**
+     * Every domain a listener accepts mail for: our own users, whose keys are never learned from passing mail (a
+     * From line is no proof of who sent it). All listeners' domains, inbound ones above all, as a superset is safer.
+     */
+    static Set<String> localDomains(MailsealConfig config) {
+        Set<String> domains = new java.util.LinkedHashSet<>();
+        for (ListenerConfig listener : config.listeners()) {
+            listener.localDomains().forEach(d -> domains.add(d.toLowerCase(java.util.Locale.ROOT)));
+        }
+        return domains;
     }
 
     /** The opened sources in order, each behind its own cache and its own pool of at most {@code lookupsPerSource}. */
