@@ -337,10 +337,47 @@ public final class ProxyServer implements AutoCloseable {
         return domains;
     }
 
-    /** The opened sources in order, each behind its own cache and its own pool of at most {@code lookupsPerSource}. */
+    /**
+     * The opened sources in order, each behind its own cache and its own pool of at most {@code lookupsPerSource}.
+     * Names are made unique ({@code ldap ldap://x}, then {@code ldap ldap://x #2}): metrics and health checks are
+     * registered under them, and two LDAP sources on the same servers (another base DN) would otherwise clash.
+     */
     static KeySourceChain chain(List<KeySource> opened, KeyCacheSettings cache, int lookupsPerSource, Ticker ticker) {
-        return new KeySourceChain(opened.stream()
-                .map(source -> CachedKeySource.withOwnPool(source, cache, lookupsPerSource, ticker)).toList());
+        Set<String> names = new java.util.HashSet<>();
+        List<CachedKeySource> cached = new ArrayList<>();
+        for (KeySource source : opened) {
+            String name = source.name();
+            for (int n = 2; !names.add(name); n++) {
+                name = source.name() + " #" + n;
+            }
+            cached.add(CachedKeySource.withOwnPool(name.equals(source.name()) ? source : renamed(source, name), cache,
+                    lookupsPerSource, ticker));
+        }
+        return new KeySourceChain(cached);
+    }
+
+    private static KeySource renamed(KeySource source, String name) {
+        return new KeySource() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public List<org.mailseal.crypto.keys.RecipientKey> encryptionKeys(String address) {
+                return source.encryptionKeys(address);
+            }
+
+            @Override
+            public void probe() {
+                source.probe();
+            }
+
+            @Override
+            public void close() {
+                source.close();
+            }
+        };
     }
 
     /** The chain, and the Autocrypt store that learns from passing mail (null when none is configured). */

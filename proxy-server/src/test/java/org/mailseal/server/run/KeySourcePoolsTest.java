@@ -15,6 +15,7 @@ import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.keys.PgpKeys;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.server.keys.KeyCacheSettings;
+import org.mailseal.server.ops.HealthChecks;
 import org.mailseal.server.keys.KeyLookupException;
 import org.mailseal.server.keys.KeySource;
 import org.mailseal.server.keys.KeySourceChain;
@@ -68,5 +69,21 @@ class KeySourcePoolsTest {
         // The home still answers: an opportunistic recipient with a key there is not sent plaintext.
         assertThat(chain.encryptionKeys(ALICE)).isEqualTo(aliceKeys);
         assertThat(chain.sources().get(0).answersNow()).isTrue();
+    }
+
+    @Test
+    void sourcesWithTheSameNameGetUniqueOnesForMetricsAndHealthChecks() {
+        KeySource first = KeySource.of("ldap ldaps://ldap.example.org", address -> List.of());
+        KeySource second = KeySource.of("ldap ldaps://ldap.example.org", address -> List.of());
+        KeySource third = KeySource.of("ldap ldaps://ldap.example.org", address -> List.of());
+        chain = ProxyServer.chain(List.of(first, second, third), SETTINGS, POOL, Ticker.systemTicker());
+        assertThat(chain.stats()).extracting(KeySourceChain.SourceStats::source).containsExactly(
+                "ldap ldaps://ldap.example.org", "ldap ldaps://ldap.example.org #2", "ldap ldaps://ldap.example.org #3");
+        HealthChecks health = new HealthChecks();
+        try {
+            chain.sources().forEach(source -> health.register("keys:" + source.name(), () -> "answers"));
+        } finally {
+            health.close();
+        }
     }
 }
