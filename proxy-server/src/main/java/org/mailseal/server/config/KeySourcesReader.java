@@ -49,6 +49,7 @@ final class KeySourcesReader {
         }
         List<KeySourcesConfig.Source> sources = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        java.util.Map<List<String>, Integer> directories = new java.util.HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             String where = "keys.sources[" + i + "]";
             JsonNode node = list.get(i);
@@ -82,11 +83,30 @@ final class KeySourcesReader {
                     yield null;
                 }
             };
+            if (source instanceof KeySourcesConfig.Source.Ldap ldap) {
+                // The same servers searched under the same base twice: only double the load (and the same name).
+                Integer earlier = directories.putIfAbsent(directory(ldap.settings()), i);
+                if (earlier != null) {
+                    loader.problem(where + ": the same LDAP directory (url and baseDn) as keys.sources[" + earlier + "]");
+                }
+            }
             if (source != null) {
                 sources.add(source);
             }
         }
         return new KeySourcesConfig(cache, sources);
+    }
+
+    /** What makes two LDAP sources the same directory: their URLs (in order) and base DN, normalized. */
+    private static List<String> directory(LdapSettings settings) {
+        List<String> key = new ArrayList<>();
+        settings.urls().forEach(url -> key.add(url.toLowerCase(Locale.ROOT)));
+        try {
+            key.add(new DN(settings.baseDn()).toNormalizedString());
+        } catch (LDAPException e) {
+            key.add(settings.baseDn()); // already reported
+        }
+        return key;
     }
 
     private KeyCacheSettings cache(JsonNode node, String where) {

@@ -25,9 +25,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.bouncycastle.openpgp.api.OpenPGPCertificate;
 import org.bouncycastle.openpgp.api.OpenPGPKey;
 import org.bouncycastle.openpgp.api.OpenPGPKeyReader;
@@ -48,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stricter than Level 1 where a gateway must be: the key must carry a user ID for the header's address (Level 1
  * calls it decorative), and it is offered only while that user ID and an encryption subkey are valid now. An address
- * with a pinned key (the administrator's, in the key home) is never learned and never answered for.
+ * with a pinned key (the administrator's, in the key home) is never learned and never answered for, and neither is
+ * an address in one of mailseal's local domains: anyone can put such an address in a From field, and a learned key
+ * for it would send the local user's mail (and their own stored copies) to whoever forged it.
  */
 public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
     static final String SOURCE = "autocrypt";
@@ -58,6 +62,7 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
     private final Path dir;
     private final AutocryptConfig config;
     private final Predicate<String> pinned;
+    private final Set<String> localDomains;
     private final Clock clock;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private volatile Consumer<String> changed = address -> { };
@@ -72,22 +77,25 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
      */
     public record Peer(String addr, Instant lastSeen, Instant autocryptTimestamp, byte[] keydata, boolean mutual) {}
 
-    private AutocryptStore(Path dir, AutocryptConfig config, Predicate<String> pinned, Clock clock) {
+    private AutocryptStore(Path dir, AutocryptConfig config, Predicate<String> pinned, Set<String> localDomains,
+                           Clock clock) {
         this.dir = dir;
         this.config = config;
         this.pinned = pinned;
+        this.localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         this.clock = clock;
     }
 
     /**
      * Opens (creating, mode 0700) {@code <keyHome>/autocrypt} and reads the peers stored there.
      *
-     * @param pinned whether an address has a key the administrator pinned; see {@link #pinnedIn(KeyDirectory)}
+     * @param pinned       whether an address has a key the administrator pinned; see {@link #pinnedIn(KeyDirectory)}
+     * @param localDomains the domains mailseal accepts mail for (its listeners' {@code localDomains}): never learned
      */
-    public static AutocryptStore open(Path keyHome, AutocryptConfig config, Predicate<String> pinned, Clock clock)
-            throws IOException {
+    public static AutocryptStore open(Path keyHome, AutocryptConfig config, Predicate<String> pinned,
+                                      Set<String> localDomains, Clock clock) throws IOException {
         AutocryptStore store = new AutocryptStore(OwnerOnlyFiles.ownerOnlyDirectory(keyHome.resolve("autocrypt")),
-                config, pinned, clock);
+                config, pinned, Set.copyOf(localDomains), clock);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(store.dir, "*" + SUFFIX)) {
             for (Path file : files) {
                 read(file).ifPresent(peer -> store.peers.put(peer.addr(), peer));
@@ -117,7 +125,7 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
     public List<RecipientKey> encryptionKeys(String address) {
         String wanted = Addresses.normalize(address);
         Peer peer = peers.get(wanted);
-        if (peer == null || pinned.test(wanted)
+        if (peer == null || isLocal(wanted) || pinned.test(wanted)
                 || Duration.between(peer.autocryptTimestamp(), peer.lastSeen()).compareTo(config.staleAfter()) > 0) {
             return List.of();
         }
@@ -142,10 +150,17 @@ public final class AutocryptStore implements KeyDirectory, AutocryptLearner {
             return;
         }
         String addr = from.get(0);
-        if (pinned.test(addr)) {
+        if (isLocal(addr) || pinned.test(addr)) {
             return;
         }
         update(addr, effectiveDate(header), validHeader(header, addr));
+    }
+
+    /** Whether the address is in one of mailseal's local domains (whose users' keys are never learned). */
+    private boolean isLocal(String address) {
+        String normalized = Addresses.normalize(address);
+        int at = normalized.lastIndexOf('@');
+        return at >= 0 && localDomains.contains(normalized.substring(at + 1));
     }
 
     /** The single valid Autocrypt header for the sender, or null when there is none or more than one. */

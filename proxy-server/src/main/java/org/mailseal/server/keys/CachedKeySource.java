@@ -9,6 +9,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.mailseal.crypto.keys.Addresses;
@@ -27,7 +30,9 @@ import org.mailseal.crypto.keys.RecipientKey;
  *       {@link KeyLookupException} naming the source. Failures are not cached: the next lookup asks again.</li>
  * </ul>
  * Lookups run on the given executor, never on the caller's thread, so that a hung source cannot hold a caller past
- * the timeout. It lives in the server, not in the pure crypto module, because it owns threads and time-outs.
+ * the timeout. A time-out abandons the caller's wait, not the lookup: the thread stays with the source until it
+ * answers. So each source gets its own bounded pool ({@link #withOwnPool}): a hung source can use up only its own
+ * threads, never those of another source (above all the key home's). It lives in the server, not in the pure crypto module, because it owns threads and time-outs.
  * Time comes from the injected {@link Ticker}, so tests move it instead of sleeping.
  */
 public final class CachedKeySource implements KeyDirectory, AutoCloseable {
@@ -35,8 +40,17 @@ public final class CachedKeySource implements KeyDirectory, AutoCloseable {
     private final KeyCacheSettings settings;
     private final Executor lookups;
     private final AsyncLoadingCache<String, List<RecipientKey>> cache;
+    /** The pool this instance made for itself and shuts down on close, or null when the executor is the caller's. */
+    private final ExecutorService ownPool;
 
+    /** @param lookups where the source is asked; the caller's, and left running on {@link #close()} */
     public CachedKeySource(KeySource source, KeyCacheSettings settings, Executor lookups, Ticker ticker) {
+        this(source, settings, lookups, ticker, null);
+    }
+
+    private CachedKeySource(KeySource source, KeyCacheSettings settings, Executor lookups, Ticker ticker,
+                            ExecutorService ownPool) {
+        this.ownPool = ownPool;
         this.source = source;
         this.settings = settings;
         this.lookups = lookups;
@@ -44,10 +58,26 @@ public final class CachedKeySource implements KeyDirectory, AutoCloseable {
                 .refreshAfterWrite(settings.expiry())
                 .expireAfterWrite(settings.expiry().plus(settings.staleFor()))
                 .maximumSize(settings.maximumSize())
-                .executor(lookups)
+                // No .executor(lookups): that would queue Caffeine's own housekeeping on the bounded lookup pool too,
+                // competing with lookups. Loads go there through lookup(); maintenance stays on Caffeine's default.
                 .ticker(ticker)
                 .recordStats()
                 .buildAsync((address, executor) -> lookup(address));
+    }
+
+    /**
+     * The source behind a cache, asked on a pool of its own of at most {@code maxLookups} threads (no queue: beyond
+     * that a lookup fails at once, as the source failing). {@link #close()} shuts the pool down.
+     */
+    public static CachedKeySource withOwnPool(KeySource source, KeyCacheSettings settings, int maxLookups,
+                                              Ticker ticker) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(0, maxLookups, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "mailseal-key-lookup-" + source.name());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        return new CachedKeySource(source, settings, pool, ticker, pool);
     }
 
     private CompletableFuture<List<RecipientKey>> lookup(String address) {
@@ -110,6 +140,12 @@ public final class CachedKeySource implements KeyDirectory, AutoCloseable {
 
     @Override
     public void close() {
-        source.close();
+        try {
+            source.close();
+        } finally {
+            if (ownPool != null) {
+                ownPool.shutdownNow(); // interrupts lookups still hanging in the source
+            }
+        }
     }
 }

@@ -2,9 +2,11 @@ package org.mailseal.server.keys;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.IDN;
 import java.net.InetAddress;
 import java.net.ProxySelector;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,12 +20,16 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -44,6 +50,16 @@ import org.mailseal.crypto.keys.RecipientKey;
  * a timeout, any other status or an unreadable answer is a {@link KeyLookupException}. Only certificates with a
  * valid user ID for exactly the address and an encryption key valid now are returned.
  *
+ * <p>One lookup, DNS check and redirects included, keeps within one deadline of the configured timeout: the
+ * sub-domain check runs on a small pool of its own and is given up at the deadline (the JDK's resolver cannot be
+ * interrupted), each HTTP exchange gets what is left, and at most {@value #MAX_REDIRECTS} redirects are followed.
+ *
+ * <p>The address's domain becomes a host name in a URL, so it is checked first: only a DNS name of LDH labels (an
+ * IDN is converted to its ASCII form), with at least one dot, no port, no IP literal (nor a numeric top label). Any
+ * other domain has no key here (an empty list). A redirect is followed only to https, on the default port, to the
+ * address's domain or a name under it ({@code openpgpkey.example.org} for {@code example.org}): never to an IP
+ * literal or another domain, so a redirect cannot point the lookup at an internal host.
+ *
  * <p>Test seams: {@code proxy} routes every connection through an HTTP CONNECT proxy (tests run one on loopback that
  * tunnels {@code openpgpkey.example.org:443} to a local server, so host name, SNI, certificate check and Host header
  * stay real), and {@code hostExists} answers the advanced method's "does the sub-domain exist" question.
@@ -52,11 +68,14 @@ public final class WkdKeyDirectory implements KeySource {
     static final String SOURCE = "wkd";
     private static final String ZBASE32 = "ybndrfg8ejkmcpqxot1uwisza345h769";
     private static final int MAX_REDIRECTS = 3;
+    /** Sub-domain checks in flight at once; beyond that a lookup fails at once instead of waiting on the DNS. */
+    private static final int MAX_DNS_CHECKS = 8;
 
     private final WkdConfig config;
     private final HttpClient client;
     private final Predicate<String> hostExists;
     private final Clock clock;
+    private final ThreadPoolExecutor dnsChecks;
 
     /** Production wiring: the JDK's (or the configured PEM) trust, the system proxy settings, DNS. */
     public WkdKeyDirectory(WkdConfig config) {
@@ -80,6 +99,17 @@ public final class WkdKeyDirectory implements KeySource {
         this.client = builder.build();
         this.hostExists = hostExists;
         this.clock = clock;
+        this.dnsChecks = new ThreadPoolExecutor(0, MAX_DNS_CHECKS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "mailseal-wkd-dns");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    @Override
+    public void close() {
+        dnsChecks.shutdownNow();
     }
 
     @Override
@@ -97,34 +127,114 @@ public final class WkdKeyDirectory implements KeySource {
 
     @Override
     public List<RecipientKey> encryptionKeys(String address) {
+        long deadline = System.nanoTime() + config.timeout().toNanos();
         String trimmed = address.trim();
         int at = trimmed.lastIndexOf('@');
         if (at <= 0 || at == trimmed.length() - 1) {
             return List.of();
         }
         String localPart = trimmed.substring(0, at);
-        String domain = trimmed.substring(at + 1).toLowerCase(Locale.ROOT);
-        String path = "/hu/" + hashedLocalPart(localPart) + "?l=" + percentEncoded(localPart);
+        String domain = hostName(trimmed.substring(at + 1));
+        if (domain == null) {
+            return List.of(); // not a DNS name: no directory to ask, and nothing to put in a URL
+        }
+        String query = "l=" + percentEncoded(localPart);
+        String path = "/hu/" + hashedLocalPart(localPart);
         for (WkdConfig.Method method : config.methods()) {
             switch (method) {
                 case ADVANCED -> {
                     String host = "openpgpkey." + domain;
                     // "Only if the required sub-domain does not exist" may the direct method follow (§3.1): an
                     // advanced host that fails in any other way is an error, not a reason to ask elsewhere.
-                    if (hostExists.test(host)) {
-                        return keys(URI.create("https://" + host + "/.well-known/openpgpkey/" + domain + path), trimmed);
+                    if (exists(host, deadline)) {
+                        return keys(url(host, "/.well-known/openpgpkey/" + domain + path, query), domain, trimmed,
+                                deadline);
                     }
                 }
                 case DIRECT -> {
-                    return keys(URI.create("https://" + domain + "/.well-known/openpgpkey" + path), trimmed);
+                    return keys(url(domain, "/.well-known/openpgpkey" + path, query), domain, trimmed, deadline);
                 }
             }
         }
         return List.of();
     }
 
-    private List<RecipientKey> keys(URI uri, String address) {
-        byte[] body = fetch(uri, MAX_REDIRECTS);
+    /**
+     * The domain as an ASCII DNS host name in lower case, or null when it is not one: LDH labels of 1 to 63
+     * characters, not starting or ending with a hyphen, at least two of them, at most 253 characters, a top label
+     * that is not all digits (so no IPv4 literal), and nothing else (no port, no brackets, no path, no space).
+     */
+    static String hostName(String domain) {
+        String ascii;
+        try {
+            ascii = IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (ascii.isEmpty() || ascii.length() > 253) {
+            return null;
+        }
+        String[] labels = ascii.split("\\.", -1);
+        if (labels.length < 2 || labels[labels.length - 1].chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return null;
+        }
+        for (String label : labels) {
+            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")
+                    || !label.chars().allMatch(c -> c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-')) {
+                return null;
+            }
+        }
+        return ascii;
+    }
+
+    /** https://host/path?query, the host a checked name, the query already percent-encoded. */
+    private static URI url(String host, String path, String query) {
+        try {
+            URI base = new URI("https", host, path, null);
+            URI full = URI.create(base.toASCIIString() + "?" + query);
+            if (!host.equals(full.getHost()) || full.getPort() != -1) {
+                throw new IllegalStateException("the WKD URL for " + host + " does not name that host");
+            }
+            return full;
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("no WKD URL for " + host, e);
+        }
+    }
+
+    /** Whether the host exists, asked off this thread and given up at the deadline (the resolver may never answer). */
+    private boolean exists(String host, long deadline) {
+        CompletableFuture<Boolean> check;
+        try {
+            check = CompletableFuture.supplyAsync(() -> hostExists.test(host), dnsChecks);
+        } catch (RejectedExecutionException e) {
+            throw new KeyLookupException(SOURCE, "too many DNS checks waiting for an answer", e);
+        }
+        try {
+            return check.get(remaining(deadline, host), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            check.cancel(true);
+            throw new KeyLookupException(SOURCE, "no DNS answer for " + host + " within " + config.timeout(), e);
+        } catch (InterruptedException e) {
+            check.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new KeyLookupException(SOURCE, "interrupted while asking the DNS for " + host, e);
+        } catch (ExecutionException e) {
+            throw new KeyLookupException(SOURCE, "DNS check for " + host + " failed: "
+                    + e.getCause().getClass().getSimpleName(), e.getCause());
+        }
+    }
+
+    /** Nanoseconds left before the deadline; none left is a time-out. */
+    private long remaining(long deadline, String host) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new KeyLookupException(SOURCE, "no answer from " + host + " within " + config.timeout());
+        }
+        return left;
+    }
+
+    private List<RecipientKey> keys(URI uri, String domain, String address, long deadline) {
+        byte[] body = fetch(uri, domain, MAX_REDIRECTS, deadline);
         if (body == null) {
             return List.of();
         }
@@ -153,8 +263,9 @@ public final class WkdKeyDirectory implements KeySource {
     }
 
     /** The body of a 200 answer, or null for 404/410; anything else throws. */
-    private byte[] fetch(URI uri, int redirectsLeft) {
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(config.timeout())
+    private byte[] fetch(URI uri, String domain, int redirectsLeft, long deadline) {
+        long left = remaining(deadline, uri.getHost());
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofNanos(left))
                 .header("Accept", "application/octet-stream").GET().build();
         CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request,
                 info -> info.statusCode() == 200 ? new BoundedBody(config.maxResponseBytes())
@@ -162,7 +273,7 @@ public final class WkdKeyDirectory implements KeySource {
         HttpResponse<byte[]> response;
         try {
             // One deadline for headers and body: the request timeout alone stops at the headers.
-            response = exchange.get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            response = exchange.get(left, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             exchange.cancel(true);
             throw new KeyLookupException(SOURCE, "no answer from " + uri.getHost() + " within " + config.timeout(), e);
@@ -187,9 +298,24 @@ public final class WkdKeyDirectory implements KeySource {
             if (target == null || !"https".equalsIgnoreCase(target.getScheme())) {
                 throw new KeyLookupException(SOURCE, "redirect from " + uri.getHost() + " is not to https");
             }
-            return fetch(target, redirectsLeft - 1);
+            if (!withinDomain(target, domain)) {
+                throw new KeyLookupException(SOURCE, "redirect from " + uri.getHost()
+                        + " leaves " + domain + " (refused: only names under the address's domain, default port)");
+            }
+            return fetch(target, domain, redirectsLeft - 1, deadline);
         }
         throw new KeyLookupException(SOURCE, "HTTP " + status + " from " + uri.getHost());
+    }
+
+    /** A redirect target on the domain or a name under it, the default port, no user info; never an IP literal. */
+    static boolean withinDomain(URI target, String domain) {
+        String raw = target.getRawAuthority();
+        if (raw == null || target.getRawUserInfo() != null || target.getHost() == null
+                || (target.getPort() != -1 && target.getPort() != 443)) {
+            return false;
+        }
+        String host = hostName(target.getHost());
+        return host != null && (host.equals(domain) || host.endsWith("." + domain));
     }
 
     private static boolean isRedirect(int status) {

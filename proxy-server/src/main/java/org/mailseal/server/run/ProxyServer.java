@@ -19,14 +19,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mailseal.crypto.CryptoLimits;
@@ -58,6 +56,7 @@ import org.mailseal.server.net.UpstreamWatch;
 import org.mailseal.server.keys.AutocryptLearner;
 import org.mailseal.server.keys.AutocryptStore;
 import org.mailseal.server.keys.CachedKeySource;
+import org.mailseal.server.keys.KeyCacheSettings;
 import org.mailseal.server.keys.KeySource;
 import org.mailseal.server.keys.KeySourceChain;
 import org.mailseal.server.keys.LdapKeyDirectory;
@@ -85,7 +84,10 @@ public final class ProxyServer implements AutoCloseable {
     private static final Duration UNLOCKED_KEY_IDLE = Duration.ofMinutes(5);
     /** Decrypted messages kept for IMAP, in memory only. */
     private static final long DECRYPTED_CACHE_BYTES = 128L << 20;
-    /** Key lookups in flight at once; beyond that a lookup fails at once (and counts as the source failing). */
+    /**
+     * Key lookups in flight at once, per source; beyond that a lookup of that source fails at once (and counts as
+     * the source failing). Per source, so that a hung directory cannot starve the others, the key home above all.
+     */
     private static final int MAX_KEY_LOOKUPS = 64;
     /** How long a health probe waits for an upstream's greeting. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
@@ -98,7 +100,6 @@ public final class ProxyServer implements AutoCloseable {
     private List<UnlockedKey> gatewayKeys = List.of();
     private GatewayToken gatewayToken;
     private KeySourceChain keys;
-    private ExecutorService keyLookups;
     private final MailsealMetrics metrics = new MailsealMetrics();
     private final HealthChecks health = new HealthChecks();
     private AdminServer admin;
@@ -135,12 +136,10 @@ public final class ProxyServer implements AutoCloseable {
             }
             gatewayKeys.add(token.key());
         }
-        ExecutorService keyLookups = keyLookupExecutor();
         KeySources keySources;
         try {
-            keySources = keySources(config.keySources(), home, keyLookups);
+            keySources = keySources(config.keySources(), home, localDomains(config));
         } catch (IOException | RuntimeException e) {
-            keyLookups.shutdownNow();
             gatewayKeys.forEach(UnlockedKey::close);
             if (token != null) {
                 token.close();
@@ -164,7 +163,6 @@ public final class ProxyServer implements AutoCloseable {
         server.gatewayKeys = List.copyOf(gatewayKeys);
         server.gatewayToken = token;
         server.keys = keys;
-        server.keyLookups = keyLookups;
         MailsealMetrics metrics = server.metrics;
         Fronts fronts = new Fronts(config.connectionLimits(), metrics, sessions);
         AuthThrottle throttle = new AuthThrottle(config.connectionLimits().auth(), metrics.registry(),
@@ -279,65 +277,113 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * The configured key sources in order, each behind its own cache (the key home alone by default). Lookups run on
-     * their own bounded pool: a hung directory holds those threads, never the crypto workers' or an event loop's.
+     * The configured key sources in order, each behind its own cache (the key home alone by default). Each source's
+     * lookups run on a bounded pool of its own: a hung directory holds its own threads, never another source's (the
+     * key home's above all), the crypto workers' or an event loop's.
      * With an Autocrypt source, its store also learns from passing mail; whether an address is
      * pinned is asked of the key home itself, not of its cache or the chain, so a key the administrator put there is
      * never overridden by a learned one, whatever the order of the sources.
      */
-    static KeySources keySources(KeySourcesConfig config, FileKeyHome home, Executor lookups) throws IOException {
-        List<CachedKeySource> sources = new ArrayList<>();
+    static KeySources keySources(KeySourcesConfig config, FileKeyHome home, Set<String> localDomains)
+            throws IOException {
+        List<KeySource> opened = new ArrayList<>();
         AutocryptStore autocrypt = null;
+        int autocryptIndex = -1;
         try {
             for (KeySourcesConfig.Source source : config.sources()) {
-                KeySource opened;
                 if (source instanceof KeySourcesConfig.Source.Home) {
-                    opened = KeySource.of("home", home);
+                    opened.add(KeySource.of("home", home));
                 } else if (source instanceof KeySourcesConfig.Source.Ldap ldap) {
                     try {
-                        opened = LdapKeyDirectory.open(ldap.settings(), Clock.systemUTC());
+                        opened.add(LdapKeyDirectory.open(ldap.settings(), Clock.systemUTC()));
                     } catch (LDAPException | GeneralSecurityException e) {
                         throw new IOException("cannot set up the LDAP key source " + ldap.settings().urls() + ": "
                                 + e.getMessage(), e);
                     }
                 } else if (source instanceof KeySourcesConfig.Source.Wkd wkd) {
                     try {
-                        opened = new WkdKeyDirectory(wkd.config());
+                        opened.add(new WkdKeyDirectory(wkd.config()));
                     } catch (IllegalArgumentException e) {
                         throw new IOException("cannot set up the WKD key source: " + e.getMessage(), e);
                     }
                 } else if (source instanceof KeySourcesConfig.Source.Autocrypt learned) {
                     autocrypt = AutocryptStore.open(home.root(), learned.config(), AutocryptStore.pinnedIn(home),
-                            Clock.systemUTC());
-                    opened = KeySource.of("autocrypt", autocrypt);
+                            localDomains, Clock.systemUTC());
+                    autocryptIndex = opened.size();
+                    opened.add(KeySource.of("autocrypt", autocrypt));
                 } else {
                     throw new IllegalStateException("no key source for " + source);
                 }
-                CachedKeySource cached = new CachedKeySource(opened, config.cache(), lookups, Ticker.systemTicker());
-                if (source instanceof KeySourcesConfig.Source.Autocrypt) {
-                    autocrypt.onChange(cached::forget); // a key learned now is used now, not when the cache expires
-                }
-                sources.add(cached);
             }
         } catch (IOException | RuntimeException e) {
-            sources.forEach(CachedKeySource::close);
+            opened.forEach(KeySource::close);
             throw e;
         }
-        return new KeySources(new KeySourceChain(sources), autocrypt);
+        KeySourceChain chain = chain(opened, config.cache(), MAX_KEY_LOOKUPS, Ticker.systemTicker());
+        if (autocrypt != null) {
+            // a key learned now is used now, not when the cache expires
+            autocrypt.onChange(chain.sources().get(autocryptIndex)::forget);
+        }
+        return new KeySources(chain, autocrypt);
+    }
+
+    /**
+     * Every domain a listener accepts mail for: our own users, whose keys are never learned from passing mail (a
+     * From line is no proof of who sent it). All listeners' domains, inbound ones above all, as a superset is safer.
+     */
+    static Set<String> localDomains(MailsealConfig config) {
+        Set<String> domains = new java.util.LinkedHashSet<>();
+        for (ListenerConfig listener : config.listeners()) {
+            listener.localDomains().forEach(d -> domains.add(d.toLowerCase(java.util.Locale.ROOT)));
+        }
+        return domains;
+    }
+
+    /**
+     * The opened sources in order, each behind its own cache and its own pool of at most {@code lookupsPerSource}.
+     * Names are made unique ({@code ldap ldap://x}, then {@code ldap ldap://x #2}): metrics and health checks are
+     * registered under them, and two LDAP sources on the same servers (another base DN) would otherwise clash.
+     */
+    static KeySourceChain chain(List<KeySource> opened, KeyCacheSettings cache, int lookupsPerSource, Ticker ticker) {
+        Set<String> names = new java.util.HashSet<>();
+        List<CachedKeySource> cached = new ArrayList<>();
+        for (KeySource source : opened) {
+            String name = source.name();
+            for (int n = 2; !names.add(name); n++) {
+                name = source.name() + " #" + n;
+            }
+            cached.add(CachedKeySource.withOwnPool(name.equals(source.name()) ? source : renamed(source, name), cache,
+                    lookupsPerSource, ticker));
+        }
+        return new KeySourceChain(cached);
+    }
+
+    private static KeySource renamed(KeySource source, String name) {
+        return new KeySource() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public List<org.mailseal.crypto.keys.RecipientKey> encryptionKeys(String address) {
+                return source.encryptionKeys(address);
+            }
+
+            @Override
+            public void probe() {
+                source.probe();
+            }
+
+            @Override
+            public void close() {
+                source.close();
+            }
+        };
     }
 
     /** The chain, and the Autocrypt store that learns from passing mail (null when none is configured). */
     record KeySources(KeySourceChain chain, AutocryptLearner learner) {}
-
-    private static ExecutorService keyLookupExecutor() {
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(0, MAX_KEY_LOOKUPS, 60, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "mailseal-key-lookup");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        return executor;
-    }
 
     /** The key sources, for their statistics and health. */
     public KeySourceChain keySources() {
@@ -394,10 +440,7 @@ public final class ProxyServer implements AutoCloseable {
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         crypto.shutdownNow();
         if (keys != null) {
-            keys.close(); // directory connections
-        }
-        if (keyLookups != null) {
-            keyLookups.shutdownNow();
+            keys.close(); // directory connections and each source's lookup pool
         }
         gatewayKeys.forEach(UnlockedKey::close); // the gateway's private key leaves memory with the server
         if (gatewayToken != null) {

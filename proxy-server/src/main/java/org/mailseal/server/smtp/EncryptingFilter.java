@@ -66,8 +66,10 @@ import org.slf4j.LoggerFactory;
  *       message; any other already-encrypted message passes through unchanged.</li>
  * </ul>
  * No copy carries a Bcc header. Key lookups and encryption run on the given executor, never on an event loop.
- * With an Autocrypt learner, the header of every message (and of one opened with the gateway key, its inner header)
- * is shown to it first; whatever it makes of the header, the message goes on unchanged.
+ * With an Autocrypt learner, the header of every message that arrives on an inbound listener ({@code INBOUND_SMTP},
+ * {@code INBOUND_LMTP}; see {@link #forRole}), and of one opened with the gateway key its inner header, is shown to it
+ * first; whatever it makes of the header, the message goes on unchanged. Submissions (our own users' outgoing mail)
+ * and calls of {@link #process} without a role teach nothing: Autocrypt learns about peers from their mail to us.
  */
 public final class EncryptingFilter implements MessageFilter {
     private static final Logger LOG = LoggerFactory.getLogger(EncryptingFilter.class);
@@ -163,9 +165,10 @@ public final class EncryptingFilter implements MessageFilter {
 
     /**
      * This filter as one listener uses it: the same, and it counts the messages whose copies it hands to the
-     * upstream under that listener's role.
+     * upstream under that listener's role. Only on an inbound role does the Autocrypt learner see the mail.
      */
     public MessageFilter forRole(SmtpSessionConfig.Role role) {
+        boolean learn = role == SmtpSessionConfig.Role.INBOUND_SMTP || role == SmtpSessionConfig.Role.INBOUND_LMTP;
         return new MessageFilter() {
             @Override
             public CompletionStage<SmtpReply> checkRecipient(Envelope envelope, String recipient) {
@@ -174,7 +177,7 @@ public final class EncryptingFilter implements MessageFilter {
 
             @Override
             public CompletionStage<List<OutboundCopy>> process(Envelope envelope, MessageContent received) {
-                return EncryptingFilter.this.process(envelope, received).thenApply(copies -> {
+                return EncryptingFilter.this.process(envelope, received, learn).thenApply(copies -> {
                     meters.relayed(role);
                     return copies;
                 });
@@ -182,18 +185,23 @@ public final class EncryptingFilter implements MessageFilter {
         };
     }
 
+    /** Without a role, so the Autocrypt learner is not shown the message (see {@link #forRole}). */
     @Override
     public CompletionStage<List<OutboundCopy>> process(Envelope envelope, MessageContent received) {
+        return process(envelope, received, false);
+    }
+
+    private CompletionStage<List<OutboundCopy>> process(Envelope envelope, MessageContent received, boolean learn) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return copies(envelope, received);
+                return copies(envelope, received, learn);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }, executor);
     }
 
-    private List<OutboundCopy> copies(Envelope envelope, MessageContent received) throws IOException {
+    private List<OutboundCopy> copies(Envelope envelope, MessageContent received, boolean learn) throws IOException {
         HeaderSection header;
         long bodyOffset;
         try (BoundedInputStream in = new BoundedInputStream(new CanonicalLineInputStream(received.open()),
@@ -201,14 +209,16 @@ public final class EncryptingFilter implements MessageFilter {
             header = HeaderSection.read(in, limits.maxHeaderBytes());
             bodyOffset = in.count() - header.bodyPrefix().length;
         }
-        learnFrom(header);
+        if (learn) {
+            learnFrom(header);
+        }
         if (MessageDecryptor.encryptedFormat(header).isPresent()) {
             MessageContent opened = openedWithGatewayKey(received);
             if (opened == null) {
                 meters.passed(MailProtocol.SMTP, CryptoMeters.Passed.FOREIGN_CIPHERTEXT);
                 return List.of(copy(envelope, envelope.recipients(), received)); // not ours to open: as it is
             }
-            List<OutboundCopy> copies = copies(envelope, opened);
+            List<OutboundCopy> copies = copies(envelope, opened, learn);
             if (copies.stream().noneMatch(copy -> copy.content() == opened)) {
                 opened.close(); // the copies hold what they need; the plaintext goes
             }

@@ -117,6 +117,31 @@ class KeySourcesReaderTest {
     }
 
     @Test
+    void theSameLdapDirectoryTwiceIsAProblemAnotherBaseOnTheSameServersIsNot() throws Exception {
+        assertThatThrownBy(() -> load("""
+                keys:
+                  sources:
+                    - type: ldap
+                      url: [ldaps://ldap1.example.org, ldaps://ldap2.example.org]
+                      baseDn: ou=people,dc=example,dc=org
+                    - type: ldap
+                      url: [LDAPS://ldap1.example.org, ldaps://ldap2.example.org]
+                      baseDn: OU=People, DC=example, DC=org
+                """)).isInstanceOf(ConfigException.class).satisfies(e -> assertThat(((ConfigException) e).problems())
+                .containsExactly("keys.sources[1]: the same LDAP directory (url and baseDn) as keys.sources[0]"));
+        assertThat(load("""
+                keys:
+                  sources:
+                    - type: ldap
+                      url: ldaps://ldap.example.org
+                      baseDn: ou=people,dc=example,dc=org
+                    - type: ldap
+                      url: ldaps://ldap.example.org
+                      baseDn: ou=partners,dc=example,dc=org
+                """).keySources().sources()).hasSize(2);
+    }
+
+    @Test
     void plaintextBindIsAllowedOnlyExplicitlyAndTheSettingsNeverShowThePassword() throws Exception {
         Files.writeString(dir.resolve("ldap.pw"), "directory-secret\n");
         MailsealConfig config = load("""

@@ -65,7 +65,12 @@ class AutocryptStoreTest {
     }
 
     private AutocryptStore reopen() throws IOException {
-        return AutocryptStore.open(home, AutocryptConfig.DEFAULTS, pinned::contains, Clock.fixed(NOW, ZoneOffset.UTC));
+        return reopen(Set.of());
+    }
+
+    private AutocryptStore reopen(Set<String> localDomains) throws IOException {
+        return AutocryptStore.open(home, AutocryptConfig.DEFAULTS, pinned::contains, localDomains,
+                Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     private static byte[] binary(OpenPGPKey key) throws IOException {
@@ -192,6 +197,24 @@ class AutocryptStoreTest {
         receive(from(NOW) + field("addr=" + CAROL + "; ", carolKey));
         pinned.add(CAROL); // pinned after it was learned: the administrator's key wins
         assertThat(offered()).isEmpty();
+    }
+
+    @Test
+    void anAddressInALocalDomainIsNeitherLearnedNorAnsweredFor() throws Exception {
+        String alice = "alice@local.example";
+        byte[] forged = binary(PgpKeys.generate(alice, KeyAlgorithm.CV25519, "pw".toCharArray(),
+                Date.from(NOW.minus(Duration.ofDays(1))), false));
+        String forgery = "From: <" + alice + ">\r\n" + date(NOW) + field("addr=" + alice + "; ", forged);
+
+        store = reopen(Set.of("Local.Example"));
+        receive(forgery); // anyone can write this From line
+        assertThat(store.peer(alice)).isEmpty();
+
+        store = reopen(Set.of()); // learned while the domain was not local (say, by an older version)
+        receive(forgery);
+        assertThat(store.encryptionKeys(alice)).hasSize(1);
+        store = reopen(Set.of("local.example"));
+        assertThat(store.encryptionKeys(alice)).isEmpty();
     }
 
     @Test

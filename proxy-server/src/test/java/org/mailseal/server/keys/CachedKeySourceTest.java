@@ -71,6 +71,24 @@ class CachedKeySourceTest {
     }
 
     @Test
+    void onlyLookupsRunOnTheSourcesExecutorNotTheCachesOwnMaintenance() {
+        // The source's executor is bounded; Caffeine's housekeeping queued there would compete with lookups (and log
+        // warnings when the pool is full). Only loads belong there.
+        java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+        CachedKeySource cache = new CachedKeySource(source, SETTINGS, task -> {
+            tasks.incrementAndGet();
+            task.run();
+        }, ticker);
+        source.answer = bobKeys;
+        for (int i = 0; i < 20; i++) {
+            cache.encryptionKeys("user" + i + "@example.org");
+            cache.encryptionKeys("user" + i + "@example.org");
+        }
+        assertThat(source.lookups).hasValue(20);
+        assertThat(tasks).hasValue(20);
+    }
+
+    @Test
     void afterExpiryTheSourceIsAskedAgain() {
         CachedKeySource cache = cached();
         source.answer = bobKeys;

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.keys.KeyFingerprints;
 import org.mailseal.crypto.keys.PgpKeys;
@@ -48,6 +50,10 @@ class WkdKeyDirectoryTest {
     final Map<String, byte[]> served = new ConcurrentHashMap<>();
     final List<String> requests = new CopyOnWriteArrayList<>();
     final Set<String> existingHosts = ConcurrentHashMap.newKeySet();
+    /** Every host the directory asked the DNS about. */
+    final List<String> dnsQuestions = new CopyOnWriteArrayList<>();
+    /** Host and path to the Location a 302 answer gives. */
+    final Map<String, String> redirects = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void keys() throws Exception {
@@ -79,7 +85,11 @@ class WkdKeyDirectoryTest {
         String host = exchange.getRequestHeaders().getFirst("Host");
         requests.add(host + " " + exchange.getRequestURI());
         byte[] body = served.get(host + exchange.getRequestURI().getPath());
-        if (body == null) {
+        String location = redirects.get(host + exchange.getRequestURI().getPath());
+        if (location != null) {
+            exchange.getResponseHeaders().add("Location", location);
+            exchange.sendResponseHeaders(302, -1);
+        } else if (body == null) {
             exchange.sendResponseHeaders(404, -1);
         } else if (body.length == 3 && new String(body).matches("\\d{3}")) {
             exchange.getResponseHeaders().add("Location", "http://example.org" + DIRECT);
@@ -92,7 +102,10 @@ class WkdKeyDirectoryTest {
     }
 
     private WkdKeyDirectory directory(WkdConfig config) {
-        return new WkdKeyDirectory(config, tls.client, proxy.selector(), existingHosts::contains, Clock.systemUTC());
+        return new WkdKeyDirectory(config, tls.client, proxy.selector(), host -> {
+            dnsQuestions.add(host);
+            return existingHosts.contains(host);
+        }, Clock.systemUTC());
     }
 
     private WkdKeyDirectory directory() {
@@ -225,6 +238,68 @@ class WkdKeyDirectoryTest {
                 existingHosts::contains, Clock.systemUTC());
         served.put("example.org" + DIRECT, binary(joe));
         assertThatThrownBy(() -> untrusting.encryptionKeys(ADDRESS)).isInstanceOf(KeyLookupException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x@10.0.0.5:8443#", "x@[127.0.0.1]", "x@localhost", "x@exa mple.org", "x@10.0.0.5",
+            "x@example.org:8443", "x@example.org/evil?", "x@-bad.example", "x@a..example"})
+    void aDomainThatIsNotADnsNameHasNoKeyAndNothingIsAsked(String address) {
+        assertThat(directory().encryptionKeys(address)).isEmpty();
+        assertThat(requests).isEmpty();
+        assertThat(dnsQuestions).isEmpty();
+    }
+
+    @Test
+    void anInternationalDomainIsAskedUnderItsAsciiName() {
+        // No route to it in the test's proxy: the lookup fails, after asking for the right names.
+        assertThatThrownBy(() -> directory().encryptionKeys("x@bücher.example"))
+                .isInstanceOf(KeyLookupException.class).hasMessageContaining("xn--bcher-kva.example");
+        assertThat(dnsQuestions).containsExactly("openpgpkey.xn--bcher-kva.example");
+    }
+
+    @Test
+    void aRedirectToAnIpLiteralIsRefused() {
+        redirects.put("example.org" + DIRECT, "https://127.0.0.1:" + server.getAddress().getPort() + DIRECT);
+        assertThatThrownBy(() -> directory().encryptionKeys(ADDRESS))
+                .isInstanceOf(KeyLookupException.class).hasMessageContaining("leaves example.org");
+        assertThat(requests).hasSize(1);
+    }
+
+    @Test
+    void aRedirectToAnotherDomainOrPortIsRefusedAndOneWithinTheDomainFollowed() throws Exception {
+        redirects.put("example.org" + DIRECT, "https://internal.example:443" + DIRECT);
+        assertThatThrownBy(() -> directory().encryptionKeys(ADDRESS))
+                .isInstanceOf(KeyLookupException.class).hasMessageContaining("leaves example.org");
+        redirects.put("example.org" + DIRECT, "https://example.org:8443" + DIRECT);
+        assertThatThrownBy(() -> directory().encryptionKeys(ADDRESS))
+                .isInstanceOf(KeyLookupException.class).hasMessageContaining("leaves example.org");
+
+        redirects.put("example.org" + DIRECT, "https://openpgpkey.example.org" + ADVANCED);
+        served.put("openpgpkey.example.org" + ADVANCED, binary(joe));
+        assertThat(fingerprints(directory().encryptionKeys(ADDRESS)))
+                .containsExactly(KeyFingerprints.hex(joe.getFingerprint()));
+    }
+
+    @Test
+    @Timeout(20)
+    void aDnsThatNeverAnswersEndsTheLookupAtTheTimeout() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        WkdKeyDirectory hung = new WkdKeyDirectory(WkdConfig.DEFAULTS.withTimeout(Duration.ofMillis(200)), tls.client,
+                proxy.selector(), host -> {
+                    try {
+                        never.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return false;
+                }, Clock.systemUTC());
+        try {
+            assertThatThrownBy(() -> hung.encryptionKeys(ADDRESS))
+                    .isInstanceOf(KeyLookupException.class).hasMessageContaining("no DNS answer");
+        } finally {
+            never.countDown();
+            hung.close();
+        }
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -185,7 +185,7 @@ class EncryptingFilterTest {
         byte[] carolsKey = ((RecipientKey.Pgp) remoteCarol.recipient(Format.PGP_MIME)).certificate()
                 .getEncoded(PacketFormat.CURRENT);
         AutocryptStore learned = AutocryptStore.open(home.root(), AutocryptConfig.DEFAULTS,
-                AutocryptStore.pinnedIn(home), Clock.systemUTC());
+                AutocryptStore.pinnedIn(home), java.util.Set.of("example.org"), Clock.systemUTC());
         KeyDirectory homeThenAutocrypt = address -> {
             List<RecipientKey> pinned = home.encryptionKeys(address);
             return pinned.isEmpty() ? learned.encryptionKeys(address) : pinned;
@@ -200,7 +200,8 @@ class EncryptingFilterTest {
                 + AutocryptHeaders.date(Instant.now())
                 + AutocryptHeaders.field("addr=carol@remote.example; prefer-encrypt=mutual; ", carolsKey)
                 + "Subject: hello\r\n\r\nhi there\r\n";
-        assertThat(process(filter, "carol@remote.example", inbound, "alice@example.org")).singleElement()
+        assertThat(process(filter.forRole(SmtpSessionConfig.Role.INBOUND_SMTP), "carol@remote.example", inbound,
+                "alice@example.org")).singleElement()
                 .satisfies(copy -> assertThat(new String(bytes(copy), StandardCharsets.UTF_8)).contains("hi there"));
 
         List<OutboundCopy> copies = process(filter, "alice@example.org", reply, "carol@remote.example");
@@ -218,7 +219,22 @@ class EncryptingFilterTest {
                 1 << 16, Runnable::run, List.of(), header -> {
                     throw new IllegalStateException("disk full");
                 });
-        assertThat(process(filter, "alice@example.org", MESSAGE, "bob@example.org")).hasSize(1);
+        assertThat(process(filter.forRole(SmtpSessionConfig.Role.INBOUND_SMTP), "carol@remote.example", MESSAGE,
+                "bob@example.org")).hasSize(1);
+    }
+
+    @Test
+    void onlyMailArrivingOnAnInboundListenerIsShownToTheAutocryptLearner() {
+        List<String> shown = new java.util.concurrent.CopyOnWriteArrayList<>();
+        EncryptingFilter filter = new EncryptingFilter(home, POLICY, CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS,
+                1 << 16, Runnable::run, List.of(), header -> shown.add(header.value("Subject").orElse("")));
+        String message = "From: carol@remote.example\r\nTo: bob@example.org\r\nSubject: %s\r\n\r\nx\r\n";
+        for (SmtpSessionConfig.Role role : SmtpSessionConfig.Role.values()) {
+            process(filter.forRole(role), "carol@remote.example", message.formatted(role), "bob@example.org");
+        }
+        process(filter, "carol@remote.example", message.formatted("no role"), "bob@example.org");
+        // A submission is our own user's mail (its From proves nothing about a peer's key) and is never learned from.
+        assertThat(shown).containsExactly("INBOUND_SMTP", "INBOUND_LMTP");
     }
 
     @Test
