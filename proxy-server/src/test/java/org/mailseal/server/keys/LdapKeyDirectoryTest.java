@@ -10,6 +10,8 @@ import com.unboundid.ldap.listener.InMemoryListenerConfig;
 import com.unboundid.ldap.sdk.Attribute;
 import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.OperationType;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,11 +31,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mailseal.crypto.CryptoLimits;
+import org.mailseal.crypto.EncryptionOptions;
 import org.mailseal.crypto.Format;
 import org.mailseal.crypto.keys.KeyAlgorithm;
 import org.mailseal.crypto.keys.PgpKeys;
 import org.mailseal.crypto.keys.RecipientKey;
 import org.mailseal.crypto.keys.SmimeKeys;
+import org.mailseal.server.policy.Policy;
+import org.mailseal.server.smtp.EncryptingFilter;
+import org.mailseal.smtp.MessageContent;
+import org.mailseal.smtp.MessageFilter;
+import org.mailseal.smtp.OutboundCopy;
+import org.mailseal.smtp.SmtpReply;
 
 /** Keys from UnboundID's in-memory directory: found, checked, cached, escaped; and a directory that goes away. */
 class LdapKeyDirectoryTest {
@@ -212,5 +223,61 @@ class LdapKeyDirectoryTest {
                 .doesNotContain("directory-secret").contains(BIND_DN);
         assertThat(new String(settings("ldap://x", Duration.ofSeconds(1)).bindPassword()).getBytes(StandardCharsets.UTF_8))
                 .isNotEmpty();
+    }
+
+    @Test
+    void mailThroughTheFilterFlowsOpportunisticallyAndWaitsWhenRequiredWhileTheDirectoryIsDown() throws Exception {
+        Policy policy = new Policy(
+                new Policy.Rule(Policy.Mode.OPPORTUNISTIC, null),
+                Map.of(), Map.of("required@example.org",
+                        new Policy.Rule(Policy.Mode.REQUIRE, null)),
+                Map.of());
+        KeySourceChain chain = new KeySourceChain(List.of(cached(directory(), Duration.ofSeconds(2))));
+        EncryptingFilter filter = new EncryptingFilter(chain, policy,
+                CryptoLimits.DEFAULTS, EncryptionOptions.DEFAULTS, 1 << 16,
+                Runnable::run);
+        assertThat(text(relay(filter, "bob@example.org"))).contains("multipart/encrypted").doesNotContain("the plan");
+
+        server.shutDown(true);
+        assertThat(text(relay(filter, "bob@example.org"))).as("bob's key was cached").contains("multipart/encrypted");
+        assertThat(text(relay(filter, "someone@example.org"))).as("opportunistic: flows, in plaintext")
+                .contains("the plan");
+        SmtpReply refusal = filter.checkRecipient(envelope("required@example.org"),
+                "required@example.org").toCompletableFuture().join();
+        assertThat(refusal.code()).as("required: the client keeps it and retries").isEqualTo(451);
+    }
+
+    private static MessageFilter.Envelope envelope(String recipient) {
+        return new MessageFilter.Envelope("alice@example.org", "alice@example.org", Map.of(),
+                List.of(new OutboundCopy.Recipient(recipient, Map.of())));
+    }
+
+    private static OutboundCopy relay(EncryptingFilter filter, String to) {
+        byte[] message = ("From: alice@example.org\r\nTo: " + to + "\r\nSubject: plan\r\n\r\nthe plan\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        MessageContent content = new MessageContent() {
+            @Override
+            public long size() {
+                return message.length;
+            }
+
+            @Override
+            public InputStream open() {
+                return new ByteArrayInputStream(message);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        List<OutboundCopy> copies = filter.process(envelope(to), content).toCompletableFuture().join();
+        assertThat(copies).hasSize(1);
+        return copies.get(0);
+    }
+
+    private static String text(OutboundCopy copy) throws Exception {
+        try (InputStream in = copy.content().open()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 }
