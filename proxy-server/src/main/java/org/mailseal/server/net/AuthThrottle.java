@@ -94,6 +94,11 @@ public final class AuthThrottle {
         byUser.invalidate(key(user));
     }
 
+    private void succeeded(Channel client, String user) {
+        client.attr(ClientAddress.USER).set(printable(user)); // the session's close line names who it was
+        succeeded(address(client), user);
+    }
+
     /** The delay of the {@code failures}-th failure in a row: {@code delay × 2^(failures-1)}, at most maxDelay. */
     Duration delayAfter(int failures) {
         int doublings = Math.min(Math.max(failures - 1, 0), 30);
@@ -116,7 +121,7 @@ public final class AuthThrottle {
 
             @Override
             public void succeeded(Channel client, String user) {
-                AuthThrottle.this.succeeded(address(client), user);
+                AuthThrottle.this.succeeded(client, user);
             }
         };
     }
@@ -136,7 +141,7 @@ public final class AuthThrottle {
 
             @Override
             public void succeeded(Channel client, String user) {
-                AuthThrottle.this.succeeded(address(client), user);
+                AuthThrottle.this.succeeded(client, user);
             }
         };
     }
@@ -156,7 +161,7 @@ public final class AuthThrottle {
 
             @Override
             public void succeeded(Channel client, String user) {
-                AuthThrottle.this.succeeded(address(client), user);
+                AuthThrottle.this.succeeded(client, user);
             }
         };
     }

@@ -20,6 +20,9 @@ public final class ClientAddress {
         return proxied != null ? proxied : (InetSocketAddress) channel.remoteAddress();
     }
 
+    /** Who logged in on a session, for its close line; absent before a login succeeded. */
+    static final AttributeKey<String> USER = AttributeKey.valueOf(ClientAddress.class, "user");
+
     /** The session id that log lines carry: short, unique within the process, the channel's own. */
     public static String sessionId(Channel channel) {
         return channel.id().asShortText();

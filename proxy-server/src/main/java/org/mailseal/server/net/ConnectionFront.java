@@ -150,8 +150,9 @@ public final class ConnectionFront extends ChannelDuplexHandler {
         if (admitted) {
             settings.limits().release(client.getAddress());
             settings.meters().sessionClosed();
-            LOG.info("session={} protocol={} event=close duration={}ms bytesIn={} bytesOut={}",
-                    ClientAddress.sessionId(ctx.channel()), settings.protocol(),
+            String user = ctx.channel().attr(ClientAddress.USER).get();
+            LOG.info("session={} protocol={} event=close user={} duration={}ms bytesIn={} bytesOut={}",
+                    ClientAddress.sessionId(ctx.channel()), settings.protocol(), user == null ? "-" : user,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedAt), bytesIn, bytesOut);
         }
         if (began) {

@@ -167,6 +167,7 @@ class ScaleOutIT {
             assertThat(logs).containsPattern("protocol=" + protocol + " event=open listener=\\S+ client=127\\.0\\.0\\.2:"
                     + "\\d+ via=127\\.0\\.0\\.1:\\d+");
         }
+        assertThat(logs).containsPattern("protocol=(imap|pop3|smtp) event=close user=bob@example.org duration=");
         assertThat(logs).containsPattern("event=message role=submission user=bob@example.org from=<bob@example.org>"
                 + " rcpts=1 size=\\d+ copies=1 reply=250");
         // ... and the nodes passed it on: Postfix and Dovecot saw 127.0.0.2 as well.
