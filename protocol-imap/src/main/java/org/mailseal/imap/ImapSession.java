@@ -480,7 +480,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             next();
             return;
         }
-        java.util.Optional<Duration> refusal = config.loginGuard().refusal(ctx.channel(), login);
+        java.util.Optional<Duration> refusal = config.loginGuard().refusal(ctx.channel(), config.keyAddress(login));
         if (refusal.isPresent()) {
             Arrays.fill(secret, (byte) 0);
             blockedOn = tag; // nothing else runs until the refusal is answered
@@ -664,7 +664,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
             case LOGIN -> {
                 if (ok) {
                     unit.release();
-                    config.loginGuard().succeeded(ctx.channel(), user);
+                    config.loginGuard().succeeded(ctx.channel(), config.keyAddress(user));
                     loggedIn(tag, line);
                     return;
                 }
@@ -674,7 +674,7 @@ public final class ImapSession extends ChannelInboundHandlerAdapter
                 if (credentialsRefused(line)) {
                     // Whatever the server said, one reply: an unknown user looks like a wrong password.
                     unit.release();
-                    refuseLoginLater(tag, config.loginGuard().failed(ctx.channel(), refused));
+                    refuseLoginLater(tag, config.loginGuard().failed(ctx.channel(), config.keyAddress(refused)));
                     return;
                 }
             }

@@ -8,7 +8,8 @@ import java.util.Optional;
  * Authentication throttling, asked by the session around every login attempt it would relay: may these credentials
  * go to the server, and how long does a failure wait before it is answered? Called on the session's event loop; an
  * implementation must not block. Every failure gets one reply, whatever the server said, so that an unknown user
- * and a wrong password look the same.
+ * and a wrong password look the same. The user is named as the session knows it: for IMAP and POP3, the address
+ * a login unlocks (a bare login with the listener's loginDomain appended), so both spellings count as one.
  */
 public interface LoginGuard {
     /** No throttling: every attempt goes to the server and a failure is answered at once. */

@@ -486,7 +486,7 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
             reply("-ERR [AUTH] Invalid user name or password");
             return;
         }
-        java.util.Optional<Duration> refusal = config.loginGuard().refusal(ctx.channel(), name);
+        java.util.Optional<Duration> refusal = config.loginGuard().refusal(ctx.channel(), config.keyAddress(name));
         if (refusal.isPresent()) {
             Arrays.fill(password, '\0');
             refuseLater(refusal.get()); // the server has heard enough guesses
@@ -516,10 +516,10 @@ public final class Pop3Session extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 response.release();
-                refuseLater(config.loginGuard().failed(ctx.channel(), name));
+                refuseLater(config.loginGuard().failed(ctx.channel(), config.keyAddress(name)));
                 return;
             }
-            config.loginGuard().succeeded(ctx.channel(), name);
+            config.loginGuard().succeeded(ctx.channel(), config.keyAddress(name));
             crypto.unlock(config.keyAddress(name), password).whenCompleteAsync((unlocked, error) -> {
                 Arrays.fill(password, '\0');
                 if (state == State.CLOSING) {

@@ -93,6 +93,20 @@ class LoginThrottlingTest {
     }
 
     @Test
+    void aBareLoginAndTheAddressItUnlocksAreOneUser() throws Exception {
+        upstream.greeting = "* OK upstream ready";
+        Client client = client(start("imap", "loginDomain: example.org"));
+        client.line();
+        client.send("a LOGIN carol wrong");
+        client.line();
+        client.send("b LOGIN carol@example.org wrong");
+        client.line();
+        assertThat(log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("auth-failed")))
+                .hasSize(2).allSatisfy(m -> assertThat(m).contains("user=carol@example.org"))
+                .last().satisfies(m -> assertThat(m).contains("failures=2"));
+    }
+
+    @Test
     void pop3() throws Exception {
         upstream.greeting = "+OK upstream ready";
         Client client = client(start("pop3"));
@@ -144,6 +158,10 @@ class LoginThrottlingTest {
     }
 
     private int start(String role) throws Exception {
+        return start(role, "");
+    }
+
+    private int start(String role, String listenerOption) throws Exception {
         Path config = dir.resolve("mailseal.yaml");
         Files.writeString(config, """
                 keys: { home: keys }
@@ -154,8 +172,9 @@ class LoginThrottlingTest {
                     role: %s
                     listen: 127.0.0.1:%d
                     authWithoutTls: true
+                    %s
                     upstream: { host: 127.0.0.1, port: %d, allowPlaintextAuth: true }
-                """.formatted(ATTEMPTS, role, ConnectionFrontTest.freePort(), upstream.port()));
+                """.formatted(ATTEMPTS, role, ConnectionFrontTest.freePort(), listenerOption, upstream.port()));
         ProxyServer server = ProxyServer.start(ConfigLoader.load(config));
         closing.add(server);
         return server.addresses().get(0).getPort();
