@@ -5,13 +5,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.function.BiConsumer;
 import org.mailseal.server.ops.ProtocolMeters;
 
 /**
  * Counts what goes wrong on upstream connections: one that never connects (refused, timed out), one whose TLS
- * handshake fails (implicit TLS; a STARTTLS failure is the protocol's to report), and one that breaks (an I/O
- * error on the open link, which Netty raises at the head of the pipeline, where this sits). An upstream that closes
+ * handshake fails (implicit TLS, whose handler comes after this one, through its handshake future; STARTTLS, whose
+ * handler the protocol puts first, through the handshake event that passes here), and one that breaks (an I/O
+ * error on the open link, which Netty raises at the head of the pipeline). An upstream that closes
  * in the ordinary way, after QUIT or LOGOUT, is not an error. Installed through the upstream's {@code onConnect}
  * hook, in front of whatever else the hook adds.
  */
@@ -51,6 +53,14 @@ public final class UpstreamWatch extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         active = true;
         ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+            count();
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

@@ -239,6 +239,28 @@ class ConnectionFrontTest {
                 .isZero();
     }
 
+    @Test
+    void aStartTlsHandshakeThatFailsUpstreamIsCountedToo() throws Exception {
+        upstream.offerStartTls = true;
+        Path config = dir.resolve("mailseal.yaml");
+        Files.writeString(config, """
+                keys: { home: keys }
+                listeners:
+                  - name: submission
+                    role: submission
+                    listen: 127.0.0.1:%d
+                    authWithoutTls: true
+                    upstream: { host: 127.0.0.1, port: %d, tls: starttls, insecure: true }
+                """.formatted(freePort(), upstream.port()));
+        ProxyServer server = ProxyServer.start(ConfigLoader.load(config));
+        closing.add(server);
+        try (Socket socket = connect(server.addresses().get(0).getPort())) {
+            assertThat(line(socket)).startsWith("421 ");
+        }
+        await().untilAsserted(() -> assertThat(server.metrics().registry().get("mailseal.upstream.errors")
+                .tag("protocol", "smtp").counter().count()).isEqualTo(1));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private int start(String listenerOption, String limits) throws Exception {
@@ -309,6 +331,8 @@ class ConnectionFrontTest {
         final CompletableFuture<String> firstLine = new CompletableFuture<>();
         final CompletableFuture<byte[]> firstBytes = new CompletableFuture<>();
         volatile String greeting = "220 upstream ESMTP";
+        /** Whether SMTP EHLO offers STARTTLS (which then fails). */
+        volatile boolean offerStartTls;
         /** Whether connections open with a PROXY header, read before the greeting is sent. */
         volatile boolean headerFirst;
         /** Login attempts that reached this server; it refuses them all, in words that tell unknown users apart. */
@@ -404,7 +428,13 @@ class ConnectionFrontTest {
                         continue;
                     }
                     String reply = switch (verb) {
-                        case "EHLO", "LHLO" -> "250-upstream\r\n250 AUTH PLAIN";
+                        case "EHLO", "LHLO" -> offerStartTls ? "250-upstream\r\n250 STARTTLS" : "250-upstream\r\n250 AUTH PLAIN";
+                        case "STAR" -> {
+                            // Agrees to STARTTLS, then answers the handshake with text: a broken TLS upstream.
+                            out.write("220 2.0.0 go ahead\r\nthis is not TLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                            yield null;
+                        }
                         case "AUTH" -> {
                             logins.incrementAndGet();
                             String plain = new String(java.util.Base64.getDecoder().decode(line.substring(11).trim()),
@@ -414,6 +444,9 @@ class ConnectionFrontTest {
                         case "QUIT" -> "221 bye";
                         default -> "250 ok";
                     };
+                    if (reply == null) {
+                        return;
+                    }
                     out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     if (verb.equals("QUIT")) {
