@@ -307,7 +307,7 @@ class ConnectionFrontTest {
     }
 
     private String logged(String event) {
-        return log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(event))
+        return org.mailseal.server.testing.Logs.lines(log).stream().filter(m -> m.contains(event))
                 .reduce("", (a, b) -> a + "\n" + b);
     }
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.server.config.ConfigLoader;
 import org.mailseal.server.run.ProxyServer;
+import org.mailseal.server.testing.Logs;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -101,7 +102,7 @@ class LoginThrottlingTest {
         client.line();
         client.send("b LOGIN carol@example.org wrong");
         client.line();
-        assertThat(log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("auth-failed")))
+        assertThat(Logs.lines(log).stream().filter(m -> m.contains("auth-failed")))
                 .hasSize(2).allSatisfy(m -> assertThat(m).contains("user=carol@example.org"))
                 .last().satisfies(m -> assertThat(m).contains("failures=2"));
     }
@@ -148,12 +149,12 @@ class LoginThrottlingTest {
         assertThat(unknown).as("an unknown user reads like a wrong password").isEqualTo(expected);
         // The address had failed ATTEMPTS times; the unknown user's attempt never reached the server either.
         assertThat(upstream.logins.get()).as("attempts the server saw").isEqualTo(ATTEMPTS);
-        List<Long> delays = log.list.stream().map(ILoggingEvent::getFormattedMessage).map(DELAY::matcher)
+        List<Long> delays = Logs.lines(log).stream().map(DELAY::matcher)
                 .filter(Matcher::find).map(m -> Long.parseLong(m.group(1))).toList();
         assertThat(delays).hasSize(101);
         assertThat(delays.subList(0, 4)).containsExactly(1L, 2L, 4L, 8L);
         assertThat(delays).isSorted().last().isEqualTo(32L);
-        assertThat(log.list.stream().filter(e -> e.getFormattedMessage().contains("event=auth-throttled")).count())
+        assertThat(Logs.lines(log).stream().filter(m -> m.contains("event=auth-throttled")).count())
                 .isEqualTo(101 - ATTEMPTS);
     }
 

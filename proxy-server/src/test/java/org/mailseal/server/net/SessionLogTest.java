@@ -87,8 +87,6 @@ class SessionLogTest {
     }
 
     private static List<String> messages(ListAppender<ILoggingEvent> log) {
-        synchronized (log) { // AppenderBase appends under its own lock
-            return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-        }
+        return org.mailseal.server.testing.Logs.lines(log);
     }
 }
