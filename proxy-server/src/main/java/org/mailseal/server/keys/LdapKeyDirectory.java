@@ -37,7 +37,9 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
 import org.bouncycastle.openpgp.api.OpenPGPCertificate;
@@ -136,26 +138,14 @@ public final class LdapKeyDirectory implements KeySource {
         Date now = Date.from(clock.instant());
         Map<String, RecipientKey> keys = new LinkedHashMap<>();
         for (SearchResultEntry entry : entries(wanted)) {
-            for (String attribute : settings.pgpAttributes()) {
-                for (byte[] value : values(entry, attribute)) {
-                    for (OpenPGPCertificate certificate : pgpCertificates(value, entry.getDN())) {
-                        RecipientKey.Pgp key = PgpKeys.recipientKeyFor(wanted, certificate, now);
-                        if (key != null) {
-                            keys.putIfAbsent(key.fingerprint(), key);
-                        }
-                    }
-                }
-            }
-            for (String attribute : settings.smimeAttributes()) {
-                for (byte[] value : values(entry, attribute)) {
-                    for (X509Certificate certificate : smimeCertificates(value, entry.getDN())) {
-                        RecipientKey.Smime key = SmimeKeys.recipientKeyFor(wanted, certificate, now);
-                        if (key != null) {
-                            keys.putIfAbsent(key.fingerprint(), key);
-                        }
-                    }
-                }
-            }
+            Stream.concat(
+                    values(entry, settings.pgpAttributes()).flatMap(value -> pgpCertificates(value, entry.getDN()).stream())
+                            .map(certificate -> PgpKeys.recipientKeyFor(wanted, certificate, now)),
+                    values(entry, settings.smimeAttributes())
+                            .flatMap(value -> smimeCertificates(value, entry.getDN()).stream())
+                            .map(certificate -> SmimeKeys.recipientKeyFor(wanted, certificate, now)))
+                    .filter(Objects::nonNull)
+                    .forEach(key -> keys.putIfAbsent(key.fingerprint(), key)); // one key held under two attributes
         }
         return List.copyOf(keys.values());
     }
@@ -193,6 +183,11 @@ public final class LdapKeyDirectory implements KeySource {
     }
 
     /** Values of an attribute in any of its option forms ({@code userCertificate} and {@code userCertificate;binary}). */
+    /** The values of all these attributes of an entry. */
+    private static Stream<byte[]> values(SearchResultEntry entry, List<String> attributes) {
+        return attributes.stream().flatMap(attribute -> values(entry, attribute).stream());
+    }
+
     private static List<byte[]> values(SearchResultEntry entry, String attribute) {
         int semicolon = attribute.indexOf(';');
         String base = semicolon < 0 ? attribute : attribute.substring(0, semicolon);
