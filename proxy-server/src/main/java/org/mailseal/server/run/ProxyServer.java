@@ -193,8 +193,7 @@ public final class ProxyServer implements AutoCloseable {
                                 listener.upstream().onConnect(), metrics.protocol(MailProtocol.SMTP))),
                                 NioSocketChannel.class),
                         filter.forRole(listener.role()), SpillSpool.factory(config.spoolMemoryBytes()),
-                        fronts.of(MailProtocol.SMTP, listener.name(), listener.options(), listener.implicitTls(),
-                                "421 4.7.0 Too many connections from your address, try again later\r\n")));
+                        fronts.of(MailProtocol.SMTP, listener.name(), listener.options(), listener.implicitTls())));
                 server.probeUpstream(MailProtocol.SMTP, listener.upstream().host(), listener.upstream().port(),
                         UpstreamProbe.smtp(workers, listener.upstream(), PROBE_TIMEOUT));
             }
@@ -217,7 +216,7 @@ public final class ProxyServer implements AutoCloseable {
                             listener.upstream().withOnConnect(UpstreamWatch.around(listener.upstream().onConnect(),
                                     metrics.protocol(MailProtocol.IMAP))),
                             mailboxCrypto, decrypted, fronts.of(MailProtocol.IMAP, listener.name(), listener.options(),
-                                    listener.implicitTls(), "* BYE [UNAVAILABLE] Too many connections from your address\r\n")));
+                                    listener.implicitTls())));
                     server.probeUpstream(MailProtocol.IMAP, listener.upstream().host(),
                             listener.upstream().port(), UpstreamProbe.imap(workers, listener.upstream(), PROBE_TIMEOUT));
                 }
@@ -238,7 +237,7 @@ public final class ProxyServer implements AutoCloseable {
                             listener.upstream().withOnConnect(UpstreamWatch.around(listener.upstream().onConnect(),
                                     metrics.protocol(MailProtocol.POP3))),
                             maildropCrypto, maildrops, fronts.of(MailProtocol.POP3, listener.name(), listener.options(),
-                                    listener.implicitTls(), "-ERR [SYS/TEMP] Too many connections from your address\r\n")));
+                                    listener.implicitTls())));
                     server.probeUpstream(MailProtocol.POP3, listener.upstream().host(),
                             listener.upstream().port(), UpstreamProbe.pop3(workers, listener.upstream(), PROBE_TIMEOUT));
                 }
@@ -264,14 +263,23 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         Consumer<SocketChannel> of(MailProtocol protocol, String listener, ListenerOptions options,
-                                   boolean implicitTls, String refusal) {
+                                   boolean implicitTls) {
             ConnectionFront.Settings settings = new ConnectionFront.Settings(protocol.tag(), listener,
-                    options.proxyProtocol(), options.proxyFrom(), implicitTls, refusal, config.proxyHeaderTimeout(),
-                    limits,
+                    options.proxyProtocol(), options.proxyFrom(), implicitTls, tooMany(protocol),
+                    config.proxyHeaderTimeout(), limits,
                     metrics.protocol(protocol));
             return channel -> {
                 sessions.add(channel);
                 settings.install(channel);
+            };
+        }
+
+        /** Each protocol's own "too many connections from your address, come back later" (RFC 3206 for POP3). */
+        private static String tooMany(MailProtocol protocol) {
+            return switch (protocol) {
+                case SMTP -> "421 4.7.0 Too many connections from your address, try again later\r\n";
+                case IMAP -> "* BYE [UNAVAILABLE] Too many connections from your address\r\n";
+                case POP3 -> "-ERR [SYS/TEMP] Too many connections from your address\r\n";
             };
         }
     }
