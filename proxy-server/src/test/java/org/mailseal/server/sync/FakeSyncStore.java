@@ -86,7 +86,7 @@ public final class FakeSyncStore implements SyncStore {
     }
 
     @Override
-    public java.util.SortedMap<Long, org.mailseal.imap.sync.MessageInfo> info(java.util.Collection<Long> uids) {
+    public SortedMap<Long, MessageInfo> info(Collection<Long> uids) {
         throw new UnsupportedOperationException();
     }
 
